@@ -1,0 +1,114 @@
+//! Session credentials, checked before anything prints them: they come from the network.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::time;
+
+/// The variables we set and clear, in the order we print them.
+pub const VARIABLES: [&str; 4] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+];
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    /// Unix seconds, UTC.
+    pub expiration: i64,
+}
+
+// Secrets stay out of debug output and panic messages.
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("expiration", &time::format_utc(self.expiration))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    /// Refuses anything real STS credentials never contain: they are base64 (`[A-Za-z0-9+/=]`).
+    /// This is what keeps a hostile or broken endpoint's text out of an `eval`.
+    pub fn check(&self) -> Result<()> {
+        for (field, value) in [
+            ("AccessKeyId", &self.access_key_id),
+            ("SecretAccessKey", &self.secret_access_key),
+            ("SessionToken", &self.session_token),
+        ] {
+            if value.is_empty() {
+                return Err(Error::new(format!(
+                    "STS returned an empty {field}; nothing was printed"
+                )));
+            }
+            if !value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+            {
+                return Err(Error::new(format!(
+                    "STS returned a {field} with characters real credentials never contain; \
+                     refusing to print it (check the endpoint: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, endpoint_url)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Name and value of each variable, in [`VARIABLES`] order.
+    pub fn variables(&self) -> [(&'static str, String); 4] {
+        let [id, secret, token, expiration] = VARIABLES;
+        [
+            (id, self.access_key_id.clone()),
+            (secret, self.secret_access_key.clone()),
+            (token, self.session_token.clone()),
+            (expiration, time::format_utc_offset(self.expiration)),
+        ]
+    }
+
+    pub fn seconds_left(&self) -> i64 {
+        self.expiration - time::now()
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn example() -> Credentials {
+    Credentials {
+        access_key_id: "ASIAEXAMPLE123".into(),
+        secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+        session_token: "FwoGZXIvYXdzEXAMPLE//token==".into(),
+        expiration: 1_795_914_000,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_real_shapes_and_refuses_the_rest() {
+        assert_eq!(example().check(), Ok(()));
+        for bad in ["'; touch pwned #", "$(id)", "a\nb", "", "é"] {
+            let creds = Credentials {
+                session_token: bad.into(),
+                ..example()
+            };
+            assert!(creds.check().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let shown = format!("{:?}", example());
+        assert!(
+            !shown.contains("wJalr") && !shown.contains("FwoG"),
+            "{shown}"
+        );
+    }
+}
