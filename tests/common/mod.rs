@@ -1,0 +1,479 @@
+//! Test harness: a clean environment per run, temporary homes, the real shells, moto's STS
+//! server and a scriptable fake STS, all on loopback.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_mfa-env");
+pub const SERIAL: &str = "arn:aws:iam::123456789012:mfa/tester";
+pub const LONG_TERM_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+pub const LONG_TERM_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+pub const VARS: [&str; 4] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+];
+
+/// True where the tool is installed. Missing locally: say so and skip. Missing in CI: fail.
+pub fn require(tool: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()));
+    if !found {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{tool} is required under CI=true but is not installed (see .ci/run)");
+        }
+        eprintln!("SKIPPED: {tool} is not installed");
+    }
+    found
+}
+
+/// A temporary directory used as HOME, removed when dropped.
+pub struct Home {
+    pub path: PathBuf,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "mfa-env-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(path.join(".aws")).unwrap();
+        Home { path }
+    }
+
+    /// A home whose default profile holds long-term keys and names the MFA device.
+    pub fn with_default_profile() -> Home {
+        let home = Home::new();
+        home.credentials(&format!(
+            "[default]\naws_access_key_id = {LONG_TERM_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"
+        ));
+        home.config(&format!("[default]\nmfa_serial = {SERIAL}\n"));
+        home
+    }
+
+    pub fn config(&self, text: &str) {
+        std::fs::write(self.path.join(".aws/config"), text).unwrap();
+    }
+
+    pub fn credentials(&self, text: &str) {
+        std::fs::write(self.path.join(".aws/credentials"), text).unwrap();
+    }
+
+    pub fn file(&self, relative: &str) -> PathBuf {
+        self.path.join(relative)
+    }
+
+    /// mfa-env with nothing from the developer's environment but PATH.
+    pub fn mfa(&self) -> Command {
+        let mut cmd = Command::new(BIN);
+        clean_env(&mut cmd, &self.path);
+        cmd
+    }
+
+    /// A shell (or any program) in the same clean environment.
+    pub fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        clean_env(&mut cmd, &self.path);
+        cmd
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn clean_env(cmd: &mut Command, home: &Path) {
+    cmd.env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("LANG", "C.UTF-8")
+        .env("SHELL", "/bin/sh")
+        // Anything that would reach instance metadata goes to a closed loopback port instead.
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9")
+        .current_dir(home)
+        .stdin(Stdio::null());
+}
+
+/// Runs to completion with `input` on stdin.
+pub fn run(cmd: &mut Command, input: &str) -> Output {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_owned();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts a failed run: non-zero, empty stdout, one `mfa-env: ...` line containing `needle`.
+#[track_caller]
+pub fn assert_fails(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert!(!out.status.success(), "expected failure, stderr: {err}");
+    assert!(
+        out.stdout.is_empty(),
+        "stdout must stay empty on failure: {:?}",
+        stdout(out)
+    );
+    assert!(
+        err.starts_with("mfa-env: ") && err.ends_with('\n') && err.lines().count() == 1,
+        "one line: {err:?}"
+    );
+    assert!(err.contains(needle), "{needle:?} not in {err:?}");
+}
+
+/// `env -0` output as a map.
+pub fn parse_env0(bytes: &[u8]) -> HashMap<String, String> {
+    bytes
+        .split(|b| *b == 0)
+        .filter(|e| !e.is_empty())
+        .filter_map(|e| {
+            let e = String::from_utf8(e.to_vec()).ok()?;
+            let (k, v) = e.split_once('=')?;
+            Some((k.to_owned(), v.to_owned()))
+        })
+        .collect()
+}
+
+/// How to run a script from stdin in each POSIX-family shell, strictly.
+pub const POSIX_SHELLS: &[(&str, &[&str])] = &[
+    (
+        "bash",
+        &["--norc", "--noprofile", "-eu", "-o", "pipefail", "-s"],
+    ),
+    ("dash", &["-eu", "-s"]),
+    ("zsh", &["--no-rcs", "-eu", "-s"]),
+    ("ksh", &["-eu", "-s"]),
+    ("mksh", &["-eu", "-s"]),
+];
+pub const FISH: (&str, &[&str]) = ("fish", &["--no-config"]);
+
+// ---------------------------------------------------------------------------------------------
+// moto
+
+pub struct Moto {
+    pub url: String,
+    _watchdog: Mutex<Child>,
+}
+
+/// moto's STS server on a free loopback port, one per test binary; it dies with the tests.
+pub fn moto() -> Option<&'static Moto> {
+    static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        if !require("moto_server") || !require("python3") {
+            return None;
+        }
+        let port = free_port();
+        // The watchdog kills moto when our end of its stdin closes, i.e. when this process exits.
+        let watchdog = Command::new("python3")
+            .args([
+                "-c",
+                "import subprocess, sys\n\
+                 p = subprocess.Popen(['moto_server', '-H', '127.0.0.1', '-p', sys.argv[1]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n\
+                 sys.stdin.read()\n\
+                 p.kill()",
+                &port.to_string(),
+            ])
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("start moto");
+        wait_for_port(port, Duration::from_secs(30));
+        Some(Moto { url: format!("http://127.0.0.1:{port}"), _watchdog: Mutex::new(watchdog) })
+    })
+    .as_ref()
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16, limit: Duration) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < limit,
+            "moto_server did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A fake STS: answers from a script and records what it was sent.
+
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// Credentials in the Action's response document.
+    Creds {
+        id: String,
+        secret: String,
+        token: String,
+        expiration: String,
+    },
+    /// An STS error document.
+    Error {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// Any status and body.
+    Raw { status: u16, body: String },
+    /// Accept, read, and never answer.
+    Stall,
+}
+
+impl Reply {
+    pub fn creds(id: &str, secret: &str, token: &str, expiration: &str) -> Reply {
+        Reply::Creds {
+            id: id.into(),
+            secret: secret.into(),
+            token: token.into(),
+            expiration: expiration.into(),
+        }
+    }
+
+    pub fn fixed() -> Reply {
+        Reply::creds(FIXED_ID, FIXED_SECRET, FIXED_TOKEN, FIXED_EXPIRATION)
+    }
+
+    pub fn error(status: u16, code: &str, message: &str) -> Reply {
+        Reply::Error {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+pub const FIXED_ID: &str = "ASIAFAKESTS0000TEST";
+pub const FIXED_SECRET: &str = "s3cr3t/Key+ForTests0123456789abcdefghIJ";
+pub const FIXED_TOKEN: &str = "FwoGZXIvYXdzEXAMPLE/session+token==";
+pub const FIXED_EXPIRATION: &str = "2099-01-02T03:04:05Z";
+
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub form: HashMap<String, String>,
+    pub headers: HashMap<String, String>,
+}
+
+impl Request {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.form.get(name).map(String::as_str)
+    }
+
+    /// The access key id in `Credential=AKID/date/region/sts/aws4_request`.
+    pub fn signing_key(&self) -> String {
+        self.credential_scope()
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn signing_region(&self) -> String {
+        self.credential_scope()
+            .split('/')
+            .nth(2)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn credential_scope(&self) -> &str {
+        let auth = self
+            .headers
+            .get("authorization")
+            .map(String::as_str)
+            .unwrap_or_default();
+        auth.split("Credential=")
+            .nth(1)
+            .and_then(|s| s.split(',').next())
+            .unwrap_or_default()
+    }
+}
+
+pub struct FakeSts {
+    pub url: String,
+    pub requests: Arc<Mutex<Vec<Request>>>,
+}
+
+impl FakeSts {
+    /// Answers with `script` in order, repeating its last reply.
+    pub fn start(script: Vec<Reply>) -> FakeSts {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        let script = Arc::new(Mutex::new(script));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let seen = seen.clone();
+                let script = script.clone();
+                std::thread::spawn(move || serve(stream, &seen, &script));
+            }
+        });
+        FakeSts { url, requests }
+    }
+
+    pub fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+}
+
+fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Mutex<Vec<Reply>>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut headers = HashMap::new();
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((k, v)) = line.trim_end().split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
+        }
+    }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    let form = parse_form(&String::from_utf8_lossy(&body));
+    let action = form.get("Action").cloned().unwrap_or_default();
+    seen.lock().unwrap().push(Request { form, headers });
+    let reply = {
+        let mut script = script.lock().unwrap();
+        if script.len() > 1 {
+            script.remove(0)
+        } else {
+            script[0].clone()
+        }
+    };
+    let (status, body) = match reply {
+        Reply::Stall => {
+            std::thread::sleep(Duration::from_secs(120));
+            return;
+        }
+        Reply::Raw { status, body } => (status, body),
+        Reply::Error {
+            status,
+            code,
+            message,
+        } => (
+            status,
+            format!(
+                "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>",
+                xml_escape(&message)
+            ),
+        ),
+        Reply::Creds {
+            id,
+            secret,
+            token,
+            expiration,
+        } => {
+            let extra = if action == "AssumeRole" {
+                "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>"
+            } else {
+                ""
+            };
+            (
+                200,
+                format!(
+                    "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><{action}Result><Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey><SessionToken>{}</SessionToken><Expiration>{expiration}</Expiration></Credentials>{extra}</{action}Result><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></{action}Response>",
+                    xml_escape(&id),
+                    xml_escape(&secret),
+                    xml_escape(&token)
+                ),
+            )
+        }
+    };
+    let mut stream = stream;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn parse_form(body: &str) -> HashMap<String, String> {
+    body.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// A home with the default profile and `AWS_ENDPOINT_URL_STS` pointing at `url`.
+pub fn mfa_at(home: &Home, url: &str) -> Command {
+    let mut cmd = home.mfa();
+    cmd.env("AWS_ENDPOINT_URL_STS", url);
+    cmd
+}

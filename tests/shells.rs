@@ -1,0 +1,279 @@
+//! What mfa-env prints, evaluated by the real shells: every variable read back byte for byte
+//! from a child process, then cleared; and quoting checked over adversarial and generated values.
+
+mod common;
+use common::*;
+
+use mfa_env::shell::Shell;
+use std::collections::HashMap;
+
+fn q(s: &str) -> String {
+    Shell::Posix.quote(s).unwrap()
+}
+
+/// The four variables as the fake STS's fixed credentials should leave them.
+fn expected() -> HashMap<String, String> {
+    [
+        ("AWS_ACCESS_KEY_ID", FIXED_ID),
+        ("AWS_SECRET_ACCESS_KEY", FIXED_SECRET),
+        ("AWS_SESSION_TOKEN", FIXED_TOKEN),
+        ("AWS_CREDENTIAL_EXPIRATION", "2099-01-02T03:04:05+00:00"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+fn read_env(home: &Home, file: &str) -> HashMap<String, String> {
+    parse_env0(&std::fs::read(home.file(file)).unwrap())
+}
+
+/// `eval "$(mfa-env)"` with no --shell: the shell is detected, the variables reach a child
+/// process exactly, and `--unset` removes them.
+#[test]
+fn posix_shells_set_and_clear() {
+    for (shell, flags) in POSIX_SHELLS {
+        if !require(shell) {
+            continue;
+        }
+        let sts = FakeSts::start(vec![Reply::fixed()]);
+        let home = Home::with_default_profile();
+        let bin = q(BIN);
+        let script = format!(
+            "eval \"$({bin} --token-code 123456)\"\nenv -0 > set.env\neval \"$({bin} --unset)\"\nenv -0 > unset.env\n"
+        );
+        let out = run(
+            home.command(shell)
+                .args(*flags)
+                .env("AWS_ENDPOINT_URL_STS", &sts.url),
+            &script,
+        );
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{shell}");
+        let set = read_env(&home, "set.env");
+        for (k, v) in expected() {
+            assert_eq!(set.get(&k), Some(&v), "{shell}: {k}");
+        }
+        let unset = read_env(&home, "unset.env");
+        assert!(
+            VARS.iter().all(|v| !unset.contains_key(*v)),
+            "{shell}: {unset:?}"
+        );
+    }
+}
+
+#[test]
+fn fish_sets_and_clears() {
+    if !require("fish") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let bin = Shell::Fish.quote(BIN).unwrap();
+    let script = format!(
+        "{bin} --token-code 123456 | source\nenv -0 > set.env\n{bin} --unset | source\nenv -0 > unset.env\n"
+    );
+    let out = run(
+        home.command(FISH.0)
+            .args(FISH.1)
+            .env("AWS_ENDPOINT_URL_STS", &sts.url),
+        &script,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let set = read_env(&home, "set.env");
+    for (k, v) in expected() {
+        assert_eq!(set.get(&k), Some(&v), "{k}");
+    }
+    let unset = read_env(&home, "unset.env");
+    assert!(VARS.iter().all(|v| !unset.contains_key(*v)), "{unset:?}");
+}
+
+/// `bash -c 'mfa-env --unset'` is POSIX and `fish -c` is fish, whatever `$SHELL` says, even
+/// when the shell execs mfa-env in its own place.
+#[test]
+fn detection_follows_the_calling_shell() {
+    let unset = |shell: &str, login_shell: &str| {
+        let home = Home::new();
+        let command = format!("{} --unset", q(BIN));
+        let out = run(
+            home.command(shell)
+                .args(["-c", &command])
+                .env("SHELL", login_shell),
+            "",
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let posix = "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION\n";
+    for (shell, _) in POSIX_SHELLS {
+        if require(shell) {
+            assert_eq!(unset(shell, "/usr/bin/fish"), posix, "{shell}");
+        }
+    }
+    if require("fish") {
+        assert!(unset("fish", "/bin/bash").starts_with("set -e AWS_ACCESS_KEY_ID\n"));
+    }
+    // An unknown parent falls back to $SHELL.
+    let out = run(
+        Home::new()
+            .mfa()
+            .arg("--unset")
+            .env("SHELL", "/usr/bin/fish"),
+        "",
+    );
+    assert!(stdout(&out).starts_with("set -e "), "{}", stdout(&out));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quoting against hostile values, in the real interpreters.
+
+const ADVERSARIAL: &[&str] = &[
+    "plain",
+    "",
+    "'",
+    "''",
+    "a'b",
+    "'\\''",
+    "\\",
+    "ends with backslash\\",
+    "\\'",
+    "\\\\'",
+    "\"double\"",
+    "$HOME",
+    "${HOME}",
+    "$(touch pwned)",
+    "`touch pwned`",
+    "'; touch pwned; '",
+    "\\'; touch pwned #",
+    "%PATH%",
+    "!history!",
+    "-n",
+    "--version",
+    "-e \\n",
+    "a b  c",
+    " leading and trailing ",
+    "*",
+    "?[a-z]",
+    "~",
+    "#comment",
+    "a;b|c&d<e>f",
+    "(paren)",
+    "{brace}",
+    "é日本😀",
+    "\u{2018}curly\u{2019}\u{201a}\u{201b}",
+    "\u{a0}nbsp\u{2028}sep\u{feff}",
+    "e\u{301}",
+    "new\nline",
+    "tab\there",
+    "cr\rhere",
+    "nul\0here",
+    "del\u{7f}",
+];
+
+/// A small deterministic generator; set MFA_ENV_PROPTEST_SEED to replay another sequence.
+struct Gen(u64);
+
+impl Gen {
+    fn new() -> Gen {
+        let seed = std::env::var("MFA_ENV_PROPTEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0x5eed_1234);
+        eprintln!("property seed: {seed} (MFA_ENV_PROPTEST_SEED)");
+        Gen(seed | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn string(&mut self) -> String {
+        const SPECIAL: &[char] = &[
+            '\'', '\'', '\\', '\\', '"', '$', '`', '!', '%', '-', ' ', '(', ')', ';', '&', '|',
+            '<', '>', '*', '#', '~', '{', '}', '^', '=', 'é', '日', '😀', '\u{2018}', '\u{2019}',
+            '\u{201b}', '\u{a0}', '\u{2028}', '\u{301}', '\n', '\t', '\u{7f}',
+        ];
+        let len = self.next() % 24;
+        (0..len)
+            .map(|_| {
+                let r = self.next();
+                if r.is_multiple_of(3) {
+                    (b' ' + (r >> 8) as u8 % 95) as char
+                } else {
+                    SPECIAL[(r >> 8) as usize % SPECIAL.len()]
+                }
+            })
+            .collect()
+    }
+}
+
+fn values() -> Vec<String> {
+    let mut generator = Gen::new();
+    ADVERSARIAL
+        .iter()
+        .map(|s| s.to_string())
+        .chain((0..400).map(|_| generator.string()))
+        .collect()
+}
+
+/// Sets `V0..Vn` with `shell`'s lines in the real `program`, and reads them back with `env -0`.
+/// Every value comes back byte for byte, or was refused for a control character; nothing runs.
+fn check_values(shell: Shell, program: &str, flags: &[&str], locale: &str) {
+    let values = values();
+    let mut script = String::new();
+    let mut accepted = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        match shell.set(&format!("V{i}"), value) {
+            Ok(line) => {
+                script.push_str(&line);
+                accepted.push((format!("V{i}"), value.clone()));
+            }
+            Err(_) => assert!(
+                value.chars().any(char::is_control),
+                "{program} refused {value:?}"
+            ),
+        }
+    }
+    script.push_str("env -0 > values.env\n");
+    let home = Home::new();
+    let out = run(
+        home.command(program).args(flags).env("LC_ALL", locale),
+        &script,
+    );
+    assert!(
+        out.status.success(),
+        "{program} ({locale}): {}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out), "", "{program} ({locale})");
+    let env = read_env(&home, "values.env");
+    for (name, value) in &accepted {
+        assert_eq!(
+            env.get(name),
+            Some(value),
+            "{program} ({locale}) changed {value:?}"
+        );
+    }
+    assert!(!home.file("pwned").exists(), "{program} executed a value");
+}
+
+#[test]
+fn posix_quoting_round_trips_or_refuses() {
+    for (shell, flags) in POSIX_SHELLS {
+        if require(shell) {
+            check_values(Shell::Posix, shell, flags, "C.UTF-8");
+            check_values(Shell::Posix, shell, flags, "C");
+        }
+    }
+}
+
+#[test]
+fn fish_quoting_round_trips_or_refuses() {
+    if require("fish") {
+        check_values(Shell::Fish, FISH.0, FISH.1, "C.UTF-8");
+    }
+}
