@@ -248,7 +248,9 @@ impl Client {
             _ if status >= 500 => format!(
                 "STS had an internal error (HTTP {status}) and still failed after 3 tries: try again in a minute"
             ),
-            "" => format!("STS at {endpoint} refused the request with HTTP {status}"),
+            "" => format!(
+                "STS at {endpoint} answered HTTP {status} with something that is not an STS response: check the endpoint"
+            ),
             _ => format!("STS refused the request: {code}: {said}"),
         };
         plain(message)
