@@ -469,7 +469,7 @@ fn no_terminal_and_no_code_fails_at_once() {
     let sts = FakeSts::start(vec![Reply::fixed()]);
     let home = Home::with_default_profile();
     let out = run(
-        detached(&mut mfa_at(&home, &sts.url).args(["-s", "bash"])),
+        detached(mfa_at(&home, &sts.url).args(["-s", "bash"])),
         "",
     );
     assert_fails(
