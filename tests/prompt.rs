@@ -1,0 +1,74 @@
+//! The MFA prompt, driven through a real pseudo-terminal: shown on the terminal, the code not
+//! echoed, stdout holding only the lines for `eval`.
+
+mod common;
+use common::*;
+
+use serde_json::Value;
+
+const DRIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/pty_driver.py");
+
+fn on_terminal(cmd: &mut std::process::Command) -> Value {
+    let out = run(cmd, "");
+    assert!(out.status.success(), "driver: {}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+#[test]
+fn asks_on_the_terminal_without_echo() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let mut cmd = home.command("python3");
+    cmd.args([DRIVER, "MFA code for", "135790", BIN, "--shell", "bash"]).env("AWS_ENDPOINT_URL_STS", &sts.url);
+    let result = on_terminal(&mut cmd);
+
+    assert_eq!(result["status"], 0, "{result}");
+    let terminal = result["terminal"].as_str().unwrap();
+    assert!(terminal.contains(&format!("MFA code for {SERIAL}: ")), "{terminal:?}");
+    assert!(!terminal.contains("135790"), "the code must not be echoed: {terminal:?}");
+    assert!(!terminal.contains("export "), "credentials stay off the terminal");
+    let stdout = result["stdout"].as_str().unwrap();
+    assert!(!stdout.contains("MFA code"), "the prompt never goes to stdout");
+    assert_eq!(stdout.lines().count(), 4);
+    assert!(stdout.lines().all(|l| l.starts_with("export AWS_")), "{stdout}");
+    assert_eq!(sts.requests()[0].param("TokenCode"), Some("135790"));
+}
+
+#[test]
+fn a_mistyped_code_is_refused_before_the_network() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let mut cmd = home.command("python3");
+    cmd.args([DRIVER, "MFA code for", "13579", BIN, "--shell", "bash"]).env("AWS_ENDPOINT_URL_STS", &sts.url);
+    let result = on_terminal(&mut cmd);
+    assert_eq!(result["status"], 2, "{result}");
+    assert_eq!(result["stdout"], "");
+    assert!(result["terminal"].as_str().unwrap().contains("exactly 6 digits"));
+    assert_eq!(sts.count(), 0);
+}
+
+/// The shell function captures stdout; the prompt still reaches the person at the terminal.
+#[test]
+fn the_bash_function_still_prompts() {
+    if !require("python3") || !require("bash") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let bin = mfa_env::shell::Shell::Posix.quote(BIN).unwrap();
+    let script = format!("eval \"$({bin} init bash)\"; mfa; env -0 > after.env");
+    let mut cmd = home.command("python3");
+    cmd.args([DRIVER, "MFA code for", "112233", "bash", "--norc", "--noprofile", "-c", &script])
+        .env("AWS_ENDPOINT_URL_STS", &sts.url);
+    let result = on_terminal(&mut cmd);
+    assert_eq!(result["status"], 0, "{result}");
+    assert_eq!(result["answered"], true);
+    let env = parse_env0(&std::fs::read(home.file("after.env")).unwrap());
+    assert_eq!(env["AWS_SESSION_TOKEN"], FIXED_TOKEN);
+}
