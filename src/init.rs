@@ -88,8 +88,13 @@ fn binary(shell: Shell) -> Option<String> {
     let path = std::env::current_exe()
         .ok()
         .filter(|p| p.is_absolute() && p.is_file())?;
-    // For cmd, `quote` checks the path; the snippet has it between double quotes already.
-    shell.quote(path.to_str()?).ok()
+    let path = path.to_str()?;
+    // The cmd snippet has the path between quotes already, but in a spot where cmd's parser sees
+    // it unquoted: a parenthesis there would end the `for` clause.
+    if shell == Shell::Cmd && path.contains(['(', ')']) {
+        return None;
+    }
+    shell.quote(path).ok()
 }
 
 #[cfg(test)]

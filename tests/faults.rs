@@ -468,10 +468,7 @@ fn command_line_errors_are_usage_errors() {
 fn no_terminal_and_no_code_fails_at_once() {
     let sts = FakeSts::start(vec![Reply::fixed()]);
     let home = Home::with_default_profile();
-    let out = run(
-        detached(mfa_at(&home, &sts.url).args(["-s", "bash"])),
-        "",
-    );
+    let out = run(detached(mfa_at(&home, &sts.url).args(["-s", "bash"])), "");
     assert_fails(
         &out,
         "no terminal to ask for the MFA code: pass --token-code CODE or --token-code - to read it from stdin",

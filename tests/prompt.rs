@@ -22,18 +22,34 @@ fn asks_on_the_terminal_without_echo() {
     let sts = FakeSts::start(vec![Reply::fixed()]);
     let home = Home::with_default_profile();
     let mut cmd = home.command("python3");
-    cmd.args([DRIVER, "MFA code for", "135790", BIN, "--shell", "bash"]).env("AWS_ENDPOINT_URL_STS", &sts.url);
+    cmd.args([DRIVER, "MFA code for", "135790", BIN, "--shell", "bash"])
+        .env("AWS_ENDPOINT_URL_STS", &sts.url);
     let result = on_terminal(&mut cmd);
 
     assert_eq!(result["status"], 0, "{result}");
     let terminal = result["terminal"].as_str().unwrap();
-    assert!(terminal.contains(&format!("MFA code for {SERIAL}: ")), "{terminal:?}");
-    assert!(!terminal.contains("135790"), "the code must not be echoed: {terminal:?}");
-    assert!(!terminal.contains("export "), "credentials stay off the terminal");
+    assert!(
+        terminal.contains(&format!("MFA code for {SERIAL}: ")),
+        "{terminal:?}"
+    );
+    assert!(
+        !terminal.contains("135790"),
+        "the code must not be echoed: {terminal:?}"
+    );
+    assert!(
+        !terminal.contains("export "),
+        "credentials stay off the terminal"
+    );
     let stdout = result["stdout"].as_str().unwrap();
-    assert!(!stdout.contains("MFA code"), "the prompt never goes to stdout");
+    assert!(
+        !stdout.contains("MFA code"),
+        "the prompt never goes to stdout"
+    );
     assert_eq!(stdout.lines().count(), 4);
-    assert!(stdout.lines().all(|l| l.starts_with("export AWS_")), "{stdout}");
+    assert!(
+        stdout.lines().all(|l| l.starts_with("export AWS_")),
+        "{stdout}"
+    );
     assert_eq!(sts.requests()[0].param("TokenCode"), Some("135790"));
 }
 
@@ -45,11 +61,17 @@ fn a_mistyped_code_is_refused_before_the_network() {
     let sts = FakeSts::start(vec![Reply::fixed()]);
     let home = Home::with_default_profile();
     let mut cmd = home.command("python3");
-    cmd.args([DRIVER, "MFA code for", "13579", BIN, "--shell", "bash"]).env("AWS_ENDPOINT_URL_STS", &sts.url);
+    cmd.args([DRIVER, "MFA code for", "13579", BIN, "--shell", "bash"])
+        .env("AWS_ENDPOINT_URL_STS", &sts.url);
     let result = on_terminal(&mut cmd);
     assert_eq!(result["status"], 2, "{result}");
     assert_eq!(result["stdout"], "");
-    assert!(result["terminal"].as_str().unwrap().contains("exactly 6 digits"));
+    assert!(
+        result["terminal"]
+            .as_str()
+            .unwrap()
+            .contains("exactly 6 digits")
+    );
     assert_eq!(sts.count(), 0);
 }
 
@@ -64,8 +86,17 @@ fn the_bash_function_still_prompts() {
     let bin = mfa_env::shell::Shell::Posix.quote(BIN).unwrap();
     let script = format!("eval \"$({bin} init bash)\"; mfa; env -0 > after.env");
     let mut cmd = home.command("python3");
-    cmd.args([DRIVER, "MFA code for", "112233", "bash", "--norc", "--noprofile", "-c", &script])
-        .env("AWS_ENDPOINT_URL_STS", &sts.url);
+    cmd.args([
+        DRIVER,
+        "MFA code for",
+        "112233",
+        "bash",
+        "--norc",
+        "--noprofile",
+        "-c",
+        &script,
+    ])
+    .env("AWS_ENDPOINT_URL_STS", &sts.url);
     let result = on_terminal(&mut cmd);
     assert_eq!(result["status"], 0, "{result}");
     assert_eq!(result["answered"], true);

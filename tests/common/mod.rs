@@ -92,7 +92,9 @@ impl Home {
 
 impl Drop for Home {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
+        if std::env::var_os("MFA_ENV_KEEP_TEST_HOMES").is_none() {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
     }
 }
 
@@ -477,3 +479,47 @@ pub fn mfa_at(home: &Home, url: &str) -> Command {
     cmd.env("AWS_ENDPOINT_URL_STS", url);
     cmd
 }
+
+/// Values that break naive quoting somewhere: each shell must hold them exactly or refuse them.
+pub const ADVERSARIAL: &[&str] = &[
+    "plain",
+    "",
+    "'",
+    "''",
+    "a'b",
+    "'\\''",
+    "\\",
+    "ends with backslash\\",
+    "\\'",
+    "\\\\'",
+    "\"double\"",
+    "$HOME",
+    "${HOME}",
+    "$(touch pwned)",
+    "`touch pwned`",
+    "'; touch pwned; '",
+    "\\'; touch pwned #",
+    "%PATH%",
+    "!history!",
+    "-n",
+    "--version",
+    "-e \\n",
+    "a b  c",
+    " leading and trailing ",
+    "*",
+    "?[a-z]",
+    "~",
+    "#comment",
+    "a;b|c&d<e>f",
+    "(paren)",
+    "{brace}",
+    "é日本😀",
+    "\u{2018}curly\u{2019}\u{201a}\u{201b}",
+    "\u{a0}nbsp\u{2028}sep\u{feff}",
+    "e\u{301}",
+    "new\nline",
+    "tab\there",
+    "cr\rhere",
+    "nul\0here",
+    "del\u{7f}",
+];
