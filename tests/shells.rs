@@ -234,3 +234,39 @@ fn fish_quoting_round_trips_or_refuses() {
         check_values(Shell::Fish, FISH.0, FISH.1, "C.UTF-8");
     }
 }
+
+/// PowerShell cannot be installed on the build machine; where `pwsh` exists, its quoting is
+/// checked the same way (golden tests pin the text everywhere else).
+#[test]
+fn powershell_quoting_round_trips_when_pwsh_is_installed() {
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("pwsh").is_file()));
+    if !on_path {
+        eprintln!("SKIPPED: pwsh is not installed");
+        return;
+    }
+    let values = values();
+    let mut script = String::from("Set-StrictMode -Version Latest\n");
+    let mut accepted = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        if let Ok(line) = Shell::PowerShell.set(&format!("V{i}"), value) {
+            script.push_str(&line);
+            accepted.push((format!("V{i}"), value.clone()));
+        }
+    }
+    // PowerShell's `>` re-encodes text; a child process writes the file itself.
+    script.push_str("& sh -c 'env -0 > values.env'\n");
+    let home = Home::new();
+    std::fs::write(home.file("t.ps1"), script).unwrap();
+    let out = run(
+        home.command("pwsh")
+            .args(["-NoProfile", "-NonInteractive", "-File", "t.ps1"]),
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let env = read_env(&home, "values.env");
+    for (name, value) in &accepted {
+        assert_eq!(env.get(name), Some(value), "pwsh changed {value:?}");
+    }
+    assert!(!home.file("pwned").exists());
+}

@@ -1,0 +1,325 @@
+//! Sessions reused between runs: one request, no code and no terminal on the second run, and
+//! a cache file that is doubtful in any way ignored and replaced.
+
+mod common;
+use common::*;
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+/// Runs with no controlling terminal, so a run that would ask for a code fails instead.
+fn detached(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setsid is async-signal-safe; it only detaches the child from our terminal.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        })
+    }
+}
+
+fn expires_in(secs: i64) -> String {
+    mfa_env::time::format_utc(mfa_env::time::now() + secs)
+}
+
+fn session(secs: i64) -> Reply {
+    Reply::creds(FIXED_ID, FIXED_SECRET, FIXED_TOKEN, &expires_in(secs))
+}
+
+fn cache_files(home: &Home) -> Vec<std::path::PathBuf> {
+    match std::fs::read_dir(home.file(".cache/mfa-env")) {
+        Ok(dir) => dir.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A run that can only succeed from the cache: no code, no terminal.
+fn from_cache(home: &Home, sts: &FakeSts, extra: &[&str]) -> std::process::Output {
+    run(
+        detached(mfa_at(home, &sts.url).args(["-s", "bash"]).args(extra)),
+        "",
+    )
+}
+
+#[test]
+fn a_second_run_reuses_the_session_without_code_or_network() {
+    let sts = FakeSts::start(vec![session(43_200)]);
+    let home = Home::with_default_profile();
+    let first = run(
+        mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
+        "",
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = from_cache(&home, &sts, &[]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(stdout(&second), stdout(&first));
+    assert_eq!(stderr(&second), "");
+    assert_eq!(sts.count(), 1, "exactly one request across two runs");
+
+    // Another output format from the same session; a different region is another session.
+    assert!(from_cache(&home, &sts, &["-s", "json"]).status.success());
+    assert_fails(
+        &from_cache(&home, &sts, &["--region", "eu-west-1"]),
+        "no terminal",
+    );
+    assert_eq!(sts.count(), 1);
+
+    let files = cache_files(&home);
+    assert_eq!(files.len(), 1);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&files[0]), 0o600);
+    assert_eq!(mode(&home.file(".cache/mfa-env")), 0o700);
+}
+
+#[test]
+fn xdg_cache_home_is_honoured() {
+    let sts = FakeSts::start(vec![session(43_200)]);
+    let home = Home::with_default_profile();
+    let xdg = home.file("xdg");
+    let out = run(
+        mfa_at(&home, &sts.url)
+            .args(["-s", "bash", "-t", "123456"])
+            .env("XDG_CACHE_HOME", &xdg),
+        "",
+    );
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_dir(xdg.join("mfa-env")).unwrap().count(), 1);
+    assert!(cache_files(&home).is_empty());
+}
+
+#[test]
+fn a_session_about_to_expire_is_not_reused() {
+    let sts = FakeSts::start(vec![session(600)]);
+    let home = Home::with_default_profile();
+    assert!(
+        run(
+            mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
+            ""
+        )
+        .status
+        .success()
+    );
+    // 10 minutes left: below the default 15, above 5.
+    assert_fails(
+        &from_cache(&home, &sts, &[]),
+        "no terminal to ask for the MFA code",
+    );
+    assert!(
+        from_cache(&home, &sts, &["--min-remaining", "5m"])
+            .status
+            .success()
+    );
+    assert_fails(
+        &from_cache(&home, &sts, &["--min-remaining", "1h"]),
+        "no terminal",
+    );
+    assert_eq!(sts.count(), 1);
+}
+
+#[test]
+fn force_and_no_cache() {
+    let sts = FakeSts::start(vec![session(43_200)]);
+    let home = Home::with_default_profile();
+    let code = ["-s", "bash", "-t", "123456"];
+    assert!(
+        run(mfa_at(&home, &sts.url).args(code).arg("--no-cache"), "")
+            .status
+            .success()
+    );
+    assert!(cache_files(&home).is_empty(), "--no-cache writes nothing");
+    assert!(run(mfa_at(&home, &sts.url).args(code), "").status.success());
+    assert_eq!(sts.count(), 2);
+    assert!(
+        run(mfa_at(&home, &sts.url).args(code).arg("--no-cache"), "")
+            .status
+            .success()
+    );
+    assert_eq!(sts.count(), 3, "--no-cache does not read either");
+    assert!(
+        run(mfa_at(&home, &sts.url).args(code).arg("--force"), "")
+            .status
+            .success()
+    );
+    assert_eq!(sts.count(), 4, "--force asks STS again");
+    assert_fails(&from_cache(&home, &sts, &["--force"]), "no terminal");
+}
+
+#[test]
+fn doubtful_cache_files_are_ignored_and_replaced() {
+    let sts = FakeSts::start(vec![session(43_200)]);
+    let home = Home::with_default_profile();
+    let fill = || {
+        assert!(
+            run(
+                mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
+                ""
+            )
+            .status
+            .success()
+        )
+    };
+    fill();
+    let file = cache_files(&home).pop().unwrap();
+    let good = std::fs::read(&file).unwrap();
+
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert_fails(&from_cache(&home, &sts, &[]), "no terminal");
+    fill();
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "replaced"
+    );
+    assert!(from_cache(&home, &sts, &[]).status.success());
+
+    std::fs::write(&file, &good[..good.len() / 2]).unwrap();
+    assert_fails(&from_cache(&home, &sts, &[]), "no terminal");
+    fill();
+    assert!(from_cache(&home, &sts, &[]).status.success());
+
+    // A symlink planted in the file's place is not followed.
+    std::fs::write(home.file("elsewhere.json"), &good).unwrap();
+    std::fs::set_permissions(
+        home.file("elsewhere.json"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    std::fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink(home.file("elsewhere.json"), &file).unwrap();
+    assert_fails(&from_cache(&home, &sts, &[]), "no terminal");
+
+    // A file that belongs to someone else (only root can make one).
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        fill();
+        std::os::unix::fs::chown(&file, Some(65534), None).unwrap();
+        assert_fails(&from_cache(&home, &sts, &[]), "no terminal");
+    } else {
+        eprintln!(
+            "NOTE: not root, so the other-owner case is covered by the unit test of is_private only"
+        );
+    }
+}
+
+#[test]
+fn twenty_concurrent_runs_share_a_warm_cache() {
+    let sts = FakeSts::start(vec![session(43_200)]);
+    let home = Home::with_default_profile();
+    let first = run(
+        mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
+        "",
+    );
+    let expected = stdout(&first);
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            detached(mfa_at(&home, &sts.url).args(["-s", "bash"]))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(stdout(&out), expected);
+    }
+    assert_eq!(sts.count(), 1);
+    assert!(
+        from_cache(&home, &sts, &[]).status.success(),
+        "the cache is still valid"
+    );
+}
+
+#[test]
+fn concurrent_writers_leave_a_valid_cache() {
+    let sts = FakeSts::start(vec![session(43_200)]);
+    let home = Home::with_default_profile();
+    let children: Vec<_> = (0..10)
+        .map(|_| {
+            mfa_at(&home, &sts.url)
+                .args(["-s", "bash", "-t", "123456", "--force"])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    assert_eq!(cache_files(&home).len(), 1, "no temporary files left");
+    assert!(from_cache(&home, &sts, &[]).status.success());
+}
+
+#[test]
+fn status_reports_and_exits_accordingly() {
+    let sts = FakeSts::start(vec![session(43_200 + 30)]);
+    let home = Home::with_default_profile();
+    let status = |home: &Home| run(mfa_at(home, &sts.url).arg("status"), "");
+
+    let out = status(&home);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), "default: no cached session\n");
+    assert_eq!(stdout(&out), "");
+
+    assert!(
+        run(
+            mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
+            ""
+        )
+        .status
+        .success()
+    );
+    let out = status(&home);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stderr(&out);
+    assert!(
+        text.starts_with("default: 12h 0m left, expires ") && text.ends_with("Z\n"),
+        "{text}"
+    );
+
+    // Expired: rewrite the cached expiration into the past.
+    let file = cache_files(&home).pop().unwrap();
+    let mut entry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    entry["credentials"]["expiration"] = serde_json::json!(1_000_000_000);
+    std::fs::write(&file, entry.to_string()).unwrap();
+    let out = status(&home);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "default: the cached session expired at 2001-09-09T01:46:40Z\n"
+    );
+}
+
+#[test]
+fn unset_forget_deletes_the_cached_session() {
+    let sts = FakeSts::start(vec![session(43_200)]);
+    let home = Home::with_default_profile();
+    assert!(
+        run(
+            mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
+            ""
+        )
+        .status
+        .success()
+    );
+    let out = run(
+        mfa_at(&home, &sts.url).args(["--unset", "--shell", "bash"]),
+        "",
+    );
+    assert!(out.status.success());
+    assert_eq!(cache_files(&home).len(), 1, "--unset alone keeps it");
+    let out = run(
+        mfa_at(&home, &sts.url).args(["--unset", "--forget", "--shell", "bash"]),
+        "",
+    );
+    assert!(out.status.success());
+    assert!(stdout(&out).starts_with("unset AWS_ACCESS_KEY_ID"));
+    assert!(cache_files(&home).is_empty());
+    assert_eq!(
+        run(mfa_at(&home, &sts.url).arg("status"), "").status.code(),
+        Some(1)
+    );
+}
