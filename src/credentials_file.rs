@@ -75,15 +75,23 @@ pub fn write(path: &Path, name: &str, creds: &Credentials) -> Result<()> {
 
 /// The file to replace: a symlinked credentials file is written where the link points.
 fn target(path: &Path) -> Result<PathBuf> {
-    match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path).map_err(|e| {
-            Error::new(format!(
-                "{} is a symlink that cannot be followed: {e}",
-                path.display()
-            ))
-        }),
-        _ => Ok(path.to_owned()),
+    let mut path = path.to_owned();
+    // A chain of links, possibly ending at a file that does not exist yet.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let next = fs::read_link(&path).map_err(|e| {
+                    Error::new(format!("cannot follow the symlink {}: {e}", path.display()))
+                })?;
+                path = path.parent().map_or(next.clone(), |dir| dir.join(&next));
+            }
+            _ => return Ok(path),
+        }
     }
+    Err(Error::new(format!(
+        "{} is a loop of symlinks",
+        path.display()
+    )))
 }
 
 fn malformed(path: &Path, e: profiles::ParseError) -> Error {

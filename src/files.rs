@@ -72,6 +72,13 @@ mod tests {
             "no temporary file left behind"
         );
 
+        // A crash (here a panic, with no cleanup) between write and rename: the file is whole.
+        let crashed = std::panic::catch_unwind(|| {
+            write_atomic_then(&path, b"half", None, || panic!("killed"))
+        });
+        assert!(crashed.is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
+
         write_atomic(&path, b"new", None).unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
         #[cfg(unix)]

@@ -270,6 +270,15 @@ pub fn set_section(text: &str, name: &str, pairs: &[(&str, &str)]) -> Result<Str
         section.extend(pairs.iter().map(|(k, v)| format!("{k} = {v}")));
         push_lines(&mut out, &section, eol);
     }
+    // A file without a final line ending keeps lacking one, even when its last line was ours.
+    if !text.is_empty() && !text.ends_with('\n') {
+        let ending = if out.ends_with("\r\n") {
+            2
+        } else {
+            usize::from(out.ends_with('\n'))
+        };
+        out.truncate(out.len() - ending);
+    }
     Ok(out)
 }
 

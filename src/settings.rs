@@ -148,9 +148,10 @@ pub fn resolve(args: &Args) -> Result<Settings> {
     let stale_session = chosen.is_none() && var("AWS_SESSION_TOKEN").is_some();
 
     let (label, selected, source) = match (chosen, env_keys) {
+        // Keys from the environment; settings (mfa_serial, region...) still from [default].
         (None, Some((access_key_id, secret_access_key))) => (
             ENV_LABEL.to_owned(),
-            None,
+            profiles.get("default"),
             Source::Env {
                 access_key_id,
                 secret_access_key,
@@ -218,10 +219,12 @@ pub fn resolve(args: &Args) -> Result<Settings> {
     if let Some(url) = &endpoint {
         check_endpoint(url)?;
     }
-    let role_arn = args
-        .role_arn
-        .clone()
-        .or_else(|| selected.and_then(|p| p.get("role_arn")).cloned());
+    // A profile's role applies only when that profile's keys sign, as in the AWS CLI.
+    let profile_role = match source {
+        Source::Profile(_) => selected.and_then(|p| p.get("role_arn")).cloned(),
+        Source::Env { .. } => None,
+    };
+    let role_arn = args.role_arn.clone().or(profile_role);
     let role = role_arn.map(|arn| Role {
         arn,
         session_name: args
