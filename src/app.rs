@@ -152,6 +152,7 @@ fn fetch(args: &Args, settings: &Settings, cache: Option<&Cache>) -> Result<Cred
     if let Some(role) = &settings.role {
         // A cached MFA session of the source profile signs the AssumeRole: no new code needed.
         let session = cache
+            .filter(|_| !args.force)
             .and_then(|c| c.load(&Key::source_session(settings)))
             .filter(|s| s.seconds_left() > 60);
         if let Some(session) = session {

@@ -287,6 +287,8 @@ pub const FIXED_EXPIRATION: &str = "2099-01-02T03:04:05Z";
 pub struct Request {
     pub form: HashMap<String, String>,
     pub headers: HashMap<String, String>,
+    /// When it arrived, in seconds since the epoch.
+    pub at: f64,
 }
 
 impl Request {
@@ -380,7 +382,11 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Mutex<Vec<Reply
     let _ = reader.read_exact(&mut body);
     let form = parse_form(&String::from_utf8_lossy(&body));
     let action = form.get("Action").cloned().unwrap_or_default();
-    seen.lock().unwrap().push(Request { form, headers });
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    seen.lock().unwrap().push(Request { form, headers, at });
     let reply = {
         let mut script = script.lock().unwrap();
         if script.len() > 1 {
