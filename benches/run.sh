@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Measures mfa-env against the targets in README.md ("Performance") and prints one table: each
+# figure, the reference measured in this same run, the ratio, and the target.
+#
+#   benches/run.sh                      everything, including a clean release build (~3 min)
+#   BENCH_CLEAN_BUILD=0 benches/run.sh  skip the clean build
+#
+# Needs hyperfine, moto_server, aws (awscli), python3 and GNU time. Exits non-zero only when it
+# cannot measure; a missed target is reported in the table, not as a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for tool in hyperfine moto_server aws python3 /usr/bin/time cargo; do
+    command -v "$tool" >/dev/null || { echo "benches/run.sh: $tool is required" >&2; exit 2; }
+done
+
+work=$(mktemp -d)
+moto_pid=
+cleanup() {
+    [ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+rust_version=$(rustc --version | cut -d' ' -f1-2) # before HOME changes: rustup needs it
+echo "building the release binary..." >&2
+cargo build --release --quiet
+bin=$PWD/target/release/mfa-env
+
+build_secs=
+if [ "${BENCH_CLEAN_BUILD:-1}" != 0 ]; then
+    echo "clean release build (separate target directory)..." >&2
+    start=$(date +%s.%N)
+    cargo build --release --quiet --target-dir "$work/clean-target"
+    build_secs=$(python3 -c "print(round($(date +%s.%N) - $start, 1))")
+fi
+size_bytes=$(stat -c %s "$bin")
+
+# moto on a free loopback port.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+moto_pid=$!
+for _ in $(seq 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
+    sleep 0.1
+done
+endpoint=http://127.0.0.1:$port
+
+# A home with long-term keys and an MFA device, and an empty one.
+home=$work/home
+empty=$work/empty
+mkdir -p "$home/.aws" "$empty"
+cat >"$home/.aws/credentials" <<EOF
+[default]
+aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+EOF
+printf '[default]\nmfa_serial = arn:aws:iam::123456789012:mfa/bench\n' >"$home/.aws/config"
+
+# Only what the runs need, and nothing from the caller's AWS setup.
+for v in $(env | grep -o '^AWS_[A-Z_]*'); do unset "$v"; done
+export HOME=$home AWS_ENDPOINT_URL_STS=$endpoint AWS_DEFAULT_REGION=us-east-1 SHELL=/bin/bash
+"$bin" -s bash -t 123456 >/dev/null # warm the session cache
+
+median_ms() { # hyperfine JSON file, command index
+    python3 -c "import json, sys; print(round(json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]['median'] * 1000, 2))" "$1" "$2"
+}
+
+echo "timing the paths without network..." >&2
+hyperfine -N --warmup 5 --runs 100 --export-json "$work/local.json" \
+    "/bin/true" \
+    "$bin --unset -s bash" \
+    "$bin init bash" \
+    "$bin --help" \
+    "$bin -s bash" \
+    "$bin status" >/dev/null 2>&1
+
+echo "timing GetSessionToken round trips against moto..." >&2
+hyperfine -N --warmup 2 --runs 15 --export-json "$work/roundtrip.json" \
+    "aws sts get-session-token --serial-number arn:aws:iam::123456789012:mfa/bench --token-code 123456 --endpoint-url $endpoint" \
+    "$bin -s bash -t 123456 --no-cache" >/dev/null 2>&1
+
+echo "timing the no-credentials error..." >&2
+hyperfine -N -i --warmup 3 --runs 50 --export-json "$work/nocreds.json" \
+    "env HOME=$empty /bin/true" \
+    "env HOME=$empty $bin -s bash -t 123456" >/dev/null 2>&1
+
+max_rss_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+rss_ours=$(max_rss_kb "$bin" -s bash -t 123456 --no-cache)
+rss_aws=$(max_rss_kb aws sts get-session-token --serial-number arn:aws:iam::123456789012:mfa/bench --token-code 123456 --endpoint-url "$endpoint")
+
+true_ms=$(median_ms "$work/local.json" 0)
+aws_ms=$(median_ms "$work/roundtrip.json" 0)
+ours_ms=$(median_ms "$work/roundtrip.json" 1)
+env_true_ms=$(median_ms "$work/nocreds.json" 0)
+nocreds_ms=$(median_ms "$work/nocreds.json" 1)
+
+row() { printf '| %s | %s | %s | %s | %s |\n' "$@"; }
+ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{a / b:.2f}×' if b else '-')" "$1" "$2"; }
+
+echo
+echo "mfa-env $("$bin" --version | cut -d' ' -f2) on $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $rust_version, $(date -u +%Y-%m-%d)"
+echo
+row "Figure" "mfa-env" "Reference (same run)" "Ratio" "Target"
+row "---" "---" "---" "---" "---"
+size_mb=$(python3 -c "print(round($size_bytes / 1048576, 2))")
+row "Release binary, stripped" "$size_mb MB" "target 4 MB" "$(ratio "$size_mb" 4)" "≤ 4 MB"
+if [ -n "$build_secs" ]; then
+    row "Clean \`cargo build --release\`" "$build_secs s" "target 150 s" "$(ratio "$build_secs" 150)" "≤ 150 s"
+else
+    row "Clean \`cargo build --release\`" "not measured" "target 150 s" "-" "≤ 150 s"
+fi
+i=1
+for path in "--unset" "init bash" "--help" "cache hit" "status"; do
+    ms=$(median_ms "$work/local.json" "$i")
+    row "\`$path\` (median)" "$ms ms" "/bin/true $true_ms ms" "$(ratio "$ms" "$true_ms")" "≤ 2 ms"
+    i=$((i + 1))
+done
+row "GetSessionToken round trip on moto (median)" "$ours_ms ms" "aws sts get-session-token $aws_ms ms" "$(ratio "$aws_ms" "$ours_ms") faster" "≥ 10× faster"
+row "No credentials configured: error (median)" "$nocreds_ms ms" "env /bin/true $env_true_ms ms" "$(ratio "$nocreds_ms" "$env_true_ms")" "≤ 50 ms"
+row "Peak memory of a round trip (max RSS)" "$(python3 -c "print(round($rss_ours / 1024, 1))") MB" "awscli $(python3 -c "print(round($rss_aws / 1024, 1))") MB" "$(ratio "$rss_ours" "$rss_aws")" "≤ 15 MB"
