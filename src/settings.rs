@@ -266,6 +266,15 @@ fn role_source(name: &str, props: &Properties, profiles: &Profiles) -> Result<St
 
 /// Fails early, in our words, where aws-config's provider would fail with bare ones.
 fn check_has_keys(name: &str, props: &Properties) -> Result<()> {
+    // A profile whose credential_process is mfa-env would have us run ourselves, endlessly.
+    if props
+        .get("credential_process")
+        .is_some_and(|p| p.contains("mfa-env"))
+    {
+        return Err(Error::usage(format!(
+            "profile '{name}' gets its keys from mfa-env itself (credential_process): pass --profile with the profile that holds the long-term keys"
+        )));
+    }
     if props.contains_key("aws_access_key_id") || props.contains_key("credential_process") {
         return Ok(());
     }

@@ -1,6 +1,8 @@
 //! Automation: GitHub Actions, credential_process for the AWS CLI and SDKs, TOTP seeds for
 //! robots, and MFA-protected roles.
 
+#![cfg(unix)]
+
 mod common;
 use common::*;
 
@@ -155,6 +157,15 @@ fn the_aws_cli_uses_us_as_credential_process_and_the_cache_after() {
     }
     assert_eq!(sts.count(), 1, "the second call used the cached session");
     assert_eq!(sts.requests()[0].signing_key(), LONG_TERM_ID);
+
+    // AWS_PROFILE=mfa leaking into the process must not make mfa-env run itself.
+    let out = run(
+        home.mfa()
+            .args(["--shell", "json"])
+            .env("AWS_PROFILE", "mfa"),
+        "",
+    );
+    assert_fails(&out, "gets its keys from mfa-env itself");
 }
 
 #[test]

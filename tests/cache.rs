@@ -1,6 +1,8 @@
 //! Sessions reused between runs: one request, no code and no terminal on the second run, and
 //! a cache file that is doubtful in any way ignored and replaced.
 
+#![cfg(unix)]
+
 mod common;
 use common::*;
 

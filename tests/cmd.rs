@@ -1,6 +1,8 @@
 //! cmd, under Wine: the `set` lines evaluated in a batch file and read back, and the `mfa.cmd`
 //! snippet run against a stand-in `mfa-env.bat` (Wine cannot start a Linux mfa-env).
 
+#![cfg(unix)]
+
 mod common;
 use common::*;
 

@@ -1,5 +1,7 @@
 //! What reaches STS, and every way a run can fail: against a fake STS on loopback.
 
+#![cfg(unix)]
+
 mod common;
 use common::*;
 

@@ -1,5 +1,7 @@
 //! The exact text mfa-env prints for every shell and format, set and unset.
 
+#![cfg(unix)]
+
 mod common;
 use common::*;
 

@@ -1,6 +1,8 @@
 //! `mfa-env init`: the snippets in `shell/`, and the `mfa` function they define, run in the
 //! real shells.
 
+#![cfg(unix)]
+
 mod common;
 use common::*;
 

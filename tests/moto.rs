@@ -1,5 +1,7 @@
 //! Full runs against a real STS implementation: moto's server on loopback.
 
+#![cfg(unix)]
+
 mod common;
 use common::*;
 

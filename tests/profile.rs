@@ -1,6 +1,8 @@
 //! `--write-profile`: the session in a named section of the shared credentials file, every
 //! other byte of the file kept.
 
+#![cfg(unix)]
+
 mod common;
 use common::*;
 

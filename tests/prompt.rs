@@ -1,6 +1,8 @@
 //! The MFA prompt, driven through a real pseudo-terminal: shown on the terminal, the code not
 //! echoed, stdout holding only the lines for `eval`.
 
+#![cfg(unix)]
+
 mod common;
 use common::*;
 

@@ -1,6 +1,8 @@
 //! What mfa-env prints, evaluated by the real shells: every variable read back byte for byte
 //! from a child process, then cleared; and quoting checked over adversarial and generated values.
 
+#![cfg(unix)]
+
 mod common;
 use common::*;
 

@@ -8,6 +8,7 @@ import os
 import pty
 import select
 import sys
+import termios
 import time
 
 prompt, answer, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
@@ -35,9 +36,15 @@ while open_fds and time.time() < deadline:
             terminal += chunk
         else:
             stdout += chunk
+    # Answer once the prompt is shown and the program has turned echo off, as a person would.
     if not answered and prompt in terminal:
-        os.write(tty, answer + b"\r")
-        answered = True
+        try:
+            echo_off = not termios.tcgetattr(tty)[3] & termios.ECHO
+        except termios.error:
+            echo_off = False
+        if echo_off:
+            os.write(tty, answer + b"\r")
+            answered = True
 _, status = os.waitpid(pid, 0)
 json.dump(
     {
