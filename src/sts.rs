@@ -11,7 +11,12 @@ use aws_sdk_sts::config::{
     BehaviorVersion, Credentials as Keys, ProvideCredentials, Region, SharedHttpClient,
 };
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_smithy_http_client::tls;
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::{Connector, tls};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 use crate::creds::Credentials;
 use crate::error::{Error, Result};
@@ -179,7 +184,7 @@ impl Client {
             }
             SdkError::DispatchFailure(_) => {
                 return plain(format!(
-                    "cannot reach STS at {endpoint} ({}): check your network, or AWS_ENDPOINT_URL_STS / endpoint_url",
+                    "cannot reach STS at {endpoint} ({}): check your network and proxy (HTTPS_PROXY), or AWS_ENDPOINT_URL_STS / endpoint_url",
                     clean(&innermost(&err))
                 ));
             }
@@ -257,13 +262,32 @@ impl Client {
     }
 }
 
-/// One TLS stack with one crypto provider (rustls and ring): small, and no C toolchain to build.
+/// One TLS stack with one crypto provider (rustls and ring: small, no C toolchain to build), and
+/// the proxy the environment names (`HTTPS_PROXY`, `NO_PROXY`), as the AWS CLI honours it.
+#[derive(Debug)]
+struct Https;
+
+impl HttpClient for Https {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        let mut connector = Connector::builder()
+            .connector_settings(settings.clone())
+            .proxy_config(ProxyConfig::from_env());
+        connector.set_sleep_impl(components.sleep_impl());
+        let connector = connector
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build();
+        SharedHttpConnector::new(connector)
+    }
+}
+
 fn https() -> SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https()
+    SharedHttpClient::new(Https)
 }
 
 enum Call<'a> {

@@ -493,3 +493,33 @@ fn closed_stdout_fails_quietly() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stderr(&out), "");
 }
+
+/// Proxies named in the environment are used, as the AWS CLI uses them; only loopback is contacted.
+#[test]
+fn proxies_from_the_environment() {
+    let proxy = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let via = |endpoint: &str, var: &str| {
+        run(
+            mfa_at(&home, endpoint)
+                .args(["-s", "bash", "-t", "123456", "--no-cache"])
+                .env(var, &proxy.url),
+            "",
+        )
+    };
+    let out = via("http://sts.example.invalid", "HTTP_PROXY");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        proxy.requests()[0].line,
+        "POST http://sts.example.invalid/ HTTP/1.1"
+    );
+    assert_eq!(proxy.requests()[0].param("TokenCode"), Some("123456"));
+
+    // HTTPS goes through a CONNECT tunnel; this fake proxy cannot tunnel, so the run fails cleanly.
+    let out = via("https://sts.example.invalid", "HTTPS_PROXY");
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert_eq!(
+        proxy.requests()[1].line,
+        "CONNECT sts.example.invalid:443 HTTP/1.1"
+    );
+}

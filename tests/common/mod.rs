@@ -285,6 +285,8 @@ pub const FIXED_EXPIRATION: &str = "2099-01-02T03:04:05Z";
 
 #[derive(Clone, Debug)]
 pub struct Request {
+    /// `POST / HTTP/1.1`, or what a proxy sees: `CONNECT host:443 HTTP/1.1`.
+    pub line: String,
     pub form: HashMap<String, String>,
     pub headers: HashMap<String, String>,
     /// When it arrived, in seconds since the epoch.
@@ -365,6 +367,7 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Mutex<Vec<Reply
     if reader.read_line(&mut line).unwrap_or(0) == 0 {
         return;
     }
+    let request_line = line.trim_end().to_owned();
     loop {
         line.clear();
         if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
@@ -386,7 +389,12 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Mutex<Vec<Reply
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs_f64();
-    seen.lock().unwrap().push(Request { form, headers, at });
+    seen.lock().unwrap().push(Request {
+        line: request_line,
+        form,
+        headers,
+        at,
+    });
     let reply = {
         let mut script = script.lock().unwrap();
         if script.len() > 1 {
