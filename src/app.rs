@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::fs::OpenOptions;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -134,6 +134,11 @@ fn export(args: &Args) -> Result<ExitCode> {
     if let Some(path) = github_env {
         append_github_env(&path, &rendered.github_env)?;
     }
+    if !rendered.stdout.is_empty() && std::io::stdout().is_terminal() {
+        note(
+            "these lines change nothing by themselves: evaluate them (mfa-env --help, EXAMPLES) or use `mfa` from `mfa-env init SHELL`",
+        );
+    }
     output(&rendered.stdout)
 }
 
@@ -252,7 +257,9 @@ fn ask_code(serial: &str) -> Result<String> {
         rpassword::prompt_password(format!("MFA code for {serial}: ")).map_err(|e| {
             match e.kind() {
                 std::io::ErrorKind::Interrupted => Error::new("cancelled"),
-                _ => no_terminal(),
+                _ => Error::usage(format!(
+                    "could not read the MFA code from the terminal ({e}): pass --token-code CODE or --token-code - to read it from stdin"
+                )),
             }
         })?;
     cli::check_code(code.trim()).map(str::to_owned)

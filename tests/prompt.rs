@@ -105,3 +105,28 @@ fn the_bash_function_still_prompts() {
     let env = parse_env0(&std::fs::read(home.file("after.env")).unwrap());
     assert_eq!(env["AWS_SESSION_TOKEN"], FIXED_TOKEN);
 }
+
+/// Run straight at a terminal, the lines would set nothing: say how to use them.
+#[test]
+fn a_terminal_on_stdout_gets_a_hint() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let command = format!(
+        "{} --shell bash > /dev/tty",
+        mfa_env::shell::Shell::Posix.quote(BIN).unwrap()
+    );
+    let mut cmd = home.command("python3");
+    cmd.args([DRIVER, "MFA code for", "135790", "sh", "-c", &command])
+        .env("AWS_ENDPOINT_URL_STS", &sts.url);
+    let result = on_terminal(&mut cmd);
+    assert_eq!(result["status"], 0, "{result}");
+    let terminal = result["terminal"].as_str().unwrap();
+    assert!(
+        terminal.contains("these lines change nothing by themselves"),
+        "{terminal}"
+    );
+    assert!(terminal.contains("export AWS_SESSION_TOKEN="), "{terminal}");
+}
