@@ -9,17 +9,6 @@ use common::*;
 use std::collections::HashMap;
 use std::process::Command;
 
-fn detached(cmd: &mut Command) -> &mut Command {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: setsid is async-signal-safe; it only detaches the child from our terminal.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            Ok(())
-        })
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // GitHub Actions
 

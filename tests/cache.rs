@@ -7,19 +7,6 @@ mod common;
 use common::*;
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
-
-/// Runs with no controlling terminal, so a run that would ask for a code fails instead.
-fn detached(cmd: &mut Command) -> &mut Command {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: setsid is async-signal-safe; it only detaches the child from our terminal.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            Ok(())
-        })
-    }
-}
 
 fn expires_in(secs: i64) -> String {
     mfa_env::time::format_utc(mfa_env::time::now() + secs)

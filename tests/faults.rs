@@ -13,18 +13,6 @@ fn ok(cmd: &mut Command) -> String {
     stdout(&out)
 }
 
-/// Runs with no controlling terminal, as under CI or cron.
-fn detached(cmd: &mut Command) -> &mut Command {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: setsid is async-signal-safe; it only detaches the child from our terminal.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            Ok(())
-        })
-    }
-}
-
 #[test]
 fn sends_serial_code_and_duration() {
     let sts = FakeSts::start(vec![Reply::fixed()]);

@@ -268,9 +268,7 @@ fn the_function_sets_clears_and_fails_cleanly() {
 #[test]
 fn powershell_function_when_pwsh_is_installed() {
     let Some(moto) = moto() else { return };
-    let on_path = std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("pwsh").is_file()));
-    if !on_path {
+    if !on_path("pwsh") {
         eprintln!("SKIPPED: pwsh is not installed (the PowerShell text is pinned by golden tests)");
         return;
     }

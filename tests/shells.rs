@@ -130,26 +130,12 @@ fn detection_follows_the_calling_shell() {
 // ---------------------------------------------------------------------------------------------
 // Quoting against hostile values, in the real interpreters.
 
-/// A small deterministic generator; set MFA_ENV_PROPTEST_SEED to replay another sequence.
-struct Gen(u64);
+/// Values full of what shells treat specially.
+trait ShellValues {
+    fn string(&mut self) -> String;
+}
 
-impl Gen {
-    fn new() -> Gen {
-        let seed = std::env::var("MFA_ENV_PROPTEST_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0x5eed_1234);
-        eprintln!("property seed: {seed} (MFA_ENV_PROPTEST_SEED)");
-        Gen(seed | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
+impl ShellValues for Gen {
     fn string(&mut self) -> String {
         const SPECIAL: &[char] = &[
             '\'', '\'', '\\', '\\', '"', '$', '`', '!', '%', '-', ' ', '(', ')', ';', '&', '|',
@@ -171,7 +157,7 @@ impl Gen {
 }
 
 fn values() -> Vec<String> {
-    let mut generator = Gen::new();
+    let mut generator = Gen::seeded(0x5eed_1234);
     ADVERSARIAL
         .iter()
         .map(|s| s.to_string())
@@ -241,9 +227,7 @@ fn fish_quoting_round_trips_or_refuses() {
 /// checked the same way (golden tests pin the text everywhere else).
 #[test]
 fn powershell_quoting_round_trips_when_pwsh_is_installed() {
-    let on_path = std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("pwsh").is_file()));
-    if !on_path {
+    if !on_path("pwsh") {
         eprintln!("SKIPPED: pwsh is not installed");
         return;
     }

@@ -537,3 +537,42 @@ pub const ADVERSARIAL: &[&str] = &[
     "nul\0here",
     "del\u{7f}",
 ];
+
+/// Runs with no controlling terminal, as under CI or cron: a run that would ask for a code fails.
+pub fn detached(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setsid is async-signal-safe; it only detaches the child from our terminal.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        })
+    }
+}
+
+/// Whether `tool` is on PATH, for the few tools CI cannot have (pwsh): those tests say so and skip.
+pub fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
+}
+
+/// A small deterministic generator for property tests; MFA_ENV_PROPTEST_SEED replays another run.
+pub struct Gen(pub u64);
+
+impl Gen {
+    pub fn seeded(default: u64) -> Gen {
+        let seed = std::env::var("MFA_ENV_PROPTEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default);
+        eprintln!("property seed: {seed} (MFA_ENV_PROPTEST_SEED)");
+        Gen(seed | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
