@@ -124,18 +124,7 @@ fn the_aws_cli_uses_us_as_credential_process_and_the_cache_after() {
     let home = process_home(&sts, Some("123456"));
     let identity = |home: &Home| {
         run(
-            detached(home.command("aws").args([
-                "sts",
-                "get-caller-identity",
-                "--profile",
-                "mfa",
-                "--endpoint-url",
-                &moto.url,
-                "--output",
-                "text",
-                "--query",
-                "Account",
-            ])),
+            detached(home.command("aws").args(caller_identity(moto))),
             "",
         )
     };
@@ -172,22 +161,9 @@ fn credential_process_prompts_on_the_terminal_the_sdk_does_not_capture() {
     let home = process_home(&sts, None);
     let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/pty_driver.py");
     let out = run(
-        home.command("python3").args([
-            driver,
-            "MFA code for",
-            "424242",
-            "aws",
-            "sts",
-            "get-caller-identity",
-            "--profile",
-            "mfa",
-            "--endpoint-url",
-            &moto.url,
-            "--output",
-            "text",
-            "--query",
-            "Account",
-        ]),
+        home.command("python3")
+            .args([driver, "MFA code for", "424242", "aws"])
+            .args(caller_identity(moto)),
         "",
     );
     let result: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -345,6 +321,24 @@ fn malformed_or_missing_seeds_are_refused_without_echo() {
 
 // ---------------------------------------------------------------------------------------------
 // MFA-protected roles
+
+/// `aws sts get-caller-identity` through the credential_process profile, printing the account.
+fn caller_identity(moto: &Moto) -> Vec<String> {
+    [
+        "sts",
+        "get-caller-identity",
+        "--profile",
+        "mfa",
+        "--endpoint-url",
+        &moto.url,
+        "--output",
+        "text",
+        "--query",
+        "Account",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/admin";
 

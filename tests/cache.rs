@@ -23,6 +23,15 @@ fn cache_files(home: &Home) -> Vec<std::path::PathBuf> {
     }
 }
 
+/// A run with a code, which fills the cache.
+fn sign_in(home: &Home, sts: &FakeSts) {
+    let out = run(
+        mfa_at(home, &sts.url).args(["-s", "bash", "-t", "123456"]),
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 /// A run that can only succeed from the cache: no code, no terminal.
 fn from_cache(home: &Home, sts: &FakeSts, extra: &[&str]) -> std::process::Output {
     run(
@@ -81,14 +90,7 @@ fn xdg_cache_home_is_honoured() {
 fn a_session_about_to_expire_is_not_reused() {
     let sts = FakeSts::start(vec![session(600)]);
     let home = Home::with_default_profile();
-    assert!(
-        run(
-            mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
-            ""
-        )
-        .status
-        .success()
-    );
+    sign_in(&home, &sts);
     // 10 minutes left: below the default 15, above 5.
     assert_fails(
         &from_cache(&home, &sts, &[]),
@@ -138,23 +140,13 @@ fn force_and_no_cache() {
 fn doubtful_cache_files_are_ignored_and_replaced() {
     let sts = FakeSts::start(vec![session(43_200)]);
     let home = Home::with_default_profile();
-    let fill = || {
-        assert!(
-            run(
-                mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
-                ""
-            )
-            .status
-            .success()
-        )
-    };
-    fill();
+    sign_in(&home, &sts);
     let file = cache_files(&home).pop().unwrap();
     let good = std::fs::read(&file).unwrap();
 
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
     assert_fails(&from_cache(&home, &sts, &[]), "no terminal");
-    fill();
+    sign_in(&home, &sts);
     assert_eq!(
         std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
         0o600,
@@ -164,7 +156,7 @@ fn doubtful_cache_files_are_ignored_and_replaced() {
 
     std::fs::write(&file, &good[..good.len() / 2]).unwrap();
     assert_fails(&from_cache(&home, &sts, &[]), "no terminal");
-    fill();
+    sign_in(&home, &sts);
     assert!(from_cache(&home, &sts, &[]).status.success());
 
     // A symlink planted in the file's place is not followed.
@@ -181,7 +173,7 @@ fn doubtful_cache_files_are_ignored_and_replaced() {
     // A file that belongs to someone else (only root can make one).
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
-        fill();
+        sign_in(&home, &sts);
         std::os::unix::fs::chown(&file, Some(65534), None).unwrap();
         assert_fails(&from_cache(&home, &sts, &[]), "no terminal");
     } else {
@@ -252,14 +244,7 @@ fn status_reports_and_exits_accordingly() {
     assert_eq!(stderr(&out), "default: no cached session\n");
     assert_eq!(stdout(&out), "");
 
-    assert!(
-        run(
-            mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
-            ""
-        )
-        .status
-        .success()
-    );
+    sign_in(&home, &sts);
     let out = status(&home);
     assert_eq!(out.status.code(), Some(0));
     let text = stderr(&out);
@@ -286,14 +271,7 @@ fn status_reports_and_exits_accordingly() {
 fn unset_forget_deletes_the_cached_session() {
     let sts = FakeSts::start(vec![session(43_200)]);
     let home = Home::with_default_profile();
-    assert!(
-        run(
-            mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
-            ""
-        )
-        .status
-        .success()
-    );
+    sign_in(&home, &sts);
     let out = run(
         mfa_at(&home, &sts.url).args(["--unset", "--shell", "bash"]),
         "",
