@@ -193,13 +193,7 @@ fn twenty_concurrent_runs_share_a_warm_cache() {
     );
     let expected = stdout(&first);
     let children: Vec<_> = (0..20)
-        .map(|_| {
-            detached(mfa_at(&home, &sts.url).args(["-s", "bash"]))
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|_| spawn_piped(detached(mfa_at(&home, &sts.url).args(["-s", "bash"]))))
         .collect();
     for child in children {
         let out = child.wait_with_output().unwrap();

@@ -278,12 +278,7 @@ fn root_duration_limit_is_explained() {
 fn a_stalled_endpoint_is_given_up() {
     let sts = FakeSts::start(vec![Reply::Stall]);
     let home = Home::with_default_profile();
-    let mut child = mfa_at(&home, &sts.url)
-        .args(["-s", "bash", "-t", "123456"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]));
     // A generous guard only: mfa-env must give up by itself (it does after 20 s).
     let start = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {
@@ -470,12 +465,7 @@ fn no_terminal_and_no_code_fails_at_once() {
 fn closed_stdout_fails_quietly() {
     let sts = FakeSts::start(vec![Reply::fixed()]);
     let home = Home::with_default_profile();
-    let mut child = mfa_at(&home, &sts.url)
-        .args(["-s", "bash", "-t", "123456"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]));
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));

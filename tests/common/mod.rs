@@ -24,8 +24,7 @@ pub const VARS: [&str; 4] = [
 
 /// True where the tool is installed. Missing locally: say so and skip. Missing in CI: fail.
 pub fn require(tool: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()));
+    let found = on_path(tool);
     if !found {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("{tool} is required under CI=true but is not installed (see .ci/run)");
@@ -149,6 +148,14 @@ pub fn assert_fails(out: &Output, needle: &str) {
         "one line: {err:?}"
     );
     assert!(err.contains(needle), "{needle:?} not in {err:?}");
+}
+
+/// Starts `cmd` with stdout and stderr captured, for tests that watch or disturb it while it runs.
+pub fn spawn_piped(cmd: &mut Command) -> Child {
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
 }
 
 /// `env -0` output as a map.
