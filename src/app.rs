@@ -1,78 +1,121 @@
-//! One run, start to end: arguments → settings → cached or fresh credentials → rendered text →
-//! stdout. Only finished, checked text is ever written, so an `eval` never half-applies.
+//! One run, start to end, as the request's mode says: it orchestrates and decides nothing the
+//! modules below it own. Only finished, checked text is ever written to stdout.
 
 use std::ffi::OsString;
-use std::fs::OpenOptions;
-use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aws_sdk_sts::config::Credentials as Keys;
+use aws_sdk_sts::config::Credentials as AwsKeys;
 
 use crate::cache::{Cache, Key};
-use crate::cli::{self, Args, CodeSource, Mode};
-use crate::credentials_file;
+use crate::cli::{self, Choice, Export, Forget, Obtain, Request, Status, Unset};
+use crate::code::Codes;
 use crate::creds::Credentials;
-use crate::error::{Error, Result};
+use crate::durations;
+use crate::environment::Environment;
+use crate::error::{Error, Result, shown};
 use crate::init;
-use crate::render;
-use crate::settings::{self, Settings};
-use crate::shell::Shell;
+use crate::output::{self, note};
+use crate::platform;
+use crate::render::{self, Apply, PROFILE_CHOOSERS};
+use crate::settings::{self, Files, Settings};
+use crate::shell::{self, Shell};
 use crate::sts;
 use crate::time;
-use crate::totp::Totp;
-
-/// Role chaining (AssumeRole signed by a session) is capped by AWS at one hour.
-const CHAINED_MAX: i32 = 3600;
-const ROLE_DURATION: std::ops::RangeInclusive<i32> = 900..=43_200;
+use crate::write_profile;
 
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode> {
-    let args = cli::parse(args)?;
-    match args.mode {
-        Mode::Help => output(cli::USAGE),
-        Mode::Version => output(&format!("mfa-env {}\n", env!("CARGO_PKG_VERSION"))),
-        Mode::Init(shell) => output(&init::render(shell, args.cmd.as_deref())?),
-        Mode::Unset => unset(&args),
-        Mode::Status => status(&args),
-        Mode::Export => export(&args),
+    let request = cli::parse(args)?;
+    let env = Environment::capture();
+    match request {
+        Request::Help => output::stdout(&cli::help())?,
+        Request::Version => output::stdout(&format!("mfa-env {}\n", env!("CARGO_PKG_VERSION")))?,
+        Request::Init(init) => {
+            let binary = std::env::current_exe()
+                .ok()
+                .filter(|p| p.is_absolute() && p.is_file());
+            let binary = binary.as_deref().and_then(|p| p.to_str());
+            output::stdout(&init::render(init.shell, init.function.as_deref(), binary)?)?;
+        }
+        Request::Unset(unset) => self::unset(&unset, &env)?,
+        Request::Status(status) => return self::status(&status, &env),
+        Request::Export(export) => self::export(&export, &env)?,
     }
-}
-
-/// Writes everything at once; a closed stdout fails quietly (nobody is left to read why).
-fn output(text: &str) -> Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|_| Error::Quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn note(message: &str) {
-    eprintln!("mfa-env: {message}");
+/// The shell that will read our output, from the parent process and the environment.
+fn detect(env: &Environment) -> Shell {
+    let parent = platform::parent_program();
+    let me = std::env::args_os().next();
+    shell::detect(&shell::Clues {
+        parent: parent.as_deref(),
+        underscore: env.os("_"),
+        me: me.as_deref(),
+        login_shell: env.os("SHELL"),
+    })
 }
 
-fn unset(args: &Args) -> Result<ExitCode> {
-    let text = render::unsets(args.shell.unwrap_or_else(Shell::detect))?;
-    if args.forget
-        && let Some(cache) = Cache::open()
-    {
-        cache.forget(&settings::label(args))?;
+fn cache(env: &Environment) -> Option<Cache> {
+    platform::cache_dir(env).map(Cache::at)
+}
+
+fn unset(request: &Unset, env: &Environment) -> Result<()> {
+    let shell = request.shell.unwrap_or_else(|| detect(env));
+    let mut restore = Vec::new();
+    for (_, keeper) in PROFILE_CHOOSERS {
+        if let Some(value) = env.text(keeper)? {
+            restore.push((keeper, value.to_owned()));
+        }
     }
-    output(&text)
+    let text = render::unsets(shell, &restore)?;
+    if let Some(forget) = &request.forget
+        && let Some(cache) = cache(env)
+    {
+        let (removed, whose) = match forget {
+            Forget::All => (cache.forget(None)?, "of every profile".to_owned()),
+            Forget::Profile(flag) => {
+                let label = settings::label(flag.as_deref(), env)?;
+                (
+                    cache.forget(Some(&label))?,
+                    format!("of '{}' (--all: of every profile)", shown(&label)),
+                )
+            }
+        };
+        note(&format!("deleted {removed} cached session(s) {whose}"));
+    }
+    if std::io::stdout().is_terminal() {
+        note(&format!(
+            "these lines clear nothing by themselves: {}",
+            shell.apply_hint("--unset")
+        ));
+    }
+    output::stdout(&text)
 }
 
-fn status(args: &Args) -> Result<ExitCode> {
-    let settings = settings::resolve(args)?;
-    let label = &settings.label;
-    let cached = Cache::open().and_then(|c| c.load(&Key::new(&settings)));
+fn status(request: &Status, env: &Environment) -> Result<ExitCode> {
+    let files = Files::load(env)?;
+    let settings = settings::resolve(&request.choice, None, env, &files, time::now())?;
+    let label = shown(&settings.label);
+    let cached = cache(env).and_then(|c| c.load(&Key::new(&settings)));
+    let window = request.choice.min_remaining;
     let (message, valid) = match cached {
-        Some(c) if c.seconds_left() > 0 => (
+        Some(c) if c.seconds_left() > window.unwrap_or(0) => (
             format!(
                 "{label}: {} left, expires {}",
-                time::format_remaining(c.seconds_left()),
+                durations::format_remaining(c.seconds_left()),
                 time::format_utc(c.expiration)
             ),
             true,
+        ),
+        Some(c) if c.seconds_left() > 0 => (
+            format!(
+                "{label}: {} left, less than the --min-remaining {} asked",
+                durations::format_remaining(c.seconds_left()),
+                durations::format_remaining(window.unwrap_or(0))
+            ),
+            false,
         ),
         Some(c) => (
             format!(
@@ -87,211 +130,285 @@ fn status(args: &Args) -> Result<ExitCode> {
     Ok(if valid {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
+        ExitCode::from(crate::error::exit::FAILED)
     })
 }
 
-fn export(args: &Args) -> Result<ExitCode> {
-    let shell = args.shell.unwrap_or_else(Shell::detect);
+fn export(request: &Export, env: &Environment) -> Result<()> {
+    let shell = request.shell.unwrap_or_else(|| detect(env));
+    let now = time::now();
     // Everything that can be refused is refused before a code is spent.
     let github_env = match shell {
-        Shell::Github => Some(github_env_path()?),
+        Shell::Github => Some(github_env_path(env)?),
         _ => None,
     };
-    let settings = settings::resolve(args)?;
-    let profile_target = match &args.write_profile {
-        Some(name) => Some((
-            credentials_file::check_target(&settings, name, args.overwrite_long_term)?,
-            name,
-        )),
+    let files = Files::load(env)?;
+    let settings = settings::resolve(
+        &request.choice,
+        request.obtain.role_session_name.as_deref(),
+        env,
+        &files,
+        now,
+    )?;
+    let target = match &request.write_profile {
+        Some(w) => Some(write_profile::check(
+            &settings,
+            &files,
+            &w.name,
+            w.overwrite_long_term,
+        )?),
         None => None,
     };
-    let cache = if args.no_cache { None } else { Cache::open() };
-    let key = Key::new(&settings);
-    let min_remaining = args.min_remaining.unwrap_or(cli::DEFAULT_MIN_REMAINING);
-    let cached = match &cache {
-        Some(cache) if !args.force => cache
-            .load(&key)
-            .filter(|c| c.seconds_left() > min_remaining),
-        _ => None,
-    };
-    let creds = match cached {
-        Some(creds) => creds,
-        None => {
-            let creds = fetch(args, &settings, cache.as_ref())?;
-            if let Some(Err(e)) = cache.as_ref().map(|c| c.store(&key, &creds)) {
-                note(&format!(
-                    "{e} (the credentials are fine; only reuse is lost)"
-                ));
-            }
-            creds
-        }
-    };
-    let rendered = render::exports(shell, &creds)?;
-    if let Some((path, name)) = profile_target {
-        credentials_file::write(&path, name, &creds)?;
+    let apply = apply(&settings, env)?;
+    // Checked now, on a dummy session, so that a value the shell cannot hold stops the run
+    // before a code is spent.
+    render::exports(shell, &Credentials::placeholder(), &apply, &mut || {
+        "D".into()
+    })?;
+    let on_terminal = std::io::stdout().is_terminal() && shell != Shell::NoOutput;
+    if on_terminal && request.obtain.no_cache && target.is_none() {
+        return Err(Error::new(format!(
+            "stdout is a terminal, where the session would be shown, and --no-cache keeps nothing to apply later: run {}",
+            shell.apply_hint("--no-cache")
+        )));
+    }
+
+    let creds = session(&request.choice, &request.obtain, &settings, env, now)?;
+    let rendered = render::exports(shell, &creds, &apply, &mut delimiter(env))?;
+    if let Some(target) = &target {
+        write_profile::write(target, &settings, &creds)?;
     }
     if let Some(path) = github_env {
-        append_github_env(&path, &rendered.github_env)?;
+        if let Some((name, _)) = apply.choosers.first() {
+            note(&format!(
+                "{name} is set in this step; $GITHUB_ENV cannot unset it, so if later steps have it too, remove it from the job's env (some SDKs prefer it to the session)"
+            ));
+        }
+        output::append_github_env(&path, &rendered.github_env)?;
     }
-    if !rendered.stdout.is_empty() && std::io::stdout().is_terminal() {
-        note(
-            "these lines change nothing by themselves: evaluate them (mfa-env --help, EXAMPLES) or use `mfa` from `mfa-env init SHELL`",
-        );
+    if on_terminal {
+        // Printed here, the session would only be shown, not applied: keep it off the screen.
+        let until = time::format_until(creds.expiration, now);
+        let kept = if request.obtain.no_cache {
+            String::new()
+        } else {
+            format!(
+                "; apply it with: {}",
+                shell.apply_hint(&hint_args(&request.choice, shell))
+            )
+        };
+        let written = match &request.write_profile {
+            Some(w) => format!(" and written to profile '{}'", w.name),
+            None => String::new(),
+        };
+        note(&format!(
+            "session for '{}' cached{written} until {until}{kept}",
+            shown(&settings.label)
+        ));
+        return Ok(());
     }
-    output(&rendered.stdout)
+    output::stdout(&rendered.stdout)
 }
 
-/// New credentials from STS: AssumeRole for a role, else GetSessionToken.
-fn fetch(args: &Args, settings: &Settings, cache: Option<&Cache>) -> Result<Credentials> {
-    let serial = settings
-        .serial
-        .as_deref()
-        .ok_or_else(|| no_serial(settings))?;
-    let totp = match &args.code {
-        Some(CodeSource::TotpEnv(var)) => Some(Totp::from_env(var)?),
-        _ => None,
-    };
+/// A cached session that still has enough time left, else a new one from STS (then cached).
+fn session(
+    choice: &Choice,
+    obtain: &Obtain,
+    settings: &Settings,
+    env: &Environment,
+    now: i64,
+) -> Result<Credentials> {
+    let cache = if obtain.no_cache { None } else { cache(env) };
+    let key = Key::new(settings);
+    let min_remaining = choice.min_remaining.unwrap_or(durations::MIN_REMAINING);
+    if let Some(cache) = &cache
+        && !obtain.force
+        && let Some(creds) = cache
+            .load(&key)
+            .filter(|c| c.seconds_left() > min_remaining)
+    {
+        return Ok(creds);
+    }
+    let mut codes = Codes::new(obtain.code.as_ref(), env)?;
+    let creds = fetch(settings, &mut codes, cache.as_ref(), obtain.force, now)?;
+    if let Some(Err(e)) = cache.as_ref().map(|c| c.store(&key, &creds)) {
+        note(&format!("{e} (the session is fine; only reuse is lost)"));
+    }
+    Ok(creds)
+}
+
+/// New credentials from STS: GetSessionToken for a plain session, else the chain of roles.
+fn fetch(
+    settings: &Settings,
+    codes: &mut Codes,
+    cache: Option<&Cache>,
+    force: bool,
+    now: i64,
+) -> Result<Credentials> {
+    let label = shown(&settings.label);
+    if settings.roles.is_empty() && settings.serial.is_none() {
+        return Err(no_serial(settings));
+    }
     let runtime = sts::runtime()?;
 
-    if let Some(role) = &settings.role {
-        // A cached MFA session of the source profile signs the AssumeRole: no new code needed.
-        let session = cache
-            .filter(|_| !args.force)
-            .and_then(|c| c.load(&Key::source_session(settings)))
-            .filter(|s| s.seconds_left() > 60);
-        if let Some(session) = session {
-            let duration = match settings.duration {
-                Some(asked) if asked > CHAINED_MAX => {
-                    note(&format!(
-                        "assuming {} from the cached MFA session: AWS caps a chained role session at 1 hour, so it lasts 3600 s, not {asked}",
-                        role.arn
-                    ));
-                    Some(CHAINED_MAX)
-                }
-                asked => asked,
-            };
-            let keys = Keys::new(
-                session.access_key_id,
-                session.secret_access_key,
-                Some(session.session_token),
-                None,
-                "mfa-env cache",
-            );
-            let client = sts::Client::new(settings, keys);
-            return Ok(runtime.block_on(client.assume_role(role, None, duration))?);
-        }
-        if let Some(d) = settings.duration.filter(|d| !ROLE_DURATION.contains(d)) {
-            return Err(Error::usage(format!(
-                "a role session lasts 900 to 43200 seconds, not {d}: pass a smaller --duration-seconds"
-            )));
+    // A cached MFA session of the source profile signs the first AssumeRole: no new code.
+    let chained = if force {
+        None
+    } else {
+        Key::source_session(settings)
+            .and_then(|key| cache?.load_any_duration(&key))
+            .filter(|s| s.seconds_left() > durations::CHAIN_MIN_LEFT)
+    };
+    let keys = match &chained {
+        Some(session) => session_keys(session),
+        None => runtime.block_on(sts::long_term_keys(settings))?,
+    };
+    let mut client = sts::Client::new(settings, keys);
+
+    if settings.roles.is_empty() {
+        let serial = settings
+            .serial
+            .as_ref()
+            .map(|s| s.value.as_str())
+            .unwrap_or_default();
+        let duration = settings.duration.as_ref().map(|d| d.value);
+        let mut code = codes.first(serial, &label)?;
+        loop {
+            match runtime.block_on(client.session_token(serial, &code, duration, now)) {
+                Err(failure) if failure.code_rejected => match codes.next() {
+                    Some(next) => code = next,
+                    None => return Err(failure.error),
+                },
+                result => return Ok(result?),
+            }
         }
     }
 
-    let keys = runtime.block_on(sts::long_term_keys(settings))?;
-    let client = sts::Client::new(settings, keys);
-    let (mut code, mut step) = match (&args.code, &totp) {
-        (Some(CodeSource::Given(code)), _) => (code.clone(), None),
-        (Some(CodeSource::Stdin), _) => (read_stdin_code()?, None),
-        (_, Some(totp)) => {
-            let now = totp.now();
-            (now.code, Some(now.step))
+    let mut code: Option<String> = None;
+    let mut creds = None;
+    for (index, role) in settings.roles.iter().enumerate() {
+        let signed_by_session = index > 0 || chained.is_some();
+        let mut duration = role.duration.as_ref().map(|d| d.value);
+        if signed_by_session && let Some(asked) = duration.filter(|d| *d > durations::CHAINED_MAX) {
+            note(&format!(
+                "assuming {} with session credentials: AWS caps such a role session at 1 hour, so it lasts {} s, not {asked}",
+                role.arn,
+                durations::CHAINED_MAX
+            ));
+            duration = Some(durations::CHAINED_MAX);
         }
-        (_, None) => (ask_code(serial)?, None),
-    };
-    loop {
-        let result = match &settings.role {
-            Some(role) => {
-                runtime.block_on(client.assume_role(role, Some((serial, &code)), settings.duration))
-            }
-            None => runtime.block_on(client.session_token(serial, &code, settings.duration)),
+        let serial = match (&role.serial, index == 0 && chained.is_some()) {
+            (Some(serial), false) => Some(serial.as_str()),
+            _ => None,
         };
-        match (result, &totp, step) {
-            // AWS refuses a code used twice in its window: one more try with the next one.
-            (Err(failure), Some(totp), Some(used)) if failure.code_rejected => {
-                note("STS refused the TOTP code (perhaps already used); trying the next one");
-                let next = totp.after(used);
-                (code, step) = (next.code, None);
-            }
-            (result, ..) => return Ok(result?),
+        if let Some(serial) = serial
+            && code.is_none()
+        {
+            code = Some(codes.first(serial, &label)?);
         }
+        let result = loop {
+            let mfa = serial.zip(code.as_deref());
+            match runtime.block_on(client.assume_role(role, mfa, duration, now)) {
+                Err(failure) if failure.code_rejected && mfa.is_some() => match codes.next() {
+                    Some(next) => code = Some(next),
+                    None => break Err(failure.error),
+                },
+                result => break result.map_err(Error::from),
+            }
+        }?;
+        client = client.with_keys(session_keys(&result));
+        creds = Some(result);
     }
+    creds.ok_or_else(|| Error::new("no role to assume"))
+}
+
+fn session_keys(session: &Credentials) -> AwsKeys {
+    AwsKeys::new(
+        session.access_key_id.clone(),
+        session.secret_access_key.clone(),
+        Some(session.session_token.clone()),
+        None,
+        "mfa-env session",
+    )
 }
 
 fn no_serial(settings: &Settings) -> Error {
-    Error::usage(format!(
-        "no MFA device for '{}': pass --serial-number ARN, set AWS_MFA_SERIAL, or add mfa_serial = ARN to the profile in ~/.aws/config",
-        settings.label
+    let label = shown(&settings.label);
+    Error::new(format!(
+        "no MFA device for '{label}': pass --serial-number ARN, set AWS_MFA_SERIAL, or add mfa_serial = ARN to [{}] in the config file",
+        if settings.label == "default" {
+            "default".to_owned()
+        } else {
+            format!("profile {label}")
+        }
     ))
 }
 
-/// One line from stdin (`--token-code -`).
-fn read_stdin_code() -> Result<String> {
-    let mut line = String::new();
-    let read = std::io::stdin()
-        .read_line(&mut line)
-        .map_err(|e| Error::new(format!("cannot read the MFA code from stdin: {e}")))?;
-    if read == 0 {
-        return Err(Error::usage(
-            "--token-code - found no line on stdin: pipe the 6-digit code into mfa-env",
-        ));
+/// What the apply does to the profile variables: remember the profile, and what it replaces.
+fn apply(settings: &Settings, env: &Environment) -> Result<Apply> {
+    let mut choosers = Vec::new();
+    for (chooser, _) in PROFILE_CHOOSERS {
+        if let Some(value) = env.text(chooser)? {
+            choosers.push((chooser, value.to_owned()));
+        }
     }
-    cli::check_code(line.trim_end_matches(['\n', '\r'])).map(str::to_owned)
-}
-
-/// Asks on the controlling terminal, never stdout, without echo.
-fn ask_code(serial: &str) -> Result<String> {
-    let no_terminal = || {
-        Error::usage(
-            "no terminal to ask for the MFA code: pass --token-code CODE or --token-code - to read it from stdin",
-        )
-    };
-    // rpassword would report a missing terminal in less helpful words.
-    #[cfg(unix)]
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|_| no_terminal())?;
-    let code =
-        rpassword::prompt_password(format!("MFA code for {serial}: ")).map_err(|e| {
-            match e.kind() {
-                std::io::ErrorKind::Interrupted => Error::new("cancelled"),
-                _ => Error::usage(format!(
-                    "could not read the MFA code from the terminal ({e}): pass --token-code CODE or --token-code - to read it from stdin"
-                )),
-            }
-        })?;
-    cli::check_code(code.trim()).map(str::to_owned)
-}
-
-fn github_env_path() -> Result<PathBuf> {
-    std::env::var_os("GITHUB_ENV").filter(|p| !p.is_empty()).map(PathBuf::from).ok_or_else(|| {
-        Error::usage("--shell github writes to the file named by $GITHUB_ENV, which is not set: run it in a GitHub Actions step")
+    Ok(Apply {
+        profile: settings.keys_id.is_none().then(|| settings.label.clone()),
+        choosers,
     })
 }
 
-/// Appends without disturbing what is there: a heredoc must start on a line of its own.
-fn append_github_env(path: &Path, text: &str) -> Result<()> {
-    let fail = |e: std::io::Error| {
-        Error::new(format!(
-            "cannot append to $GITHUB_ENV ({}): {e}",
-            path.display()
-        ))
+/// The arguments that pick this session, for a hint that gets it again (never a code).
+fn hint_args(choice: &Choice, shell: Shell) -> String {
+    let mut args: Vec<String> = Vec::new();
+    let mut push = |flag: &str, value: &Option<String>| {
+        if let Some(value) = value {
+            let plain = value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-./:@+=,".contains(c));
+            let value = if plain {
+                value.clone()
+            } else {
+                shell.quote(value).unwrap_or_else(|_| "...".into())
+            };
+            args.push(format!("{flag} {value}"));
+        }
     };
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(fail)?;
-    let mut last = [b'\n'];
-    if file.metadata().map_err(fail)?.len() > 0 {
-        file.seek(SeekFrom::End(-1))
-            .and_then(|_| file.read_exact(&mut last))
-            .map_err(fail)?;
+    push("--profile", &choice.profile);
+    push("--serial-number", &choice.serial);
+    push("--region", &choice.region);
+    push("--role-arn", &choice.role_arn);
+    push("--external-id", &choice.external_id);
+    push(
+        "--duration-seconds",
+        &choice.duration.map(|d| d.to_string()),
+    );
+    args.join(" ")
+}
+
+fn github_env_path(env: &Environment) -> Result<PathBuf> {
+    env.path("GITHUB_ENV").ok_or_else(|| {
+        Error::new(
+            "--shell github writes to the file named by $GITHUB_ENV, which is not set: run it in a GitHub Actions step",
+        )
+    })
+}
+
+/// GitHub heredoc delimiters: random; debug builds let a golden test pin them.
+fn delimiter(env: &Environment) -> impl FnMut() -> String + '_ {
+    #[cfg(debug_assertions)]
+    let fixed = env.text("MFA_ENV_TEST_DELIMITER").ok().flatten();
+    #[cfg(not(debug_assertions))]
+    let fixed: Option<&str> = {
+        let _ = env;
+        None
+    };
+    let mut count = 0;
+    move || match fixed {
+        Some(fixed) => {
+            count += 1;
+            format!("{fixed}{count}")
+        }
+        None => output::random_delimiter(),
     }
-    let separator = if last[0] == b'\n' { "" } else { "\n" };
-    file.write_all(format!("{separator}{text}").as_bytes())
-        .map_err(fail)
 }

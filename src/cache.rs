@@ -1,5 +1,6 @@
 //! Sessions kept between runs, so that a new terminal does not need a new code. One private
-//! file per (profile, serial, region, endpoint, role); anything doubtful is ignored, not trusted.
+//! file per (profile, keys, device, region, endpoint, roles, duration asked); anything doubtful
+//! is ignored, not trusted.
 
 use std::fs;
 use std::io::Read;
@@ -11,50 +12,57 @@ use crate::creds::Credentials;
 use crate::error::{Error, Result};
 use crate::files;
 use crate::platform;
-use crate::settings::{Settings, Source};
+use crate::settings::Settings;
 
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// Far more than a cache entry ever needs; a bigger file is not ours.
 const MAX_SIZE: u64 = 64 * 1024;
 
 /// What a cached session was made for; it is reused only for exactly the same.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Key {
-    pub profile: String,
+pub(crate) struct Key {
+    pub(crate) profile: String,
     /// The access key id of keys from the environment, which have no profile name.
-    pub access_key_id: Option<String>,
-    pub serial: Option<String>,
-    pub region: String,
-    pub endpoint: Option<String>,
-    pub role_arn: Option<String>,
-    pub external_id: Option<String>,
+    pub(crate) access_key_id: Option<String>,
+    pub(crate) serial: Option<String>,
+    pub(crate) region: String,
+    pub(crate) endpoint: Option<String>,
+    /// Each role assumed, in order, with its external id.
+    pub(crate) roles: Vec<(String, Option<String>)>,
+    /// The duration asked for (flag or profile); `None` is STS's default.
+    pub(crate) duration: Option<i32>,
 }
 
 impl Key {
-    pub fn new(settings: &Settings) -> Key {
+    pub(crate) fn new(settings: &Settings) -> Key {
         Key {
             profile: settings.label.clone(),
-            access_key_id: match &settings.source {
-                Source::Env { access_key_id, .. } => Some(access_key_id.clone()),
-                Source::Profile(_) => None,
-            },
-            serial: settings.serial.clone(),
-            region: settings.region.clone(),
-            endpoint: settings.endpoint.clone(),
-            role_arn: settings.role.as_ref().map(|r| r.arn.clone()),
-            external_id: settings.role.as_ref().and_then(|r| r.external_id.clone()),
+            access_key_id: settings.keys_id.clone(),
+            serial: settings.mfa_serial().map(str::to_owned),
+            region: settings.region.value.clone(),
+            endpoint: settings.endpoint.as_ref().map(|e| e.value.clone()),
+            roles: settings
+                .roles
+                .iter()
+                .map(|r| (r.arn.clone(), r.external_id.clone()))
+                .collect(),
+            duration: settings.asked_duration(),
         }
     }
 
-    /// The key of the plain MFA session of the profile whose keys sign for a role.
-    pub fn source_session(settings: &Settings) -> Key {
-        let mut key = Key::new(settings);
-        if let Source::Profile(source) = &settings.source {
-            key.profile = source.clone();
-        }
-        key.role_arn = None;
-        key.external_id = None;
-        key
+    /// The plain MFA session of the profile whose keys sign for a role, with the first role's
+    /// device, of any duration: a role can be assumed from it without a new code.
+    pub(crate) fn source_session(settings: &Settings) -> Option<Key> {
+        let first = settings.roles.first()?;
+        Some(Key {
+            profile: settings.keys_profile.clone()?,
+            access_key_id: None,
+            serial: Some(first.serial.clone()?),
+            region: settings.region.value.clone(),
+            endpoint: settings.endpoint.as_ref().map(|e| e.value.clone()),
+            roles: Vec::new(),
+            duration: None,
+        })
     }
 
     fn file_name(&self) -> String {
@@ -74,23 +82,36 @@ struct Entry {
     credentials: Credentials,
 }
 
-pub struct Cache {
+pub(crate) struct Cache {
     dir: PathBuf,
 }
 
 impl Cache {
-    pub fn open() -> Option<Cache> {
-        platform::cache_dir().map(|dir| Cache { dir })
-    }
-
-    #[cfg(test)]
-    fn at(dir: PathBuf) -> Cache {
+    pub(crate) fn at(dir: PathBuf) -> Cache {
         Cache { dir }
     }
 
     /// The session stored for `key`, if the file is ours alone, whole, and made for `key`.
-    pub fn load(&self, key: &Key) -> Option<Credentials> {
-        let file = platform::open_no_follow(&self.dir.join(key.file_name())).ok()?;
+    pub(crate) fn load(&self, key: &Key) -> Option<Credentials> {
+        let entry = self.read(&self.dir.join(key.file_name()))?;
+        (entry.key == *key).then_some(entry.credentials)
+    }
+
+    /// The session for `key` whatever duration it was asked with: the one that lasts longest.
+    pub(crate) fn load_any_duration(&self, key: &Key) -> Option<Credentials> {
+        self.entries()
+            .filter(|e| {
+                Key {
+                    duration: None,
+                    ..e.key.clone()
+                } == *key
+            })
+            .map(|e| e.credentials)
+            .max_by_key(|c| c.expiration)
+    }
+
+    fn read(&self, path: &std::path::Path) -> Option<Entry> {
+        let file = platform::open_no_follow(path).ok()?;
         let meta = file.metadata().ok()?;
         if !platform::is_private(&meta) || meta.len() > MAX_SIZE {
             return None;
@@ -98,11 +119,21 @@ impl Cache {
         let mut text = String::new();
         file.take(MAX_SIZE).read_to_string(&mut text).ok()?;
         let entry: Entry = serde_json::from_str(&text).ok()?;
-        (entry.version == VERSION && entry.key == *key && entry.credentials.check().is_ok())
-            .then_some(entry.credentials)
+        (entry.version == VERSION && entry.credentials.check().is_ok()).then_some(entry)
     }
 
-    pub fn store(&self, key: &Key, credentials: &Credentials) -> Result<()> {
+    /// Every readable entry.
+    fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
+        fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .filter_map(|p| self.read(&p))
+    }
+
+    pub(crate) fn store(&self, key: &Key, credentials: &Credentials) -> Result<()> {
         let entry = Entry {
             version: VERSION,
             key: key.clone(),
@@ -110,24 +141,24 @@ impl Cache {
         };
         let text = serde_json::to_vec_pretty(&entry).map_err(|e| Error::new(e.to_string()))?;
         platform::create_private_dir(&self.dir)
-            .and_then(|()| files::write_atomic(&self.dir.join(key.file_name()), &text, None))
+            .and_then(|()| files::write_atomic(&self.dir.join(key.file_name()), &text))
             .map_err(|e| {
                 Error::new(format!(
                     "cannot write the session cache in {}: {e}",
-                    self.dir.display()
+                    files::display(&self.dir)
                 ))
             })
     }
 
-    /// Deletes every session cached for `profile`; returns how many there were.
-    pub fn forget(&self, profile: &str) -> Result<usize> {
+    /// Deletes the sessions cached for `profile` (every session with `None`); returns how many.
+    pub(crate) fn forget(&self, profile: Option<&str>) -> Result<usize> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
             Err(e) => {
                 return Err(Error::new(format!(
                     "cannot read {}: {e}",
-                    self.dir.display()
+                    files::display(&self.dir)
                 )));
             }
         };
@@ -136,17 +167,30 @@ impl Cache {
             if path.extension().is_none_or(|x| x != "json") {
                 continue;
             }
-            let text = fs::read_to_string(&path).unwrap_or_default();
-            let Ok(entry) = serde_json::from_str::<Entry>(&text) else {
-                continue;
+            // Old versions and damaged files are ours too: --all removes them; a profile's
+            // forget removes what it can attribute.
+            let ours = match (profile, self.read_any(&path)) {
+                (None, _) => true,
+                (Some(profile), Some(entry_profile)) => entry_profile == profile,
+                (Some(_), None) => false,
             };
-            if entry.key.profile == profile {
-                fs::remove_file(&path)
-                    .map_err(|e| Error::new(format!("cannot delete {}: {e}", path.display())))?;
+            if ours {
+                fs::remove_file(&path).map_err(|e| {
+                    Error::new(format!("cannot delete {}: {e}", files::display(&path)))
+                })?;
                 removed += 1;
             }
         }
         Ok(removed)
+    }
+
+    /// The profile an entry of any version was made for.
+    fn read_any(&self, path: &std::path::Path) -> Option<String> {
+        let file = platform::open_no_follow(path).ok()?;
+        let mut text = String::new();
+        file.take(MAX_SIZE).read_to_string(&mut text).ok()?;
+        let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+        value["key"]["profile"].as_str().map(str::to_owned)
     }
 }
 
@@ -162,8 +206,8 @@ mod tests {
             serial: Some("GAHT12345678".into()),
             region: "us-east-1".into(),
             endpoint: None,
-            role_arn: None,
-            external_id: None,
+            roles: Vec::new(),
+            duration: None,
         }
     }
 
@@ -180,14 +224,41 @@ mod tests {
         cache.store(&key("a"), &example()).unwrap();
         cache.store(&key("b"), &example()).unwrap();
         assert_eq!(cache.load(&key("a")), Some(example()));
-        let other_region = Key {
-            region: "eu-west-1".into(),
-            ..key("a")
+        for other in [
+            Key {
+                region: "eu-west-1".into(),
+                ..key("a")
+            },
+            Key {
+                duration: Some(900),
+                ..key("a")
+            },
+            Key {
+                roles: vec![("arn".into(), None)],
+                ..key("a")
+            },
+        ] {
+            assert_eq!(cache.load(&other), None, "{other:?}");
+        }
+        let longer = Credentials {
+            expiration: example().expiration + 10,
+            ..example()
         };
-        assert_eq!(cache.load(&other_region), None);
-        assert_eq!(cache.forget("a").unwrap(), 1);
+        cache
+            .store(
+                &Key {
+                    duration: Some(3600),
+                    ..key("a")
+                },
+                &longer,
+            )
+            .unwrap();
+        assert_eq!(cache.load_any_duration(&key("a")), Some(longer));
+        assert_eq!(cache.forget(Some("a")).unwrap(), 2);
         assert_eq!(cache.load(&key("a")), None);
         assert_eq!(cache.load(&key("b")), Some(example()));
+        assert_eq!(cache.forget(None).unwrap(), 1);
+        assert_eq!(cache.load(&key("b")), None);
         fs::remove_dir_all(dir).unwrap();
     }
 
@@ -206,7 +277,7 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(cache.load(&key("a")), None);
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-        fs::write(&path, "{\"version\": 1, \"key\"").unwrap();
+        fs::write(&path, "{\"version\": 2, \"key\"").unwrap();
         assert_eq!(cache.load(&key("a")), None);
         cache.store(&key("a"), &example()).unwrap();
         assert_eq!(cache.load(&key("a")), Some(example()));

@@ -1,94 +1,265 @@
-//! The command line: every flag, checked as it is read, into one plain `Args` value.
+//! The command line: one table of flags (which modes take each), and one request per mode that
+//! holds only what that mode accepts, every value already checked. `--help` is built from the
+//! same table, so it cannot drift from what is parsed.
 
 use std::ffi::OsString;
 
 use lexopt::prelude::*;
 
-use crate::error::{Error, Result};
-use crate::shell::Shell;
+use crate::checks;
+use crate::durations;
+use crate::error::{Error, Result, shown};
+use crate::shell::{self, Shell};
 
-pub const USAGE: &str = "\
-mfa-env: turn an MFA code into AWS session credentials, exported in your shell
-
-USAGE:
-    eval \"$(mfa-env [OPTIONS])\"        get session credentials, print lines that set them
-    mfa-env --unset [--forget]         print lines that clear them (no network)
-    mfa-env init SHELL [--cmd NAME]    print a snippet that defines `mfa` for SHELL
-    mfa-env status [OPTIONS]           is a cached session still valid? (exit 0 if so)
-
-OPTIONS:
-    -s, --shell SHELL           output syntax (default: the shell that runs mfa-env)
-    -p, --profile NAME          long-term profile (default: $AWS_PROFILE, else \"default\")
-        --serial-number ID      MFA device serial or ARN (else $AWS_MFA_SERIAL, else the
-                                profile's mfa_serial)
-    -t, --token-code CODE       the 6-digit code; \"-\" reads one line from stdin;
-                                absent: asked on the terminal
-        --totp-secret-env VAR   compute the code from the base32 seed in $VAR (automation)
-    -d, --duration-seconds N    900..129600 (else the profile's duration_seconds, else 12h;
-                                3600 at most for the root user)
-        --region REGION         else $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region,
-                                else us-east-1
-        --role-arn ARN          assume this role with the MFA code (else the profile's role_arn)
-        --role-session-name N   session name for the role (else role_session_name)
-        --external-id ID        external id for the role (else external_id)
-        --write-profile NAME    also write the credentials to [NAME] in the shared
-                                credentials file (use with --shell none to print nothing)
-        --overwrite-long-term   let --write-profile replace a section holding long-term keys
-        --min-remaining TIME    reuse a cached session only while more than TIME is left
-                                (90s, 15m, 1h; default 15m)
-        --force                 ignore the cached session, ask for a new code
-        --no-cache              neither read nor write the session cache
-        --unset                 print lines that clear the variables
-        --forget                with --unset: also delete the cached session
-        --cmd NAME              with init: name of the function (default: mfa)
-    -h, --help                  this text
-    -V, --version               the version
-
-SHELLS:
-    bash, zsh, sh, ksh   export NAME='value'          (dash and mksh too)
-    fish                 set -gx NAME 'value'
-    powershell, pwsh     $Env:NAME = 'value'
-    cmd                  set \"NAME=value\"
-    json                 credential_process document for the AWS SDKs and CLI
-    github               GitHub Actions: masks on stdout, variables into $GITHUB_ENV
-    dotenv               NAME=value lines (docker --env-file, systemd EnvironmentFile)
-    none                 print nothing (with --write-profile, or to fill the cache)
-
-EXAMPLES:
-    eval \"$(mfa-env)\"                              bash, zsh, sh, ksh
-    mfa-env | source                               fish
-    mfa-env | Out-String | Invoke-Expression       PowerShell
-    eval \"$(mfa-env init bash)\"                    in ~/.bashrc; then `mfa`, `mfa --unset`
-    mfa-env --shell json --profile base            credential_process = ... in ~/.aws/config
-    mfa-env --write-profile mfa --shell none       then: aws s3 ls --profile mfa
-    mfa-env --shell github --totp-secret-env MFA_SEED   a CI job's setup step
-";
-
-/// What to do.
-#[derive(Debug, PartialEq, Eq, Default)]
-pub enum Mode {
-    #[default]
+/// What a run does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
     Export,
     Unset,
-    Init(InitShell),
+    Init,
     Status,
     Help,
     Version,
 }
 
-/// The shells `init` has a snippet for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InitShell {
-    Bash,
-    Zsh,
-    Fish,
-    PowerShell,
-    Cmd,
+impl Mode {
+    /// How messages name the mode.
+    fn label(self) -> &'static str {
+        match self {
+            Mode::Export => "getting a session",
+            Mode::Unset => "--unset",
+            Mode::Init => "init",
+            Mode::Status => "status",
+            Mode::Help => "--help",
+            Mode::Version => "--version",
+        }
+    }
+
+    /// The word that selects the mode, for those chosen by a word.
+    fn word(self) -> Option<&'static str> {
+        match self {
+            Mode::Init => Some("init"),
+            Mode::Status => Some("status"),
+            _ => None,
+        }
+    }
 }
+
+const WORDS: &[Mode] = &[Mode::Init, Mode::Status];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Opt {
+    Shell,
+    Profile,
+    Serial,
+    TokenCode,
+    TotpSecretEnv,
+    Duration,
+    Region,
+    RoleArn,
+    RoleSessionName,
+    ExternalId,
+    WriteProfile,
+    OverwriteLongTerm,
+    MinRemaining,
+    Force,
+    NoCache,
+    Unset,
+    Forget,
+    All,
+    Cmd,
+    Help,
+    Version,
+}
+
+struct Flag {
+    id: Opt,
+    long: &'static str,
+    short: Option<char>,
+    /// The value's name in `--help`; `None` for a switch.
+    value: Option<&'static str>,
+    /// `--help` text; `\n` starts an indented line.
+    help: &'static str,
+    modes: &'static [Mode],
+}
+
+use Mode::{Export as E, Init as I, Status as S, Unset as U};
+
+/// Every flag, in `--help` order.
+const FLAGS: &[Flag] = &[
+    Flag {
+        id: Opt::Shell,
+        long: "shell",
+        short: Some('s'),
+        value: Some("SHELL"),
+        modes: &[E, U],
+        help: "output syntax (default: the shell that runs mfa-env; see SHELLS)",
+    },
+    Flag {
+        id: Opt::Profile,
+        long: "profile",
+        short: Some('p'),
+        value: Some("NAME"),
+        modes: &[E, U, S],
+        help: "long-term profile (else $AWS_PROFILE, $MFA_ENV_PROFILE,\n\"default\"; see below)",
+    },
+    Flag {
+        id: Opt::Serial,
+        long: "serial-number",
+        short: None,
+        value: Some("ID"),
+        modes: &[E, S],
+        help: "MFA device serial or ARN (else $AWS_MFA_SERIAL, else the\nprofile's mfa_serial)",
+    },
+    Flag {
+        id: Opt::TokenCode,
+        long: "token-code",
+        short: Some('t'),
+        value: Some("CODE"),
+        modes: &[E],
+        help: "the 6-digit code (123456, 123 456); \"-\" reads one line from\nstdin; absent: asked on the terminal",
+    },
+    Flag {
+        id: Opt::TotpSecretEnv,
+        long: "totp-secret-env",
+        short: None,
+        value: Some("VAR"),
+        modes: &[E],
+        help: "compute the code from the base32 seed in $VAR (automation)",
+    },
+    Flag {
+        id: Opt::Duration,
+        long: "duration-seconds",
+        short: Some('d'),
+        value: Some("N"),
+        modes: &[E, S],
+        help: "session length in seconds, else the profile's duration_seconds:\nDURATIONS",
+    },
+    Flag {
+        id: Opt::Region,
+        long: "region",
+        short: None,
+        value: Some("REGION"),
+        modes: &[E, S],
+        help: "else $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region,\nelse us-east-1",
+    },
+    Flag {
+        id: Opt::RoleArn,
+        long: "role-arn",
+        short: None,
+        value: Some("ARN"),
+        modes: &[E, S],
+        help: "assume this role with the MFA code (else the profile's role_arn)",
+    },
+    Flag {
+        id: Opt::RoleSessionName,
+        long: "role-session-name",
+        short: None,
+        value: Some("NAME"),
+        modes: &[E],
+        help: "session name for the role (else role_session_name)",
+    },
+    Flag {
+        id: Opt::ExternalId,
+        long: "external-id",
+        short: None,
+        value: Some("ID"),
+        modes: &[E, S],
+        help: "external id for the role (else external_id)",
+    },
+    Flag {
+        id: Opt::WriteProfile,
+        long: "write-profile",
+        short: None,
+        value: Some("NAME"),
+        modes: &[E],
+        help: "also write the session to [NAME] in the shared credentials\nfile (with --shell none to print nothing)",
+    },
+    Flag {
+        id: Opt::OverwriteLongTerm,
+        long: "overwrite-long-term",
+        short: None,
+        value: None,
+        modes: &[E],
+        help: "let --write-profile replace a section holding long-term keys",
+    },
+    Flag {
+        id: Opt::MinRemaining,
+        long: "min-remaining",
+        short: None,
+        value: Some("TIME"),
+        modes: &[E, S],
+        help: "reuse a cached session only while more than TIME is left\n(90s, 15m, 1h; default 15m)",
+    },
+    Flag {
+        id: Opt::Force,
+        long: "force",
+        short: None,
+        value: None,
+        modes: &[E],
+        help: "ignore the cached session, ask for a new code",
+    },
+    Flag {
+        id: Opt::NoCache,
+        long: "no-cache",
+        short: None,
+        value: None,
+        modes: &[E],
+        help: "neither read nor write the session cache",
+    },
+    Flag {
+        id: Opt::Unset,
+        long: "unset",
+        short: None,
+        value: None,
+        modes: &[U],
+        help: "print lines that clear the session and restore AWS_PROFILE",
+    },
+    Flag {
+        id: Opt::Forget,
+        long: "forget",
+        short: None,
+        value: None,
+        modes: &[U],
+        help: "with --unset: also delete the profile's cached sessions",
+    },
+    Flag {
+        id: Opt::All,
+        long: "all",
+        short: None,
+        value: None,
+        modes: &[U],
+        help: "with --forget: delete every cached session",
+    },
+    Flag {
+        id: Opt::Cmd,
+        long: "cmd",
+        short: None,
+        value: Some("NAME"),
+        modes: &[I],
+        help: "with init: name of the function (default: mfa)",
+    },
+    Flag {
+        id: Opt::Help,
+        long: "help",
+        short: Some('h'),
+        value: None,
+        modes: &[Mode::Help],
+        help: "this text",
+    },
+    Flag {
+        id: Opt::Version,
+        long: "version",
+        short: Some('V'),
+        value: None,
+        modes: &[Mode::Version],
+        help: "the version",
+    },
+];
 
 /// Where the MFA code comes from when it is not asked on the terminal.
 #[derive(PartialEq, Eq)]
-pub enum CodeSource {
+pub(crate) enum CodeSource {
     Given(String),
     Stdin,
     TotpEnv(String),
@@ -105,262 +276,708 @@ impl std::fmt::Debug for CodeSource {
     }
 }
 
+/// What picks a session: the same for getting one and for asking about the cached one.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Args {
-    pub mode: Mode,
-    pub shell: Option<Shell>,
-    pub profile: Option<String>,
-    pub serial: Option<String>,
-    pub code: Option<CodeSource>,
-    pub duration: Option<i32>,
-    pub region: Option<String>,
-    pub role_arn: Option<String>,
-    pub role_session_name: Option<String>,
-    pub external_id: Option<String>,
-    pub write_profile: Option<String>,
-    pub overwrite_long_term: bool,
+pub(crate) struct Choice {
+    pub(crate) profile: Option<String>,
+    pub(crate) serial: Option<String>,
+    pub(crate) duration: Option<i32>,
+    pub(crate) region: Option<String>,
+    pub(crate) role_arn: Option<String>,
+    pub(crate) external_id: Option<String>,
     /// Seconds.
-    pub min_remaining: Option<i64>,
-    pub force: bool,
-    pub no_cache: bool,
-    pub forget: bool,
-    pub cmd: Option<String>,
+    pub(crate) min_remaining: Option<i64>,
 }
 
-pub const DEFAULT_MIN_REMAINING: i64 = 15 * 60;
+/// How a session is obtained when none is cached.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Obtain {
+    pub(crate) code: Option<CodeSource>,
+    pub(crate) role_session_name: Option<String>,
+    pub(crate) force: bool,
+    pub(crate) no_cache: bool,
+}
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
-    let mut a = Args::default();
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct WriteProfile {
+    pub(crate) name: String,
+    pub(crate) overwrite_long_term: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Export {
+    pub(crate) choice: Choice,
+    pub(crate) obtain: Obtain,
+    pub(crate) shell: Option<Shell>,
+    pub(crate) write_profile: Option<WriteProfile>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Forget {
+    /// The sessions of one profile (`--profile`, else the environment's choice).
+    Profile(Option<String>),
+    All,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Unset {
+    pub(crate) shell: Option<Shell>,
+    pub(crate) forget: Option<Forget>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Init {
+    pub(crate) shell: &'static str,
+    pub(crate) function: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Status {
+    pub(crate) choice: Choice,
+}
+
+/// One request per mode.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Request {
+    Export(Export),
+    Unset(Unset),
+    Init(Init),
+    Status(Status),
+    Help,
+    Version,
+}
+
+/// Reads the command line into the request of its mode, or says what is wrong with it.
+pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request> {
     let mut parser = lexopt::Parser::from_args(args);
-    let mut seen_positional = false;
+    let mut word_mode: Option<Mode> = None;
+    let mut positional: Vec<String> = Vec::new();
+    let mut given: Vec<(&'static Flag, Option<String>)> = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
-            Short('s') | Long("shell") => {
-                let name = text(parser.value()?, "--shell")?;
-                a.shell = Some(Shell::from_name(&name).ok_or_else(|| {
-                    Error::usage(format!(
-                        "unknown shell '{name}': use one of {}",
-                        Shell::NAMES
-                    ))
-                })?);
-            }
-            Short('p') | Long("profile") => a.profile = Some(text(parser.value()?, "--profile")?),
-            Long("serial-number") => a.serial = Some(text(parser.value()?, "--serial-number")?),
-            Short('t') | Long("token-code") => {
-                a.code = Some(match text(parser.value()?, "--token-code")?.as_str() {
-                    "-" => CodeSource::Stdin,
-                    code => CodeSource::Given(check_code(code)?.to_owned()),
-                })
-            }
-            Long("totp-secret-env") => {
-                a.code = Some(CodeSource::TotpEnv(text(
-                    parser.value()?,
-                    "--totp-secret-env",
-                )?))
-            }
-            Short('d') | Long("duration-seconds") => {
-                a.duration = Some(check_duration(&text(
-                    parser.value()?,
-                    "--duration-seconds",
-                )?)?)
-            }
-            Long("region") => a.region = Some(text(parser.value()?, "--region")?),
-            Long("role-arn") => a.role_arn = Some(text(parser.value()?, "--role-arn")?),
-            Long("role-session-name") => {
-                a.role_session_name = Some(text(parser.value()?, "--role-session-name")?)
-            }
-            Long("external-id") => a.external_id = Some(text(parser.value()?, "--external-id")?),
-            Long("write-profile") => {
-                a.write_profile = Some(text(parser.value()?, "--write-profile")?)
-            }
-            Long("overwrite-long-term") => a.overwrite_long_term = true,
-            Long("min-remaining") => {
-                a.min_remaining = Some(parse_span(&text(parser.value()?, "--min-remaining")?)?)
-            }
-            Long("force") => a.force = true,
-            Long("no-cache") => a.no_cache = true,
-            Long("unset") => a.mode = Mode::Unset,
-            Long("forget") => a.forget = true,
-            Long("cmd") => a.cmd = Some(text(parser.value()?, "--cmd")?),
-            Short('h') | Long("help") => {
-                return Ok(Args {
-                    mode: Mode::Help,
-                    ..a
-                });
-            }
-            Short('V') | Long("version") => {
-                return Ok(Args {
-                    mode: Mode::Version,
-                    ..a
-                });
-            }
-            Value(word) if !seen_positional && a.mode == Mode::Export => {
-                seen_positional = true;
-                match word.to_str() {
-                    Some("init") => {
-                        let name = text(parser.value().map_err(|_| init_needs_shell())?, "init")?;
-                        a.mode = Mode::Init(init_shell(&name)?);
+            Long(name) => {
+                let flag = long_flag(name)?;
+                let value = match flag.value {
+                    Some(_) => Some(text(parser.value()?, flag)?),
+                    None => {
+                        if parser.optional_value().is_some() {
+                            return Err(Error::usage(format!("--{} takes no value", flag.long)));
+                        }
+                        None
                     }
-                    Some("status") => a.mode = Mode::Status,
-                    _ => {
+                };
+                given.push((flag, value));
+            }
+            Short(c) => {
+                let Some(flag) = FLAGS.iter().find(|f| f.short == Some(c)) else {
+                    let rest = parser
+                        .optional_value()
+                        .map(|v| v.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    return Err(one_dash(c, &rest).unwrap_or_else(|| {
+                        Error::usage(format!(
+                            "unknown option -{}{} (see mfa-env --help)",
+                            shown(&c.to_string()),
+                            hint_for(&format!("{c}{rest}"))
+                        ))
+                    }));
+                };
+                let value = match flag.value {
+                    Some(_) => {
+                        let value = text(parser.value()?, flag)?;
+                        // `-token-code 123456` reads as `-t oken-code`: say what was meant.
+                        let typed = format!("{c}{value}");
+                        let spelled = FLAGS.iter().any(|f| {
+                            f.long == typed || (typed.len() >= 4 && f.long.starts_with(&typed))
+                        });
+                        if spelled && let Some(err) = one_dash(c, &value) {
+                            return Err(err);
+                        }
+                        Some(value)
+                    }
+                    None => None,
+                };
+                given.push((flag, value));
+            }
+            Value(word) => {
+                let word = word.into_string().map_err(|w| {
+                    Error::usage(format!(
+                        "'{}' is not UTF-8 text",
+                        shown(&w.to_string_lossy())
+                    ))
+                })?;
+                match word_mode {
+                    None if positional.is_empty() => {
+                        word_mode = Some(subcommand(&word)?);
+                    }
+                    Some(Mode::Init) if positional.is_empty() => positional.push(word),
+                    mode => {
                         return Err(Error::usage(format!(
-                            "unknown command '{}': mfa-env takes options, or `init SHELL`, or `status` (see mfa-env --help)",
-                            word.to_string_lossy()
+                            "unexpected argument '{}' for {} (see mfa-env --help)",
+                            shown(&word),
+                            mode.unwrap_or(Mode::Export).label()
                         )));
                     }
                 }
             }
-            _ => return Err(arg.unexpected().into()),
         }
     }
-    check_combinations(&a)?;
-    Ok(a)
-}
 
-fn check_combinations(a: &Args) -> Result<()> {
-    let misplaced =
-        |flag: &str, home: &str| Err(Error::usage(format!("{flag} only works with {home}")));
-    if a.forget && a.mode != Mode::Unset {
-        return misplaced("--forget", "--unset");
-    }
-    if a.cmd.is_some() && !matches!(a.mode, Mode::Init(_)) {
-        return misplaced("--cmd", "init");
-    }
-    if a.overwrite_long_term && a.write_profile.is_none() {
-        return misplaced("--overwrite-long-term", "--write-profile");
-    }
-    if a.force && a.no_cache {
-        return Err(Error::usage(
-            "--force and --no-cache contradict each other: pick one",
-        ));
-    }
-    if matches!(a.mode, Mode::Unset | Mode::Init(_) | Mode::Status) && a.code.is_some() {
-        return Err(Error::usage(
-            "an MFA code is only needed to get credentials, not here",
-        ));
-    }
-    Ok(())
-}
-
-fn text(value: OsString, flag: &str) -> Result<String> {
-    value
-        .into_string()
-        .map_err(|v| Error::usage(format!("{flag} got non-UTF-8 text {}", v.to_string_lossy())))
-}
-
-/// Exactly six ASCII digits; the code itself never appears in a message.
-pub fn check_code(code: &str) -> Result<&str> {
-    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(code)
+    let has = |id: Opt| given.iter().any(|(f, _)| f.id == id);
+    let mode = if has(Opt::Help) {
+        Mode::Help
+    } else if has(Opt::Version) {
+        Mode::Version
+    } else if has(Opt::Unset) {
+        if let Some(mode) = word_mode {
+            return Err(not_for(flag(Opt::Unset), mode));
+        }
+        Mode::Unset
     } else {
-        Err(Error::usage(
-            "the MFA code must be exactly 6 digits, as your device shows it: pass --token-code 123456",
-        ))
-    }
-}
-
-/// STS's own bounds for GetSessionToken; the root user's lower limit is reported by STS.
-pub const DURATION_RANGE: std::ops::RangeInclusive<i32> = 900..=129_600;
-
-pub fn check_duration(text: &str) -> Result<i32> {
-    match text.parse::<i32>() {
-        Ok(n) if DURATION_RANGE.contains(&n) => Ok(n),
-        _ => Err(Error::usage(format!(
-            "duration '{text}' is out of range: pass --duration-seconds between 900 and 129600 (43200 is 12 hours)"
-        ))),
-    }
-}
-
-/// `90`, `90s`, `15m`, `1h`, `1h30m` as seconds.
-pub fn parse_span(text: &str) -> Result<i64> {
-    let bad = || {
-        Error::usage(format!(
-            "--min-remaining '{text}' is not a time: use e.g. 90s, 15m or 1h"
-        ))
+        word_mode.unwrap_or(Mode::Export)
     };
-    let mut total: i64 = 0;
-    let mut number = String::new();
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
+    for (flag, _) in &given {
+        if !flag.modes.contains(&mode) {
+            return Err(not_for(flag, mode));
         }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            _ => return Err(bad()),
-        };
-        let n: i64 = number.parse().map_err(|_| bad())?;
-        total = n
-            .checked_mul(unit)
-            .and_then(|s| total.checked_add(s))
-            .ok_or_else(bad)?;
-        number.clear();
     }
-    if !number.is_empty() {
-        total = number
-            .parse::<i64>()
-            .ok()
-            .and_then(|n| total.checked_add(n))
-            .ok_or_else(bad)?;
-    }
-    if text.is_empty() {
-        return Err(bad());
-    }
-    Ok(total)
+    build(mode, &given, positional)
 }
 
-fn init_shell(name: &str) -> Result<InitShell> {
-    Ok(match name {
-        "bash" => InitShell::Bash,
-        "zsh" => InitShell::Zsh,
-        "fish" => InitShell::Fish,
-        "powershell" | "pwsh" => InitShell::PowerShell,
-        "cmd" => InitShell::Cmd,
-        _ => return Err(init_needs_shell()),
+/// The request for `mode` from flags already known to apply to it.
+fn build(
+    mode: Mode,
+    given: &[(&'static Flag, Option<String>)],
+    positional: Vec<String>,
+) -> Result<Request> {
+    let mut choice = Choice::default();
+    let mut obtain = Obtain::default();
+    let mut shell = None;
+    let mut write_profile: Option<String> = None;
+    let (mut overwrite_long_term, mut forget, mut all) = (false, false, false);
+    let mut function = None;
+    let mut profile_flag = false;
+    for (flag, value) in given {
+        let value = value.clone().unwrap_or_default();
+        let bad = |why: checks::Why| Error::usage(format!("--{} is {why}", flag.long));
+        match flag.id {
+            Opt::Shell => {
+                let name = shell::lookup(&value).ok_or_else(|| {
+                    Error::usage(format!(
+                        "unknown shell '{}': use {}",
+                        shown(&value),
+                        shell::listed(|_| true)
+                    ))
+                })?;
+                shell = Some(name.shell);
+            }
+            Opt::Profile => {
+                if value.is_empty() {
+                    return Err(Error::usage("--profile needs a profile name"));
+                }
+                profile_flag = true;
+                choice.profile = Some(value);
+            }
+            Opt::Serial => {
+                checks::serial(&value).map_err(bad)?;
+                choice.serial = Some(value);
+            }
+            Opt::TokenCode => {
+                obtain.code = Some(if value == "-" {
+                    CodeSource::Stdin
+                } else {
+                    CodeSource::Given(checks::code(&value).map_err(|why| {
+                        Error::usage(format!(
+                            "the MFA code given with --token-code is wrong: {why}; pass the 6 digits your device shows, like --token-code 123456"
+                        ))
+                    })?)
+                });
+            }
+            Opt::TotpSecretEnv => {
+                checks::variable_name(&value).map_err(bad)?;
+                obtain.code = Some(CodeSource::TotpEnv(value));
+            }
+            Opt::Duration => choice.duration = Some(durations::parse_flag(&value)?),
+            Opt::Region => {
+                checks::region(&value).map_err(bad)?;
+                choice.region = Some(value);
+            }
+            Opt::RoleArn => {
+                checks::role_arn(&value).map_err(bad)?;
+                choice.role_arn = Some(value);
+            }
+            Opt::RoleSessionName => {
+                checks::session_name(&value).map_err(bad)?;
+                obtain.role_session_name = Some(value);
+            }
+            Opt::ExternalId => {
+                checks::external_id(&value).map_err(bad)?;
+                choice.external_id = Some(value);
+            }
+            Opt::WriteProfile => write_profile = Some(value),
+            Opt::OverwriteLongTerm => overwrite_long_term = true,
+            Opt::MinRemaining => choice.min_remaining = Some(durations::parse_span(&value)?),
+            Opt::Force => obtain.force = true,
+            Opt::NoCache => obtain.no_cache = true,
+            Opt::Forget => forget = true,
+            Opt::All => all = true,
+            Opt::Cmd => function = Some(value),
+            Opt::Unset | Opt::Help | Opt::Version => {}
+        }
+    }
+
+    let needs = |flag: &str, other: &str| {
+        Err(Error::usage(format!(
+            "{flag} only works together with {other}"
+        )))
+    };
+    Ok(match mode {
+        Mode::Help => {
+            if !positional.is_empty() {
+                return needs("--help", "nothing else");
+            }
+            Request::Help
+        }
+        Mode::Version => Request::Version,
+        Mode::Export => {
+            if overwrite_long_term && write_profile.is_none() {
+                return needs("--overwrite-long-term", "--write-profile NAME");
+            }
+            if obtain.force && obtain.no_cache {
+                return Err(Error::usage(
+                    "--force and --no-cache contradict each other: pick one",
+                ));
+            }
+            Request::Export(Export {
+                choice,
+                obtain,
+                shell,
+                write_profile: write_profile.map(|name| WriteProfile {
+                    name,
+                    overwrite_long_term,
+                }),
+            })
+        }
+        Mode::Unset => {
+            if all && !forget {
+                return needs("--all", "--unset --forget");
+            }
+            if profile_flag && !forget {
+                return needs(
+                    "--profile",
+                    "--unset --forget (it picks whose sessions to delete)",
+                );
+            }
+            if all && profile_flag {
+                return Err(Error::usage(
+                    "--forget --all deletes every profile's sessions: drop --profile, or --all",
+                ));
+            }
+            Request::Unset(Unset {
+                shell,
+                forget: match (forget, all) {
+                    (false, _) => None,
+                    (true, true) => Some(Forget::All),
+                    (true, false) => Some(Forget::Profile(choice.profile)),
+                },
+            })
+        }
+        Mode::Init => {
+            let supported = || shell::listed(|n| n.snippet.is_some());
+            let Some(name) = positional.first() else {
+                return Err(Error::usage(format!(
+                    "init needs a shell: mfa-env init SHELL, where SHELL is {}",
+                    supported()
+                )));
+            };
+            let row = shell::lookup(name)
+                .filter(|n| n.snippet.is_some())
+                .ok_or_else(|| {
+                    Error::usage(format!(
+                        "init has no snippet for '{}': it supports {}",
+                        shown(name),
+                        supported()
+                    ))
+                })?;
+            Request::Init(Init {
+                shell: row.name,
+                function,
+            })
+        }
+        Mode::Status => Request::Status(Status { choice }),
     })
 }
 
-fn init_needs_shell() -> Error {
-    Error::usage("init needs a shell: mfa-env init bash|zsh|fish|powershell|cmd")
+fn flag(id: Opt) -> &'static Flag {
+    FLAGS
+        .iter()
+        .find(|f| f.id == id)
+        .expect("every option has a row")
+}
+
+fn not_for(flag: &Flag, mode: Mode) -> Error {
+    let homes: Vec<&str> = flag.modes.iter().map(|m| m.label()).collect();
+    Error::usage(format!(
+        "--{} does not apply to {}; it works with {} (see mfa-env --help)",
+        flag.long,
+        mode.label(),
+        homes.join(", ")
+    ))
+}
+
+fn subcommand(word: &str) -> Result<Mode> {
+    if let Some(mode) = WORDS.iter().find(|m| m.word() == Some(word)) {
+        return Ok(*mode);
+    }
+    let words: Vec<&str> = WORDS.iter().filter_map(|m| m.word()).collect();
+    let hint = match nearest(word, words.iter().copied()) {
+        Some(near) => format!(": did you mean {near}?"),
+        None if checks::code(word).is_ok() => ": pass the MFA code as --token-code CODE".to_owned(),
+        None => format!(": mfa-env takes options, or one of {}", words.join(", ")),
+    };
+    Err(Error::usage(format!(
+        "unknown command '{}'{hint} (see mfa-env --help)",
+        shown(word)
+    )))
+}
+
+fn long_flag(name: &str) -> Result<&'static Flag> {
+    FLAGS.iter().find(|f| f.long == name).ok_or_else(|| {
+        Error::usage(format!(
+            "unknown option --{}{} (see mfa-env --help)",
+            shown(name),
+            hint_for(name)
+        ))
+    })
+}
+
+/// `: did you mean --token-code?` when a flag name is near `typed`.
+fn hint_for(typed: &str) -> String {
+    nearest(typed, FLAGS.iter().map(|f| f.long))
+        .map(|near| format!(": did you mean --{near}?"))
+        .unwrap_or_default()
+}
+
+/// An error for `-token-code` (a long flag written with one dash), if that is what `-c` + `rest`
+/// looks like.
+fn one_dash(c: char, rest: &str) -> Option<Error> {
+    let typed = format!("{c}{rest}");
+    let name = typed.split('=').next().unwrap_or_default();
+    if name.len() < 3 {
+        return None;
+    }
+    let near = FLAGS
+        .iter()
+        .map(|f| f.long)
+        .find(|long| *long == name)
+        .or_else(|| nearest(name, FLAGS.iter().map(|f| f.long)))?;
+    Some(Error::usage(format!(
+        "-{} is not an option: long options take two dashes, as in --{near}",
+        shown(name)
+    )))
+}
+
+/// The candidate that `typed` is a prefix of, or is within two edits of.
+fn nearest<'a>(typed: &str, candidates: impl Iterator<Item = &'a str> + Clone) -> Option<&'a str> {
+    if typed.len() >= 3 {
+        let mut prefixed = candidates.clone().filter(|c| c.starts_with(typed));
+        if let (Some(only), None) = (prefixed.next(), prefixed.next()) {
+            return Some(only);
+        }
+    }
+    candidates
+        .map(|c| (edit_distance(typed, c), c))
+        .filter(|(d, c)| *d <= 2 && *d < c.len().min(typed.len()))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+fn text(value: OsString, flag: &Flag) -> Result<String> {
+    value.into_string().map_err(|v| {
+        Error::usage(format!(
+            "--{} got non-UTF-8 text '{}'",
+            flag.long,
+            shown(&v.to_string_lossy())
+        ))
+    })
+}
+
+impl From<lexopt::Error> for Error {
+    fn from(e: lexopt::Error) -> Self {
+        Error::usage(format!("{} (see mfa-env --help)", shown(&e.to_string())))
+    }
+}
+
+/// `mfa-env --help`: usage, then the flag table, the shell table and the durations as parsed.
+pub(crate) fn help() -> String {
+    let mut text = String::from(
+        "mfa-env: turn an MFA code into AWS session credentials, exported in your shell
+
+USAGE:
+    eval \"$(mfa-env [OPTIONS])\"        get session credentials, print lines that set them
+    mfa-env --unset [--forget [--all]] print lines that clear them (no network)
+    mfa-env init SHELL [--cmd NAME]    print a snippet that defines `mfa` for SHELL
+    mfa-env status [OPTIONS]           is a cached session still valid? (exit 0 if so)
+
+OPTIONS:
+",
+    );
+    for flag in FLAGS {
+        let short = flag.short.map_or("    ".to_owned(), |c| format!("-{c}, "));
+        let head = match flag.value {
+            Some(value) => format!("{short}--{} {value}", flag.long),
+            None => format!("{short}--{}", flag.long),
+        };
+        let help = flag.help.replace("DURATIONS", &durations::help());
+        let mut lines = help.lines();
+        text.push_str(&format!(
+            "    {head:<30}{}\n",
+            lines.next().unwrap_or_default()
+        ));
+        for line in lines {
+            text.push_str(&format!("    {:<30}{line}\n", ""));
+        }
+    }
+    text.push_str(
+        "
+SHELLS (--shell; init takes those marked *):
+",
+    );
+    for name in shell::NAMES {
+        let aliases = if name.aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", name.aliases.join(", "))
+        };
+        let star = if name.snippet.is_some() { " *" } else { "" };
+        let names = format!("{}{aliases}{star}", name.name);
+        text.push_str(&format!("    {names:<24}{}\n", sample(name.shell)));
+    }
+    text.push_str(
+        "
+EXAMPLES:
+    eval \"$(mfa-env)\"                              bash, zsh, sh, ksh
+    mfa-env | source                               fish
+    mfa-env | Out-String | Invoke-Expression       PowerShell
+    eval \"$(mfa-env init bash)\"                    in ~/.bashrc; then `mfa`, `mfa --unset`
+    mfa-env --write-profile mfa --shell none       then: aws s3 ls --profile mfa
+    mfa-env --shell github --totp-secret-env MFA_SEED   a CI job's setup step
+
+The long-term profile is --profile, else $AWS_PROFILE (or $AWS_DEFAULT_PROFILE), else
+$MFA_ENV_PROFILE (which an applied session sets, so that a refresh uses the same profile), else
+\"default\". Applying a session clears AWS_PROFILE, so that every SDK uses the session;
+--unset sets it back.
+Exit status: 0 done, 1 the run failed (files, environment, terminal, network), 2 the command
+line is wrong.
+",
+    );
+    text
+}
+
+/// One line of what `--shell` prints for each syntax, for `--help`.
+fn sample(shell: Shell) -> &'static str {
+    match shell {
+        Shell::Posix => "export NAME='value'",
+        Shell::Fish => "set -gx NAME 'value'",
+        Shell::PowerShell => "$Env:NAME = 'value'",
+        Shell::Cmd => "set \"NAME=value\"",
+        Shell::Json => "credential_process document for the AWS SDKs and CLI",
+        Shell::Github => "GitHub Actions: masks on stdout, variables into $GITHUB_ENV",
+        Shell::Dotenv => "NAME=value lines (docker --env-file, systemd EnvironmentFile)",
+        Shell::NoOutput => "nothing (with --write-profile, or to fill the cache)",
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn args(line: &str) -> Result<Args> {
+    fn parse_line(line: &str) -> Result<Request> {
         parse(line.split_whitespace().map(OsString::from))
     }
 
-    #[test]
-    fn reads_every_flag() {
-        let a = args("-s fish -p work --serial-number GAHT12345678 -t 012345 -d 3600 --region eu-west-1 --write-profile mfa --overwrite-long-term --min-remaining 1h30m --force").unwrap();
-        assert_eq!(a.shell, Some(Shell::Fish));
-        assert_eq!(a.profile.as_deref(), Some("work"));
-        assert_eq!(a.serial.as_deref(), Some("GAHT12345678"));
-        assert_eq!(a.code, Some(CodeSource::Given("012345".into())));
-        assert_eq!(a.duration, Some(3600));
-        assert_eq!(a.region.as_deref(), Some("eu-west-1"));
-        assert_eq!(a.min_remaining, Some(5400));
-        assert!(a.force && a.overwrite_long_term);
-        assert_eq!(
-            args("--token-code=-").unwrap().code,
-            Some(CodeSource::Stdin)
-        );
-        assert_eq!(args("--shell pwsh").unwrap().shell, Some(Shell::PowerShell));
+    fn export(line: &str) -> Export {
+        match parse_line(line) {
+            Ok(Request::Export(e)) => e,
+            other => panic!("{line}: {other:?}"),
+        }
     }
 
     #[test]
-    fn subcommands() {
-        assert_eq!(
-            args("init zsh --cmd aws-mfa").unwrap().mode,
-            Mode::Init(InitShell::Zsh)
+    fn reads_every_export_flag() {
+        let e = export(
+            "-s fish -p work --serial-number GAHT12345678 -t 012345 -d 3600 --region eu-west-1 --write-profile mfa --overwrite-long-term --min-remaining 1h30m --force --role-arn arn:aws:iam::123456789012:role/r --role-session-name me --external-id ab",
         );
-        assert_eq!(args("status -p x").unwrap().mode, Mode::Status);
-        assert_eq!(args("--unset --forget").unwrap().mode, Mode::Unset);
-        assert_eq!(args("-h --bogus").unwrap().mode, Mode::Help);
+        assert_eq!(e.shell, Some(Shell::Fish));
+        assert_eq!(
+            e.choice,
+            Choice {
+                profile: Some("work".into()),
+                serial: Some("GAHT12345678".into()),
+                duration: Some(3600),
+                region: Some("eu-west-1".into()),
+                role_arn: Some("arn:aws:iam::123456789012:role/r".into()),
+                external_id: Some("ab".into()),
+                min_remaining: Some(5400),
+            }
+        );
+        assert_eq!(e.obtain.code, Some(CodeSource::Given("012345".into())));
+        assert_eq!(e.obtain.role_session_name.as_deref(), Some("me"));
+        assert!(e.obtain.force);
+        assert_eq!(
+            e.write_profile,
+            Some(WriteProfile {
+                name: "mfa".into(),
+                overwrite_long_term: true
+            })
+        );
+        assert_eq!(
+            export("--token-code=-").obtain.code,
+            Some(CodeSource::Stdin)
+        );
+        assert_eq!(export("--shell pwsh").shell, Some(Shell::PowerShell));
+        assert_eq!(
+            parse(["-t", "123 456"].map(OsString::from)).unwrap(),
+            Request::Export(Export {
+                choice: Choice::default(),
+                obtain: Obtain {
+                    code: Some(CodeSource::Given("123456".into())),
+                    ..Obtain::default()
+                },
+                shell: None,
+                write_profile: None,
+            })
+        );
+    }
+
+    #[test]
+    fn modes() {
+        assert_eq!(
+            parse_line("init zsh --cmd aws-mfa").unwrap(),
+            Request::Init(Init {
+                shell: "zsh",
+                function: Some("aws-mfa".into())
+            })
+        );
+        assert_eq!(
+            parse_line("init pwsh").unwrap(),
+            Request::Init(Init {
+                shell: "powershell",
+                function: None
+            })
+        );
+        assert!(matches!(parse_line("status -p x"), Ok(Request::Status(_))));
+        assert!(matches!(parse_line("-p x status"), Ok(Request::Status(_))));
+        assert_eq!(
+            parse_line("--unset --forget").unwrap(),
+            Request::Unset(Unset {
+                shell: None,
+                forget: Some(Forget::Profile(None))
+            })
+        );
+        assert_eq!(
+            parse_line("--unset --forget --all -s fish").unwrap(),
+            Request::Unset(Unset {
+                shell: Some(Shell::Fish),
+                forget: Some(Forget::All)
+            })
+        );
+        assert_eq!(parse_line("-h").unwrap(), Request::Help);
+        assert_eq!(parse_line("status --help").unwrap(), Request::Help);
+        assert_eq!(parse_line("-V").unwrap(), Request::Version);
+    }
+
+    /// Every (mode, flag) pair, from the table the parser uses: a flag is accepted exactly by
+    /// the modes the table gives it, and refused by the others with a usage error naming the mode.
+    #[test]
+    fn every_flag_against_every_mode() {
+        let modes: [(Mode, &[&str]); 6] = [
+            (Mode::Export, &[]),
+            (Mode::Unset, &["--unset"]),
+            (Mode::Init, &["init", "bash"]),
+            (Mode::Status, &["status"]),
+            (Mode::Help, &["--help"]),
+            (Mode::Version, &["--version"]),
+        ];
+        // A value each flag accepts, and what else it needs to be valid.
+        let sample = |id: Opt, mode: Mode| -> (&[&str], &[&str]) {
+            match id {
+                Opt::Shell => (&["bash"], &[]),
+                Opt::Profile if mode == Mode::Unset => (&["work"], &["--forget"]),
+                Opt::Profile => (&["work"], &[]),
+                Opt::Serial => (&["GAHT12345678"], &[]),
+                Opt::TokenCode => (&["123456"], &[]),
+                Opt::TotpSecretEnv => (&["SEED"], &[]),
+                Opt::Duration => (&["3600"], &[]),
+                Opt::Region => (&["eu-west-1"], &[]),
+                Opt::RoleArn => (&["arn:aws:iam::123456789012:role/r"], &[]),
+                Opt::RoleSessionName => (&["me"], &[]),
+                Opt::ExternalId => (&["ext"], &[]),
+                Opt::WriteProfile => (&["mfa"], &[]),
+                Opt::OverwriteLongTerm => (&[], &["--write-profile", "mfa"]),
+                Opt::MinRemaining => (&["5m"], &[]),
+                Opt::Force | Opt::NoCache | Opt::Unset | Opt::Forget | Opt::Help | Opt::Version => {
+                    (&[], &[])
+                }
+                Opt::All => (&[], &["--forget"]),
+                Opt::Cmd => (&["m"], &[]),
+            }
+        };
+        // The flags that choose a mode themselves are checked below.
+        let choosers = |f: &&Flag| matches!(f.id, Opt::Help | Opt::Version | Opt::Unset);
+        for flag in FLAGS.iter().filter(|f| !choosers(f)) {
+            for (mode, words) in modes {
+                let (value, extra) = sample(flag.id, mode);
+                let accepted = flag.modes.contains(&mode);
+                let mut line: Vec<&str> = words.to_vec();
+                let long = format!("--{}", flag.long);
+                line.push(&long);
+                line.extend(value);
+                if accepted {
+                    line.extend(extra);
+                }
+                match parse(line.iter().map(OsString::from)) {
+                    Ok(_) => assert!(accepted, "{line:?} was accepted"),
+                    Err(e) => {
+                        assert!(!accepted, "{line:?}: {e}");
+                        assert_eq!(e.exit_code(), 2, "{line:?}: {e}");
+                        let expected =
+                            format!("--{} does not apply to {}", flag.long, mode.label());
+                        assert!(e.to_string().contains(&expected), "{line:?}: {e}");
+                    }
+                }
+            }
+        }
+        // --help and --version stand alone, or after a mode's word.
+        for line in ["--help", "status --help", "--version", "init --version"] {
+            assert!(parse_line(line).is_ok(), "{line}");
+        }
+        assert!(parse_line("--unset -s fish").is_ok());
+        for line in [
+            "--help --unset",
+            "--help -p x",
+            "init bash --help",
+            "--version -s fish",
+            "status --unset",
+            "init bash --unset",
+        ] {
+            assert_eq!(parse_line(line).unwrap_err().exit_code(), 2, "{line}");
+        }
     }
 
     #[test]
@@ -377,33 +994,78 @@ mod tests {
             "--bogus",
             "init",
             "init tcsh",
+            "init json",
             "frobnicate",
             "--forget",
             "--cmd x",
             "--force --no-cache",
             "--min-remaining 5x",
             "--unset -t 123456",
+            "--unset --write-profile x",
+            "--unset --min-remaining 5m",
+            "--unset --all",
+            "--unset --profile x",
+            "init bash --shell fish",
+            "status --unset",
+            "status --min-remaining 13h extra",
+            "--help extra",
             "-p",
+            "--role-arn admin",
+            "--role-session-name a",
+            "--external-id a",
+            "--serial-number alice",
+            "--region us-east-1.evil.com",
+            "--totp-secret-env a-b",
+            "--force=yes",
+            "status status",
         ] {
-            let err = args(line).unwrap_err();
+            let err = parse_line(line).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{line}: {err}");
+            assert_eq!(err.to_string().lines().count(), 1, "{line}: {err}");
         }
-        let err = args("-t 98765").unwrap_err().to_string();
-        assert!(err.contains("6 digits") && !err.contains("98765"), "{err}");
-        assert!(
-            args("-d 899")
-                .unwrap_err()
-                .to_string()
-                .contains("900 and 129600")
-        );
+        let err = parse_line("-t 98765").unwrap_err().to_string();
+        assert!(err.contains("too short") && !err.contains("98765"), "{err}");
     }
 
     #[test]
-    fn spans() {
-        assert_eq!(parse_span("90").unwrap(), 90);
-        assert_eq!(parse_span("15m").unwrap(), 900);
-        assert_eq!(parse_span("2h").unwrap(), 7200);
-        assert!(parse_span("").is_err());
-        assert!(parse_span("m").is_err());
+    fn messages_point_the_right_way() {
+        let err = |line: &str| parse_line(line).unwrap_err().to_string();
+        assert!(err("--token-cod 123456").contains("did you mean --token-code?"));
+        assert!(err("--duration 3600").contains("did you mean --duration-seconds?"));
+        assert!(err("--proflie x").contains("did you mean --profile?"));
+        assert!(err("init tcsh").contains("bash, zsh, fish, powershell or cmd"));
+        assert!(err("-token-code 123456").contains("two dashes, as in --token-code"));
+        assert!(err("-profile x").contains("two dashes, as in --profile"));
+        assert!(err("-force").contains("two dashes, as in --force"));
+        assert!(err("-duration 900").contains("two dashes, as in --duration-seconds"));
+        assert!(matches!(
+            parse_line("-scmd -pwork -t123456"),
+            Ok(Request::Export(_))
+        ));
+        assert!(err("statsu").contains("did you mean status?"));
+        assert!(err("123456").contains("--token-code"));
+        assert!(err("status --unset").contains("--unset does not apply to status"));
+        assert!(
+            err("--unset --forget -t 123456").contains("--token-code does not apply to --unset")
+        );
+        let e = parse(["--region", "a\nb"].map(OsString::from))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--region is not a region"), "{e}");
+        let e = err("nope\x1b[31m");
+        assert!(e.contains("nope\\x1b[31m"), "{e}");
+    }
+
+    #[test]
+    fn help_lists_every_flag_and_shell() {
+        let text = help();
+        for flag in FLAGS {
+            assert!(text.contains(&format!("--{}", flag.long)), "{}", flag.long);
+        }
+        for name in shell::NAMES {
+            assert!(text.contains(name.name), "{}", name.name);
+        }
+        assert!(text.contains("900..129600, default 12h"));
+        assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
     }
 }

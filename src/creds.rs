@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::time;
 
 /// The variables we set and clear, in the order we print them.
-pub const VARIABLES: [&str; 4] = [
+pub(crate) const VARIABLES: [&str; 4] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -16,12 +16,12 @@ pub const VARIABLES: [&str; 4] = [
 ];
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
+pub(crate) struct Credentials {
+    pub(crate) access_key_id: String,
+    pub(crate) secret_access_key: String,
+    pub(crate) session_token: String,
     /// Unix seconds, UTC.
-    pub expiration: i64,
+    pub(crate) expiration: i64,
 }
 
 // Secrets stay out of debug output and panic messages.
@@ -37,7 +37,7 @@ impl fmt::Debug for Credentials {
 impl Credentials {
     /// Refuses anything real STS credentials never contain: they are base64 (`[A-Za-z0-9+/=]`).
     /// This is what keeps a hostile or broken endpoint's text out of an `eval`.
-    pub fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         for (field, value) in [
             ("AccessKeyId", &self.access_key_id),
             ("SecretAccessKey", &self.secret_access_key),
@@ -62,7 +62,7 @@ impl Credentials {
     }
 
     /// Name and value of each variable, in [`VARIABLES`] order.
-    pub fn variables(&self) -> [(&'static str, String); 4] {
+    pub(crate) fn variables(&self) -> [(&'static str, String); 4] {
         let [id, secret, token, expiration] = VARIABLES;
         [
             (id, self.access_key_id.clone()),
@@ -72,8 +72,19 @@ impl Credentials {
         ]
     }
 
-    pub fn seconds_left(&self) -> i64 {
+    pub(crate) fn seconds_left(&self) -> i64 {
         self.expiration - time::now()
+    }
+
+    /// A session of the right shape, to check before a code is spent that everything else a
+    /// rendering holds can be written.
+    pub(crate) fn placeholder() -> Credentials {
+        Credentials {
+            access_key_id: "ASIA".into(),
+            secret_access_key: "s".into(),
+            session_token: "t".into(),
+            expiration: 0,
+        }
     }
 }
 

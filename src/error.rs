@@ -1,33 +1,44 @@
-//! The one error type. Every failure becomes a value carrying a complete, one-line message that
-//! names the fix; `main` prints it once as `mfa-env: <message>`.
+//! The one error type, and the one table of exit codes. Every failure is a value carrying a
+//! complete one-line message that names the fix; `main` prints it once as `mfa-env: <message>`.
 
 use std::fmt;
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Exit codes: the rule lives here and nowhere else. `2` means the command line itself is wrong;
+/// `1` means anything found in files, the environment, the terminal or the network.
+pub(crate) mod exit {
+    pub(crate) const FAILED: u8 = 1;
+    pub(crate) const USAGE: u8 = 2;
+    /// A signal ended the run at the prompt: 128 + its number, as shells report it.
+    pub(crate) const fn signal(number: i32) -> u8 {
+        (128 + number) as u8
+    }
+}
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum Error {
-    /// The command line itself is wrong (exit 2).
+pub(crate) enum Error {
+    /// The command line itself is wrong.
     Usage(String),
-    /// Anything else that stops a run (exit 1).
+    /// Anything else that stops a run.
     Failed(String),
-    /// Stdout is gone (a closed pipe): nobody is left to read a message (exit 1).
+    /// Stdout is gone (a closed pipe): nobody is left to read a message.
     Quiet,
 }
 
 impl Error {
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Error::Usage(message.into())
     }
 
-    pub fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Error::Failed(message.into())
     }
 
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) => 2,
-            Error::Failed(_) | Error::Quiet => 1,
+            Error::Usage(_) => exit::USAGE,
+            Error::Failed(_) | Error::Quiet => exit::FAILED,
         }
     }
 }
@@ -43,8 +54,43 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl From<lexopt::Error> for Error {
-    fn from(e: lexopt::Error) -> Self {
-        Error::usage(format!("{e} (see mfa-env --help)"))
+/// A fragment that came from the user, a file or the network, made safe for a one-line message
+/// on a terminal: control characters are shown escaped (`\n`, `\x1b`), never sent raw.
+pub(crate) fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            // Bidirectional overrides and line separators also reorder or break a terminal line.
+            '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_escapes_what_would_break_a_line() {
+        assert_eq!(
+            shown("a\nb\x1b[31m\u{85}c\u{202e}"),
+            "a\\nb\\x1b[31m\\x85c\\u{202e}"
+        );
+        assert_eq!(shown("prod ä,b"), "prod ä,b");
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(Error::usage("x").exit_code(), 2);
+        assert_eq!(Error::new("x").exit_code(), 1);
+        assert_eq!(exit::signal(2), 130);
     }
 }

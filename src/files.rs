@@ -1,23 +1,148 @@
-//! Writing files that hold secrets: whole or not at all.
+//! Files on disk: read only when regular and bounded, never blocking on a FIFO; written whole or
+//! not at all, private, and one writer at a time.
 
-use std::fs::{self, Metadata};
-use std::io::{self, Write};
-use std::path::Path;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 
+use crate::error::{Error, Result, shown};
 use crate::platform;
 
+/// More than any real config or credentials file; a bigger one is refused, not read.
+pub(crate) const MAX_READ: u64 = 16 * 1024 * 1024;
+
+/// How a path is shown in messages.
+pub(crate) fn display(path: &Path) -> String {
+    shown(&path.to_string_lossy())
+}
+
+/// What kind of thing is at a path that is not a regular file, for messages.
+fn kind_of(meta: &fs::Metadata) -> &'static str {
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+    }
+    "not a regular file"
+}
+
+/// A text file's contents, or `None` if nothing is there. Anything but a regular file (after
+/// symlinks) is refused without blocking; so is a file over `limit` bytes or not UTF-8.
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<Option<String>> {
+    let fail = |why: String| Error::new(format!("cannot read {}: {why}", display(path)));
+    let file = match platform::open_nonblocking(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(fail(e.to_string())),
+    };
+    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(fail(format!(
+            "it is {}, not a regular file",
+            kind_of(&meta)
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(e.to_string()))?;
+    if bytes.len() as u64 > limit {
+        return Err(fail(format!(
+            "it is larger than {} MiB, more than such a file ever holds",
+            limit / (1024 * 1024)
+        )));
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| fail("it is not UTF-8 text".to_owned()))
+}
+
+/// The regular file a write to `path` would replace, following symlinks: it must be the user's
+/// own regular file, or not exist yet. Anything else is refused before any work is done.
+pub(crate) fn write_target(path: &Path) -> Result<PathBuf> {
+    let mut path = path.to_owned();
+    for _ in 0..40 {
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(path),
+            Err(e) => {
+                return Err(Error::new(format!(
+                    "cannot inspect {}: {e}",
+                    display(&path)
+                )));
+            }
+        };
+        if meta.file_type().is_symlink() {
+            let next = fs::read_link(&path).map_err(|e| {
+                Error::new(format!("cannot follow the symlink {}: {e}", display(&path)))
+            })?;
+            path = match path.parent() {
+                Some(dir) => dir.join(next),
+                None => next,
+            };
+            continue;
+        }
+        if !meta.is_file() {
+            return Err(Error::new(format!(
+                "refusing to write {}: it is {}, not a regular file; point AWS_SHARED_CREDENTIALS_FILE at a file",
+                display(&path),
+                kind_of(&meta)
+            )));
+        }
+        if !platform::is_own(&meta) {
+            return Err(Error::new(format!(
+                "refusing to write {}: it belongs to another user",
+                display(&path)
+            )));
+        }
+        return Ok(path);
+    }
+    Err(Error::new(format!(
+        "{} is a loop of symlinks",
+        display(&path)
+    )))
+}
+
+/// Holds an exclusive advisory lock on a sidecar file next to `path` until dropped. A file that
+/// is replaced by rename cannot carry its own lock, so writers of `path` meet at the sidecar.
+pub(crate) struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    pub(crate) fn acquire(path: &Path) -> io::Result<Lock> {
+        let name = path
+            .file_name()
+            .map_or_else(|| "file".into(), |n| n.to_string_lossy());
+        let sidecar = path.with_file_name(format!(".{name}.mfa-env-lock"));
+        let file = platform::open_private(&sidecar)?;
+        file.lock()?;
+        Ok(Lock { _file: file })
+    }
+}
+
 /// Replaces `path` with `contents` so that any reader sees the old file or the new one, never
-/// part of either: a private temporary file in the same directory, fsync, rename. The new file
-/// gets the mode of `keep_mode` (the file it replaces), else 0600.
-pub fn write_atomic(path: &Path, contents: &[u8], keep_mode: Option<&Metadata>) -> io::Result<()> {
-    write_atomic_then(path, contents, keep_mode, || Ok(()))
+/// part of either: a private (0600) temporary file in the same directory, fsync, rename.
+pub(crate) fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    write_atomic_then(path, contents, || Ok(()))
 }
 
 /// [`write_atomic`] with a hook between writing and renaming, where tests simulate a crash.
-pub fn write_atomic_then(
+fn write_atomic_then(
     path: &Path,
     contents: &[u8],
-    keep_mode: Option<&Metadata>,
     before_rename: impl FnOnce() -> io::Result<()>,
 ) -> io::Result<()> {
     let dir = match path.parent() {
@@ -26,7 +151,7 @@ pub fn write_atomic_then(
     };
     let name = path
         .file_name()
-        .map_or("file".into(), |n| n.to_string_lossy());
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy());
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
@@ -35,15 +160,12 @@ pub fn write_atomic_then(
     let result = (|| {
         let mut file = platform::create_private(&temp)?;
         file.write_all(contents)?;
-        if let Some(meta) = keep_mode {
-            platform::set_same_mode(&file, meta)?;
-        }
         file.sync_all()?;
         before_rename()?;
         fs::rename(&temp, path)?;
         // The rename itself is durable only once the directory is synced.
         #[cfg(unix)]
-        fs::File::open(dir)?.sync_all()?;
+        File::open(dir)?.sync_all()?;
         Ok(())
     })();
     if result.is_err() {
@@ -56,14 +178,20 @@ pub fn write_atomic_then(
 mod tests {
     use super::*;
 
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("mfa-env-files-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     #[test]
     fn replaces_whole_or_not_at_all() {
-        let dir = std::env::temp_dir().join(format!("mfa-env-files-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
+        let dir = temp_dir("atomic");
         let path = dir.join("credentials");
         fs::write(&path, "old").unwrap();
 
-        let crash = write_atomic_then(&path, b"new", None, || Err(io::Error::other("crash")));
+        let crash = write_atomic_then(&path, b"new", || Err(io::Error::other("crash")));
         assert!(crash.is_err());
         assert_eq!(fs::read_to_string(&path).unwrap(), "old");
         assert_eq!(
@@ -72,14 +200,7 @@ mod tests {
             "no temporary file left behind"
         );
 
-        // A crash (here a panic, with no cleanup) between write and rename: the file is whole.
-        let crashed = std::panic::catch_unwind(|| {
-            write_atomic_then(&path, b"half", None, || panic!("killed"))
-        });
-        assert!(crashed.is_err());
-        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
-
-        write_atomic(&path, b"new", None).unwrap();
+        write_atomic(&path, b"new").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
         #[cfg(unix)]
         {
@@ -88,6 +209,52 @@ mod tests {
                 fs::metadata(&path).unwrap().permissions().mode() & 0o777,
                 0o600
             );
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn reads_regular_files_only_and_bounded() {
+        let dir = temp_dir("read");
+        let path = dir.join("config");
+        assert_eq!(read_text(&path, MAX_READ).unwrap(), None);
+        fs::write(&path, "[default]\n").unwrap();
+        assert_eq!(
+            read_text(&path, MAX_READ).unwrap().as_deref(),
+            Some("[default]\n")
+        );
+        let err = read_text(&path, 4).unwrap_err().to_string();
+        assert!(err.contains("larger than"), "{err}");
+        fs::write(&path, b"\xff\xfe").unwrap();
+        assert!(
+            read_text(&path, MAX_READ)
+                .unwrap_err()
+                .to_string()
+                .contains("not UTF-8")
+        );
+        let err = read_text(&dir, MAX_READ).unwrap_err().to_string();
+        assert!(err.contains("a directory"), "{err}");
+        #[cfg(unix)]
+        {
+            let fifo = dir.join("fifo");
+            let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+            // SAFETY: a valid NUL-terminated path.
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+            let err = read_text(&fifo, MAX_READ).unwrap_err().to_string();
+            assert!(err.contains("a FIFO, not a regular file"), "{err}");
+            assert!(
+                write_target(&fifo)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("a FIFO")
+            );
+            let err = write_target(Path::new("/dev/null"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("a device"), "{err}");
+            let link = dir.join("link");
+            std::os::unix::fs::symlink("config", &link).unwrap();
+            assert_eq!(write_target(&link).unwrap(), dir.join("config"));
         }
         fs::remove_dir_all(&dir).unwrap();
     }

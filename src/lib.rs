@@ -1,21 +1,43 @@
 //! mfa-env: an MFA code in, AWS session credentials out, as lines for the caller's shell.
 //!
-//! The pipeline, one module per step: [`cli`] arguments → [`settings`] (with [`profiles`]) →
-//! [`cache`] or [`sts`] → [`creds`] → [`render`] through [`shell`]. [`app`] runs it.
+//! The pipeline, one module per step: [`cli`] (a request per mode) → [`settings`] (a pure
+//! function of the request, an [`environment`] snapshot and the parsed [`profiles`]) → [`cache`]
+//! or [`code`] and [`sts`] → [`creds`] → [`render`] through [`shell`] → [`output`]. [`app`]
+//! orchestrates; [`platform`] and [`files`] hold the I/O that differs per OS.
 
-pub mod app;
-pub mod cache;
-pub mod cli;
-pub mod credentials_file;
-pub mod creds;
-pub mod error;
-pub mod files;
-pub mod init;
-pub mod platform;
-pub mod profiles;
-pub mod render;
-pub mod settings;
-pub mod shell;
-pub mod sts;
-pub mod time;
-pub mod totp;
+mod app;
+mod cache;
+mod checks;
+mod cli;
+mod code;
+mod creds;
+mod durations;
+mod environment;
+mod error;
+mod files;
+mod init;
+mod output;
+mod platform;
+mod profiles;
+mod render;
+mod settings;
+mod shell;
+mod sts;
+mod time;
+mod totp;
+mod write_profile;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+/// Runs mfa-env with `args` (without the program name); prints any error once, on stderr.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    match app::run(args) {
+        Ok(code) => code,
+        Err(error::Error::Quiet) => ExitCode::from(error::exit::FAILED),
+        Err(e) => {
+            eprintln!("mfa-env: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

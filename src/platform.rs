@@ -5,9 +5,11 @@ use std::fs::{File, Metadata, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::environment::Environment;
+
 /// The program name or path of our parent process, if the OS tells us cheaply.
 #[cfg(target_os = "linux")]
-pub fn parent_program() -> Option<OsString> {
+pub(crate) fn parent_program() -> Option<OsString> {
     use std::os::unix::ffi::OsStringExt;
     let ppid = std::os::unix::process::parent_id();
     let mut comm = std::fs::read(format!("/proc/{ppid}/comm")).ok()?;
@@ -18,7 +20,7 @@ pub fn parent_program() -> Option<OsString> {
 }
 
 #[cfg(target_os = "macos")]
-pub fn parent_program() -> Option<OsString> {
+pub(crate) fn parent_program() -> Option<OsString> {
     use std::os::unix::ffi::OsStringExt;
     let ppid = std::os::unix::process::parent_id() as libc::c_int;
     let mut path = vec![0u8; libc::PROC_PIDPATHINFO_MAXSIZE as usize];
@@ -32,7 +34,7 @@ pub fn parent_program() -> Option<OsString> {
 }
 
 #[cfg(windows)]
-pub fn parent_program() -> Option<OsString> {
+pub(crate) fn parent_program() -> Option<OsString> {
     use std::os::windows::ffi::OsStringExt;
     use windows_sys::Win32::Foundation::{CloseHandle, INVALID_HANDLE_VALUE};
     use windows_sys::Win32::System::Diagnostics::ToolHelp::{
@@ -71,29 +73,26 @@ pub fn parent_program() -> Option<OsString> {
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
-pub fn parent_program() -> Option<OsString> {
+pub(crate) fn parent_program() -> Option<OsString> {
     None
-}
-
-pub fn home_dir() -> Option<PathBuf> {
-    std::env::home_dir().filter(|h| !h.as_os_str().is_empty())
 }
 
 /// Where cached sessions live: `$XDG_CACHE_HOME/mfa-env`, `~/.cache/mfa-env`, or
 /// `%LOCALAPPDATA%\mfa-env` on Windows.
-pub fn cache_dir() -> Option<PathBuf> {
-    let absolute = |v: OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+pub(crate) fn cache_dir(env: &Environment) -> Option<PathBuf> {
+    let absolute = |p: PathBuf| Some(p).filter(|p| p.is_absolute());
     #[cfg(windows)]
-    let base = std::env::var_os("LOCALAPPDATA").and_then(absolute);
+    let base = env.path("LOCALAPPDATA").and_then(absolute);
     #[cfg(not(windows))]
-    let base = std::env::var_os("XDG_CACHE_HOME")
+    let base = env
+        .path("XDG_CACHE_HOME")
         .and_then(absolute)
-        .or_else(|| home_dir().map(|h| h.join(".cache")));
+        .or_else(|| env.home().map(|h| h.join(".cache")));
     base.map(|b| b.join("mfa-env"))
 }
 
 /// Creates a new file that only we can read (0600), failing if the name exists.
-pub fn create_private(path: &Path) -> io::Result<File> {
+pub(crate) fn create_private(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -101,8 +100,20 @@ pub fn create_private(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
+/// Opens (creating if need be, 0600) a file to lock; never follows a symlink planted there.
+pub(crate) fn open_private(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
 /// Creates a directory only we can enter (0700); an existing one is left as it is.
-pub fn create_private_dir(path: &Path) -> io::Result<()> {
+pub(crate) fn create_private_dir(path: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -111,39 +122,181 @@ pub fn create_private_dir(path: &Path) -> io::Result<()> {
 }
 
 /// Opens a file for reading without following a symlink planted in its place.
-pub fn open_no_follow(path: &Path) -> io::Result<File> {
+pub(crate) fn open_no_follow(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
     options.open(path)
+}
+
+/// Opens a file for reading without blocking when it is a FIFO or a device.
+pub(crate) fn open_nonblocking(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    options.open(path)
+}
+
+/// Whether a file belongs to us.
+#[cfg(unix)]
+pub(crate) fn is_own(meta: &Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    meta.uid() == unsafe { libc::geteuid() }
+}
+
+/// Windows files under the user's profile carry the user's ACL.
+#[cfg(not(unix))]
+pub(crate) fn is_own(_meta: &Metadata) -> bool {
+    true
 }
 
 /// Whether a file holding secrets is ours alone: owned by us, no group or other access.
 #[cfg(unix)]
-pub fn is_private(meta: &Metadata) -> bool {
+pub(crate) fn is_private(meta: &Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    meta.is_file() && meta.uid() == me && meta.mode() & 0o077 == 0
+    meta.is_file() && is_own(meta) && meta.mode() & 0o077 == 0
 }
 
 /// Windows files under `%LOCALAPPDATA%` inherit a per-user ACL.
 #[cfg(not(unix))]
-pub fn is_private(meta: &Metadata) -> bool {
+pub(crate) fn is_private(meta: &Metadata) -> bool {
     meta.is_file()
 }
 
-/// The permission bits to give a replacement of a file that has `meta`.
-#[cfg(unix)]
-pub fn set_same_mode(file: &File, meta: &Metadata) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(
-        meta.permissions().mode() & 0o7777,
-    ))
+/// Standard input without a buffer in between: a read takes only the bytes asked for.
+pub(crate) fn raw_stdin() -> std::mem::ManuallyDrop<File> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::FromRawFd;
+        // SAFETY: fd 0 stays open for the life of the process; ManuallyDrop never closes it.
+        std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(0) })
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::io::{AsRawHandle, FromRawHandle};
+        let handle = std::io::stdin().as_raw_handle();
+        // SAFETY: the standard input handle stays open; ManuallyDrop never closes it.
+        std::mem::ManuallyDrop::new(unsafe { File::from_raw_handle(handle) })
+    }
 }
 
-#[cfg(not(unix))]
-pub fn set_same_mode(file: &File, meta: &Metadata) -> io::Result<()> {
-    file.set_permissions(meta.permissions())
+#[cfg(unix)]
+pub(crate) use unix_terminal::TerminalGuard;
+
+/// The terminal's mode while a code is typed without echo, restored on every way out: a normal
+/// return, an error, and the signals that end a process at a prompt (Ctrl-C, SIGTERM, SIGHUP,
+/// SIGQUIT), after which the run exits with 128 + the signal's number.
+#[cfg(unix)]
+mod unix_terminal {
+    use std::fs::{File, OpenOptions};
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+    /// The terminal's fd while a prompt is open, else -1; read by the signal handler.
+    static TTY: AtomicI32 = AtomicI32::new(-1);
+    /// The terminal's mode before the prompt. Written before TTY is set, read only after.
+    static mut SAVED: std::mem::MaybeUninit<libc::termios> = std::mem::MaybeUninit::uninit();
+
+    extern "C" fn restore_and_exit(signal: libc::c_int) {
+        let fd = TTY.load(Ordering::SeqCst);
+        if fd >= 0 {
+            // SAFETY: tcsetattr and write are async-signal-safe; SAVED was written before TTY.
+            unsafe {
+                libc::tcsetattr(fd, libc::TCSANOW, (&raw const SAVED).cast());
+                libc::write(fd, b"\n".as_ptr().cast(), 1);
+            }
+        }
+        // SAFETY: _exit is async-signal-safe and ends the process without running destructors.
+        unsafe { libc::_exit(crate::error::exit::signal(signal).into()) }
+    }
+
+    pub(crate) struct TerminalGuard {
+        tty: File,
+        previous: Vec<(libc::c_int, libc::sigaction)>,
+    }
+
+    impl TerminalGuard {
+        /// `None` when there is no controlling terminal.
+        pub(crate) fn open() -> Option<TerminalGuard> {
+            let tty = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+                .ok()?;
+            let fd = tty.as_raw_fd();
+            // SAFETY: SAVED is written here, before TTY publishes the fd to the handler, and no
+            // other thread prompts; tcgetattr fills the whole struct or fails.
+            unsafe {
+                if libc::tcgetattr(fd, (&raw mut SAVED).cast()) != 0 {
+                    return None;
+                }
+            }
+            TTY.store(fd, Ordering::SeqCst);
+            let mut previous = Vec::new();
+            for signal in SIGNALS {
+                // SAFETY: a zeroed sigaction with our handler and an empty mask is valid.
+                unsafe {
+                    let mut action: libc::sigaction = std::mem::zeroed();
+                    action.sa_sigaction = restore_and_exit as *const () as libc::sighandler_t;
+                    libc::sigemptyset(&mut action.sa_mask);
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    if libc::sigaction(signal, &action, &mut old) == 0 {
+                        previous.push((signal, old));
+                    }
+                }
+            }
+            Some(TerminalGuard { tty, previous })
+        }
+
+        /// Ends the prompt's line, so that what follows starts on a line of its own.
+        pub(crate) fn newline(&self) {
+            let _ = (&self.tty).write_all(b"\n");
+        }
+    }
+
+    impl Drop for TerminalGuard {
+        fn drop(&mut self) {
+            // SAFETY: restores the mode saved in open() and the previous signal actions.
+            unsafe {
+                libc::tcsetattr(
+                    self.tty.as_raw_fd(),
+                    libc::TCSANOW,
+                    (&raw const SAVED).cast(),
+                );
+                TTY.store(-1, Ordering::SeqCst);
+                for (signal, old) in &self.previous {
+                    libc::sigaction(*signal, old, std::ptr::null_mut());
+                }
+            }
+        }
+    }
+}
+
+/// On Windows the console prompt restores its own mode; there is nothing more to guard.
+#[cfg(windows)]
+pub(crate) struct TerminalGuard;
+
+#[cfg(windows)]
+impl TerminalGuard {
+    pub(crate) fn open() -> Option<TerminalGuard> {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("CONIN$")
+            .ok()
+            .map(|_| TerminalGuard)
+    }
+
+    pub(crate) fn newline(&self) {
+        eprintln!();
+    }
 }

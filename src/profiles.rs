@@ -1,23 +1,23 @@
-//! The AWS shared config and credentials files: read the way the AWS SDKs read them, and edited
-//! without changing a byte that is not ours.
+//! The AWS shared config and credentials files: read the way the AWS CLI reads them, and edited
+//! without changing a byte that is not ours. Reading is pure (text in, profiles out); the files
+//! themselves are opened by `files`.
 
-use std::collections::HashMap;
 use std::fmt;
 
 /// Which of the two shared files a text comes from: their section headers differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileKind {
-    /// `~/.aws/config`: `[default]` and `[profile NAME]`.
+pub(crate) enum FileKind {
+    /// `~/.aws/config`: `[default]`, `[profile NAME]`, `[services NAME]`, `[sso-session NAME]`.
     Config,
     /// `~/.aws/credentials`: `[NAME]`.
     Credentials,
 }
 
-/// A line the SDKs would refuse, with its 1-based number.
+/// A line the AWS CLI would refuse, with its 1-based number.
 #[derive(Debug, PartialEq, Eq)]
-pub struct ParseError {
-    pub line: usize,
-    pub message: &'static str,
+pub(crate) struct ParseError {
+    pub(crate) line: usize,
+    pub(crate) message: &'static str,
 }
 
 impl fmt::Display for ParseError {
@@ -26,43 +26,118 @@ impl fmt::Display for ParseError {
     }
 }
 
-pub type Properties = HashMap<String, String>;
+/// One profile: its properties from both files, in the order they were read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Profile {
+    pub(crate) name: String,
+    values: Vec<(String, String, FileKind)>,
+    /// Which files have a section for this profile.
+    pub(crate) in_config: bool,
+    pub(crate) in_credentials: bool,
+}
 
-/// Every profile's properties, merged as the SDKs merge them: config first, then credentials.
+impl Profile {
+    /// The value of `key`: the credentials file wins over the config file, a later line over
+    /// an earlier one; an empty value counts as not set, as in the AWS CLI.
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.entry(key).map(|(value, _)| value)
+    }
+
+    /// The value of `key` and the file it came from.
+    pub(crate) fn entry(&self, key: &str) -> Option<(&str, FileKind)> {
+        let pick = |kind: FileKind| {
+            self.values
+                .iter()
+                .rev()
+                .find(|(k, _, f)| k == key && *f == kind)
+                .map(|(_, v, f)| (v.as_str(), *f))
+        };
+        pick(FileKind::Credentials)
+            .or_else(|| pick(FileKind::Config))
+            .filter(|(v, _)| !v.is_empty())
+    }
+
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Whether any key starts with `prefix` (`sso_`).
+    pub(crate) fn has_prefix(&self, prefix: &str) -> bool {
+        self.values.iter().any(|(k, _, _)| k.starts_with(prefix))
+    }
+
+    fn set(&mut self, key: String, value: String, kind: FileKind) {
+        self.values.push((key, value, kind));
+    }
+
+    fn append(&mut self, key: &str, kind: FileKind, more: &str) {
+        if let Some((_, value, _)) = self
+            .values
+            .iter_mut()
+            .rev()
+            .find(|(k, _, f)| k == key && *f == kind)
+        {
+            value.push('\n');
+            value.push_str(more);
+        }
+    }
+}
+
+/// Every profile of both files, in file order, merged as the AWS SDKs merge them; and the
+/// `[services NAME]` sections of the config file.
 #[derive(Debug, Default)]
-pub struct Profiles(HashMap<String, Properties>);
+pub(crate) struct Profiles {
+    profiles: Vec<Profile>,
+    services: Vec<Profile>,
+    /// Config file sections without the `profile ` prefix (`[work]`): a common mistake.
+    misnamed: Vec<String>,
+}
 
 impl Profiles {
-    /// Adds one file's profiles; later keys override earlier ones.
-    pub fn merge(&mut self, text: &str, kind: FileKind) -> Result<(), ParseError> {
+    /// Adds one file's sections; later values override earlier ones.
+    pub(crate) fn merge(&mut self, text: &str, kind: FileKind) -> Result<(), ParseError> {
         let lines = scan(text)?;
         // In the config file `[profile default]` wins over `[default]` wherever they appear.
         let prefixed_default = kind == FileKind::Config
-            && lines.iter().any(|l| matches!(l.kind, Kind::Section(h) if h.split_whitespace().eq(["profile", "default"])));
-        let mut current: Option<&mut Properties> = None;
+            && lines.iter().any(|l| match l.kind {
+                Kind::Section(h) => {
+                    h.trim_matches(WHITESPACE) != "default"
+                        && header(h, kind) == Header::Profile("default".into())
+                }
+                _ => false,
+            });
+        let mut current: Option<(bool, usize)> = None;
         let mut last_key: Option<String> = None;
         for line in &lines {
             match line.kind {
-                Kind::Section(header) => {
-                    let name = profile_name(header, kind).filter(|_| {
-                        !(prefixed_default && header.trim_matches(WHITESPACE) == "default")
-                    });
-                    current = name.map(|n| self.0.entry(n.to_owned()).or_default());
+                Kind::Section(text) => {
                     last_key = None;
+                    current = match header(text, kind) {
+                        Header::Profile(_)
+                            if prefixed_default && text.trim_matches(WHITESPACE) == "default" =>
+                        {
+                            None
+                        }
+                        Header::Profile(name) => Some((false, self.index(name, kind))),
+                        Header::Services(name) => Some((true, self.service_index(name))),
+                        Header::Misnamed(name) => {
+                            self.misnamed.push(name);
+                            None
+                        }
+                        Header::Other => None,
+                    };
                 }
                 Kind::Property { key, value } => {
-                    if let Some(props) = current.as_deref_mut() {
+                    if let Some(section) = current {
                         let key = key.to_ascii_lowercase();
-                        props.insert(key.clone(), value.to_owned());
+                        self.section(section)
+                            .set(key.clone(), value.to_owned(), kind);
                         last_key = Some(key);
                     }
                 }
                 Kind::Continuation(more) => {
-                    if let (Some(props), Some(key)) = (current.as_deref_mut(), &last_key)
-                        && let Some(value) = props.get_mut(key)
-                    {
-                        value.push('\n');
-                        value.push_str(more);
+                    if let (Some(section), Some(key)) = (current, &last_key) {
+                        self.section(section).append(key, kind, more);
                     }
                 }
                 Kind::Blank | Kind::Comment => {}
@@ -71,36 +146,150 @@ impl Profiles {
         Ok(())
     }
 
-    pub fn get(&self, profile: &str) -> Option<&Properties> {
-        self.0.get(profile)
+    fn index(&mut self, name: String, kind: FileKind) -> usize {
+        let index = match self.profiles.iter().position(|p| p.name == name) {
+            Some(i) => i,
+            None => {
+                self.profiles.push(Profile {
+                    name,
+                    ..Profile::default()
+                });
+                self.profiles.len() - 1
+            }
+        };
+        let profile = &mut self.profiles[index];
+        match kind {
+            FileKind::Config => profile.in_config = true,
+            FileKind::Credentials => profile.in_credentials = true,
+        }
+        index
     }
 
-    /// The profile names, sorted, for "did you mean" messages.
-    pub fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.0.keys().map(String::as_str).collect();
-        names.sort_unstable();
-        names
+    fn service_index(&mut self, name: String) -> usize {
+        match self.services.iter().position(|p| p.name == name) {
+            Some(i) => i,
+            None => {
+                self.services.push(Profile {
+                    name,
+                    in_config: true,
+                    ..Profile::default()
+                });
+                self.services.len() - 1
+            }
+        }
+    }
+
+    fn section(&mut self, (service, index): (bool, usize)) -> &mut Profile {
+        if service {
+            &mut self.services[index]
+        } else {
+            &mut self.profiles[index]
+        }
+    }
+
+    pub(crate) fn get(&self, profile: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.name == profile)
+    }
+
+    /// Every profile, in the order the files first name them.
+    pub(crate) fn all(&self) -> &[Profile] {
+        &self.profiles
+    }
+
+    /// Whether the config file has `[name]` where `[profile name]` was meant.
+    pub(crate) fn is_misnamed(&self, name: &str) -> bool {
+        self.misnamed.iter().any(|m| m == name)
     }
 }
 
-/// The profile a section header names in a file of `kind`, if it names one.
-fn profile_name(header: &str, kind: FileKind) -> Option<&str> {
-    let header = header.trim_matches(WHITESPACE);
-    let name = match (kind, header.split_once(WHITESPACE)) {
-        (FileKind::Config, Some(("profile", name))) => name.trim_matches(WHITESPACE),
-        (FileKind::Config, None) if header == "default" => header,
-        (FileKind::Credentials, None) => header,
-        _ => return None,
-    };
-    is_identifier(name).then_some(name)
+#[derive(Debug, PartialEq, Eq)]
+enum Header {
+    Profile(String),
+    Services(String),
+    /// `[NAME]` in the config file, which the AWS CLI does not read as a profile.
+    Misnamed(String),
+    Other,
 }
 
-/// The characters the SDKs accept in a profile name.
-pub fn is_identifier(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
+/// What a section header names in a file of `kind`, as the AWS CLI reads it.
+fn header(text: &str, kind: FileKind) -> Header {
+    let text = text.trim_matches(WHITESPACE);
+    match kind {
+        FileKind::Credentials if text.is_empty() => Header::Other,
+        FileKind::Credentials => Header::Profile(text.to_owned()),
+        FileKind::Config if text == "default" => Header::Profile(text.to_owned()),
+        FileKind::Config => {
+            let prefixed = |prefix: &str| {
+                let rest = text.strip_prefix(prefix)?;
+                if !rest.starts_with(WHITESPACE) {
+                    return None;
+                }
+                match split_words(rest).as_deref() {
+                    Some([name]) => Some(name.clone()),
+                    _ => None,
+                }
+            };
+            if let Some(name) = prefixed("profile") {
+                Header::Profile(name)
+            } else if let Some(name) = prefixed("services") {
+                Header::Services(name)
+            } else if text.starts_with("profile")
+                || text.starts_with("services")
+                || text.starts_with("sso-session")
+                || text.contains(WHITESPACE)
+            {
+                Header::Other
+            } else {
+                Header::Misnamed(text.to_owned())
+            }
+        }
+    }
+}
+
+/// Words as a POSIX shell splits them (the AWS CLI uses Python's `shlex`): quotes group, `\`
+/// escapes. `None` when a quote is left open.
+fn split_words(text: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => {
+                if let Some(w) = word.take() {
+                    words.push(w);
+                }
+            }
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => w.push(c),
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => match chars.next()? {
+                            c @ ('\\' | '"' | '$' | '`') => w.push(c),
+                            c => {
+                                w.push('\\');
+                                w.push(c);
+                            }
+                        },
+                        c => w.push(c),
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).push(chars.next()?),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Some(words)
 }
 
 const WHITESPACE: &[char] = &[' ', '\t'];
@@ -126,7 +315,7 @@ struct Line<'a> {
     kind: Kind<'a>,
 }
 
-/// Splits a file into classified lines, refusing what the SDKs' parser refuses.
+/// Splits a file into classified lines, refusing what the AWS CLI's parser refuses.
 fn scan(text: &str) -> Result<Vec<Line<'_>>, ParseError> {
     let mut lines = Vec::new();
     let mut in_section = false;
@@ -138,38 +327,37 @@ fn scan(text: &str) -> Result<Vec<Line<'_>>, ParseError> {
         };
         let content = raw.strip_suffix('\n').unwrap_or(raw);
         let content = content.strip_suffix('\r').unwrap_or(content);
-        let kind = if content.trim_matches(WHITESPACE).is_empty() {
+        let trimmed = content.trim_matches(WHITESPACE);
+        let indented = content.starts_with(WHITESPACE);
+        let kind = if trimmed.is_empty() {
             Kind::Blank
-        } else if content.starts_with(COMMENT) {
+        } else if trimmed.starts_with(COMMENT) {
+            // Indented comments are comments too, also between continuation lines.
             Kind::Comment
-        } else if content.starts_with('[') {
-            let header = strip_comment(content, false);
-            let name = header
-                .strip_prefix('[')
-                .and_then(|h| h.strip_suffix(']'))
+        } else if indented && after_property {
+            Kind::Continuation(trimmed)
+        } else if trimmed.starts_with('[') {
+            let close = trimmed
+                .rfind(']')
+                .filter(|&i| i > 1)
                 .ok_or(error("a section header must end with ']'"))?;
             in_section = true;
             after_property = false;
-            Kind::Section(name)
+            Kind::Section(&trimmed[1..close])
         } else if !in_section {
             return Err(error("expected a [section] before this line"));
-        } else if content.starts_with(WHITESPACE) {
-            if !after_property {
-                return Err(error("an indented line must continue a property"));
-            }
-            Kind::Continuation(content.trim_matches(WHITESPACE))
         } else {
-            let (key, value) = strip_comment(content, true)
-                .split_once('=')
+            let at = trimmed
+                .find(['=', ':'])
                 .ok_or(error("expected 'key = value'"))?;
-            let key = key.trim_matches(WHITESPACE);
+            let key = trimmed[..at].trim_matches(WHITESPACE);
             if key.is_empty() {
                 return Err(error("a property has no name before '='"));
             }
             after_property = true;
             Kind::Property {
                 key,
-                value: value.trim_matches(WHITESPACE),
+                value: strip_comment(&trimmed[at + 1..]),
             }
         };
         lines.push(Line { raw, kind });
@@ -177,29 +365,41 @@ fn scan(text: &str) -> Result<Vec<Line<'_>>, ParseError> {
     Ok(lines)
 }
 
-/// Cuts a trailing `#` or `;` comment; in property lines only one preceded by whitespace counts.
-fn strip_comment(line: &str, needs_whitespace: bool) -> &str {
-    let line = line.trim_matches(WHITESPACE);
+/// A value without a trailing ` # comment` or ` ; comment` (one preceded by whitespace).
+fn strip_comment(value: &str) -> &str {
+    let value = value.trim_matches(WHITESPACE);
     let mut previous_whitespace = false;
-    for (index, c) in line.char_indices() {
-        if COMMENT.contains(&c) && (previous_whitespace || !needs_whitespace) {
-            return line[..index].trim_matches(WHITESPACE);
+    for (index, c) in value.char_indices() {
+        if COMMENT.contains(&c) && previous_whitespace {
+            return value[..index].trim_matches(WHITESPACE);
         }
-        previous_whitespace = c.is_whitespace();
+        previous_whitespace = c == ' ' || c == '\t';
     }
-    line
+    value
+}
+
+/// The profile names a section header may hold when we write it.
+pub(crate) fn writable_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
 }
 
 /// The properties of section `[name]` of a credentials file.
-pub fn section(text: &str, name: &str) -> Result<Option<Properties>, ParseError> {
+pub(crate) fn section(text: &str, name: &str) -> Result<Option<Profile>, ParseError> {
     let mut only = Profiles::default();
     only.merge(text, FileKind::Credentials)?;
-    Ok(only.0.remove(name))
+    Ok(only.profiles.into_iter().find(|p| p.name == name))
 }
 
 /// Sets `pairs` in section `[name]` of a credentials file (appending the section if it is
 /// missing) and returns the new text. Every other byte, line ending and comment is kept.
-pub fn set_section(text: &str, name: &str, pairs: &[(&str, &str)]) -> Result<String, ParseError> {
+pub(crate) fn set_section(
+    text: &str,
+    name: &str,
+    pairs: &[(&str, &str)],
+) -> Result<String, ParseError> {
     let lines = scan(text)?;
     let eol = if lines.first().is_some_and(|l| l.raw.ends_with("\r\n")) {
         "\r\n"
@@ -212,7 +412,7 @@ pub fn set_section(text: &str, name: &str, pairs: &[(&str, &str)]) -> Result<Str
             .iter()
             .map(|l| {
                 if let Kind::Section(h) = l.kind {
-                    inside = profile_name(h, FileKind::Credentials) == Some(name);
+                    inside = header(h, FileKind::Credentials) == Header::Profile(name.to_owned());
                 }
                 inside
             })
@@ -245,6 +445,7 @@ pub fn set_section(text: &str, name: &str, pairs: &[(&str, &str)]) -> Result<Str
             }
             // The old value's continuation lines would be read as part of the new value.
             Kind::Continuation(_) if in_target[i] && replaced_property => {}
+            Kind::Comment | Kind::Blank if in_target[i] => out.push_str(line.raw),
             _ => {
                 replaced_property = false;
                 out.push_str(line.raw);
@@ -303,12 +504,12 @@ fn push_lines(out: &mut String, lines: &[String], eol: &str) {
 fn replace_value(raw: &str, value: &str) -> String {
     let body_end = raw.trim_end_matches(['\n', '\r']).len();
     let (body, ending) = raw.split_at(body_end);
-    let Some(eq) = body.find('=') else {
+    let Some(at) = body.find(['=', ':']) else {
         return raw.to_owned();
     };
-    let after = &body[eq + 1..];
+    let after = &body[at + 1..];
     let spacing = &after[..after.len() - after.trim_start_matches(WHITESPACE).len()];
-    format!("{}{spacing}{value}{ending}", &body[..=eq])
+    format!("{}{spacing}{value}{ending}", &body[..=at])
 }
 
 #[cfg(test)]
@@ -323,40 +524,64 @@ mod tests {
     }
 
     #[test]
-    fn reads_like_the_sdk() {
+    fn reads_like_the_aws_cli() {
         let p = merged(
-            "[default]\nregion = eu-west-1\n[profile  work ]\nmfa_serial=arn:aws:iam::1:mfa/u # mine\nDuration_Seconds = 3600\n[work]\nregion=x\n[sso-session s]\nk=v\n",
+            "[default]\nregion = eu-west-1\n[profile  work ]\nmfa_serial=arn:aws:iam::1:mfa/u # mine\nDuration_Seconds = 3600\n  # an indented comment\n[work]\nregion=x\n[sso-session s]\nk=v\n[profile \"a b\"]\nregion: ap-south-1\n[profile ä,b]\nk = v\n",
             "[work]\naws_access_key_id = AKIA;not-a-comment\n; comment\n[profile bad]\nx=y\n",
         );
-        assert_eq!(p.get("default").unwrap()["region"], "eu-west-1");
+        assert_eq!(p.get("default").unwrap().get("region"), Some("eu-west-1"));
         let work = p.get("work").unwrap();
-        assert_eq!(work["mfa_serial"], "arn:aws:iam::1:mfa/u");
-        assert_eq!(work["duration_seconds"], "3600");
-        assert_eq!(work["aws_access_key_id"], "AKIA;not-a-comment");
-        assert!(
-            !work.contains_key("region"),
+        assert_eq!(work.get("mfa_serial"), Some("arn:aws:iam::1:mfa/u"));
+        assert_eq!(work.get("duration_seconds"), Some("3600"));
+        assert_eq!(work.get("aws_access_key_id"), Some("AKIA;not-a-comment"));
+        assert_eq!(
+            work.entry("aws_access_key_id").map(|e| e.1),
+            Some(FileKind::Credentials)
+        );
+        assert_eq!(
+            work.get("region"),
+            None,
             "[work] in the config file is not a profile"
         );
-        assert_eq!(p.names(), ["default", "work"]);
+        assert!(p.is_misnamed("work"));
+        assert_eq!(p.get("a b").unwrap().get("region"), Some("ap-south-1"));
+        assert!(p.get("ä,b").is_some());
+        let names: Vec<&str> = p.all().iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["default", "work", "a b", "ä,b", "profile bad"]);
+    }
+
+    #[test]
+    fn credentials_win_and_empty_values_are_unset() {
+        let p = merged(
+            "[default]\nregion = eu-west-1\noutput =\n",
+            "[default]\nregion = us-west-2\n",
+        );
+        let d = p.get("default").unwrap();
+        assert_eq!(d.get("region"), Some("us-west-2"));
+        assert_eq!(d.get("output"), None);
+        assert!(d.in_config && d.in_credentials);
     }
 
     #[test]
     fn profile_default_wins_in_config() {
         let p = merged("[profile default]\nregion = a\n[default]\nregion = b\n", "");
-        assert_eq!(p.get("default").unwrap()["region"], "a");
+        assert_eq!(p.get("default").unwrap().get("region"), Some("a"));
     }
 
     #[test]
-    fn continuation_lines_extend_values() {
-        let p = merged("[default]\ns3 =\n  max_concurrent_requests = 10\n", "");
+    fn nested_values_and_services() {
+        let p = merged(
+            "[default]\ns3 =\n  max_concurrent_requests = 10\nservices = local\n[services local]\nsts =\n  endpoint_url = http://127.0.0.1:5000\n  # note\ns3 =\n  endpoint_url = http://x\n",
+            "",
+        );
         assert_eq!(
-            p.get("default").unwrap()["s3"],
-            "\nmax_concurrent_requests = 10"
+            p.get("default").unwrap().get("s3"),
+            Some("\nmax_concurrent_requests = 10")
         );
     }
 
     #[test]
-    fn refuses_what_the_sdk_refuses() {
+    fn refuses_what_the_aws_cli_refuses() {
         let err = |text: &str| {
             Profiles::default()
                 .merge(text, FileKind::Credentials)
@@ -366,7 +591,15 @@ mod tests {
         assert_eq!(err("[a]\n\n[b\n").line, 3);
         assert_eq!(err("[a]\nnot a property\n").line, 2);
         assert_eq!(err("[a]\n = v\n").line, 2);
-        assert_eq!(err("[a]\n  indented\n").line, 2);
+    }
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(
+            split_words(" a 'b c' \"d\\\"e\" f\\ g").unwrap(),
+            ["a", "b c", "d\"e", "f g"]
+        );
+        assert_eq!(split_words("'open"), None);
     }
 
     const PAIRS: &[(&str, &str)] = &[("aws_session_token", "T"), ("expiration", "E")];
@@ -378,6 +611,10 @@ mod tests {
         assert_eq!(
             out,
             "# top\n[default]\naws_access_key_id=AKIA\n\n[mfa]  ; ours\naws_session_token =  T\nexpiration = E\n# keep me\n\n[other]\nk = v"
+        );
+        assert_eq!(
+            set_section("[mfa]\nexpiration: x\n", "mfa", PAIRS).unwrap(),
+            "[mfa]\nexpiration: E\naws_session_token = T\n"
         );
     }
 
@@ -407,5 +644,216 @@ mod tests {
             set_section("[a]\nnope\n", "mfa", PAIRS).unwrap_err().line,
             2
         );
+    }
+
+    /// A small deterministic generator; MFA_ENV_PROPTEST_SEED replays another run.
+    struct Gen(u64);
+
+    impl Gen {
+        fn seeded(default: u64) -> Gen {
+            let seed = std::env::var("MFA_ENV_PROPTEST_SEED")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(default);
+            eprintln!("property seed: {seed} (MFA_ENV_PROPTEST_SEED)");
+            Gen(seed | 1)
+        }
+
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[self.next() as usize % items.len()]
+        }
+        fn chance(&mut self, percent: u64) -> bool {
+            self.next() % 100 < percent
+        }
+
+        fn file(&mut self) -> String {
+            let eol = if self.chance(30) { "\r\n" } else { "\n" };
+            let mut lines = Vec::new();
+            for _ in 0..self.next() % 6 {
+                if self.chance(30) {
+                    lines.push(
+                        self.pick(&["# comment", "; another", "#[mfa]", "", "   "])
+                            .to_owned(),
+                    );
+                }
+                let name = self.pick(&["default", "mfa", "other", "mfa2", "MFA"]);
+                let header = self
+                    .pick(&["[{}]", "[ {} ]", "[{}] # note", "[{}]   ; x"])
+                    .replace("{}", name);
+                lines.push(header);
+                for _ in 0..self.next() % 5 {
+                    let key = self.pick(&[
+                        "aws_session_token",
+                        "aws_access_key_id",
+                        "AWS_Secret_Access_Key",
+                        "expiration",
+                        "region",
+                        "output",
+                        "x_security_token_expires",
+                    ]);
+                    let sep = self.pick(&["=", " = ", "  =", "=  ", "\t=\t"]);
+                    let value = self.pick(&[
+                        "v",
+                        "with spaces",
+                        "a=b",
+                        "x # not a comment?",
+                        "",
+                        "AKIA+/=",
+                    ]);
+                    lines.push(format!("{key}{sep}{value}"));
+                    if self.chance(10) {
+                        lines.push(self.pick(&["  continued", "\tmore = nested"]).to_owned());
+                    }
+                    if self.chance(15) {
+                        lines.push(self.pick(&["", "# inside", "; inside"]).to_owned());
+                    }
+                }
+            }
+            let mut text = lines.join(eol);
+            if !text.is_empty() && self.chance(70) {
+                text.push_str(eol);
+            }
+            text
+        }
+    }
+
+    const OURS: &[(&str, &str)] = &[
+        ("aws_access_key_id", "NEWID"),
+        ("aws_secret_access_key", "NEW/SECRET+"),
+        ("aws_session_token", "NEWTOKEN=="),
+        ("expiration", "2099-01-01T00:00:00Z"),
+    ];
+
+    /// Lines as (content, line ending), without the ones that hold our keys in `[mfa]`.
+    fn others(text: &str) -> Vec<(String, String)> {
+        let mut kept = Vec::new();
+        let mut in_target = false;
+        let mut dropping = false;
+        for raw in text.split_inclusive('\n') {
+            let content = raw.trim_end_matches(['\n', '\r']);
+            let ending = raw[content.len()..].to_owned();
+            if content.starts_with('[') {
+                let name = content
+                    .split(['#', ';'])
+                    .next()
+                    .unwrap()
+                    .trim()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .trim();
+                in_target = name == "mfa";
+                dropping = false;
+            } else if content.starts_with([' ', '\t']) && !content.trim().is_empty() {
+                if dropping {
+                    continue;
+                }
+            } else if let Some((key, _)) = content.split_once('=') {
+                dropping = in_target
+                    && !content.starts_with(['#', ';'])
+                    && OURS.iter().any(|(k, _)| k.eq_ignore_ascii_case(key.trim()));
+                if dropping {
+                    continue;
+                }
+            } else {
+                dropping = false;
+            }
+            kept.push((content.to_owned(), ending));
+        }
+        kept
+    }
+
+    #[test]
+    fn only_our_keys_change_in_generated_files() {
+        let mut generator = Gen::seeded(0xC0FFEE);
+        for case in 0..2000 {
+            let text = generator.file();
+            let Ok(out) = set_section(&text, "mfa", OURS) else {
+                assert!(
+                    Profiles::default()
+                        .merge(&text, FileKind::Credentials)
+                        .is_err(),
+                    "refused a valid file: {text:?}"
+                );
+                continue;
+            };
+            // What the SDKs read: our values in [mfa], every other profile and key as it was.
+            let (mut before, mut after) = (Profiles::default(), Profiles::default());
+            before.merge(&text, FileKind::Credentials).unwrap();
+            after
+                .merge(&out, FileKind::Credentials)
+                .unwrap_or_else(|e| panic!("case {case}: {e}\n{text:?}\n{out:?}"));
+            for profile in before.all() {
+                if profile.name != "mfa" {
+                    assert_eq!(
+                        after.get(&profile.name),
+                        Some(profile),
+                        "case {case}: [{}] changed\n{text:?}\n{out:?}",
+                        profile.name
+                    );
+                }
+            }
+            let mfa = after.get("mfa").unwrap();
+            for (key, value) in OURS {
+                assert_eq!(mfa.get(key), Some(*value), "case {case}\n{text:?}\n{out:?}");
+            }
+            if let Some(old) = before.get("mfa") {
+                for (key, value, _) in &old.values {
+                    if !OURS.iter().any(|(k, _)| k == key) {
+                        assert_eq!(
+                            mfa.get(key),
+                            old.get(key),
+                            "case {case}: {key} = {value} lost"
+                        );
+                    }
+                }
+            }
+            // Byte for byte: every line that is not ours is still there, in order, ending included
+            // (the last one may gain a line ending when our lines follow it).
+            let (old, mut new) = (others(&text), others(&out));
+            if before.get("mfa").is_none() {
+                // An appended section: a blank line (when the file was not empty) and the header.
+                let header = new
+                    .iter()
+                    .rposition(|(c, _)| c == "[mfa]")
+                    .unwrap_or_else(|| panic!("{out:?}"));
+                new.remove(header);
+                if !text.is_empty() {
+                    assert_eq!(new.remove(header - 1).0, "", "case {case}");
+                }
+            }
+            assert_eq!(new.len(), old.len(), "case {case}\n{text:?}\n{out:?}");
+            for (i, (a, b)) in old.iter().zip(&new).enumerate() {
+                assert_eq!(a.0, b.0, "case {case}, line {i}\n{text:?}\n{out:?}");
+                let last = i + 1 == old.len();
+                assert!(
+                    a.1 == b.1 || (last && a.1.is_empty()),
+                    "case {case}, ending of line {i}\n{text:?}\n{out:?}"
+                );
+            }
+            let eol_ending = |t: &str| t.is_empty() || t.ends_with('\n');
+            assert_eq!(
+                eol_ending(&out),
+                eol_ending(&text),
+                "case {case}: final newline kept (or kept missing)\n{text:?}\n{out:?}"
+            );
+            let crlf = text.starts_with(|_: char| true)
+                && text
+                    .split_inclusive('\n')
+                    .next()
+                    .is_some_and(|l| l.ends_with("\r\n"));
+            if crlf {
+                assert!(
+                    !out.replace("\r\n", "").contains('\n'),
+                    "case {case}: CRLF file gets CRLF lines\n{out:?}"
+                );
+            }
+        }
     }
 }

@@ -1,366 +1,777 @@
-//! Arguments, environment and profile files resolved into the settings of one run: which
-//! long-term keys sign, which MFA device, which region and endpoint, which role.
+//! The settings of one run, as a pure function of the request, an environment snapshot and the
+//! parsed shared files: which long-term keys sign, which roles follow, which MFA device, which
+//! duration, region and endpoint. The precedence rules live here and nowhere else.
 
-use std::env;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{self, Args};
-use crate::error::{Error, Result};
-use crate::platform;
-use crate::profiles::{FileKind, Profiles, Properties};
+use crate::checks;
+use crate::cli::Choice;
+use crate::durations;
+use crate::environment::Environment;
+use crate::error::{Error, Result, shown};
+use crate::files;
+use crate::profiles::{FileKind, Profile, Profiles};
 
-/// Where the long-term keys that sign the STS call come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// A profile in the shared files (aws-config's profile provider reads it).
-    Profile(String),
-    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` without a session token: the CI case.
-    Env {
-        access_key_id: String,
-        secret_access_key: String,
-    },
-}
+/// The name a run without a profile (keys from the environment) goes by.
+pub(crate) const ENV_LABEL: &str = "environment";
+/// The key `--write-profile` records so that a written session names its long-term profile.
+pub(crate) const SOURCE_KEY: &str = "mfa_env_source_profile";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Role {
-    pub arn: String,
-    pub session_name: String,
-    pub external_id: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct Settings {
-    /// The profile (or "environment") the user selected, as messages and the cache name it.
-    pub label: String,
-    pub source: Source,
-    pub serial: Option<String>,
-    pub duration: Option<i32>,
-    pub region: String,
-    pub endpoint: Option<String>,
-    pub role: Option<Role>,
-    pub files: Files,
-}
-
-/// The shared config and credentials files, where the SDKs look for them.
-#[derive(Debug, Clone)]
-pub struct Files {
-    pub config: Option<PathBuf>,
-    pub credentials: Option<PathBuf>,
+/// The shared config and credentials files: where they are and what they hold, read once.
+#[derive(Debug, Default)]
+pub(crate) struct Files {
+    pub(crate) config: Option<PathBuf>,
+    pub(crate) credentials: Option<PathBuf>,
+    pub(crate) profiles: Profiles,
 }
 
 impl Files {
-    pub fn locate() -> Files {
-        let locate = |var: &str, default: &str| match env::var_os(var).filter(|v| !v.is_empty()) {
-            Some(path) => expand_home(Path::new(&path)),
-            None => platform::home_dir().map(|h| h.join(".aws").join(default)),
+    /// Where the AWS CLI looks: `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/`.
+    pub(crate) fn locate(env: &Environment) -> (Option<PathBuf>, Option<PathBuf>) {
+        let home = env.home();
+        let locate = |var: &str, default: &str| match env.os(var) {
+            // Set but empty: the AWS CLI then reads no file at all.
+            Some(value) if value.is_empty() => None,
+            Some(value) => Some(expand_home(Path::new(value), home.as_deref())),
+            None => home.as_ref().map(|h| h.join(".aws").join(default)),
         };
-        Files {
-            config: locate("AWS_CONFIG_FILE", "config"),
-            credentials: locate("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
-        }
+        (
+            locate("AWS_CONFIG_FILE", "config"),
+            locate("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+        )
     }
 
-    /// Both files merged; a missing file is empty, an unreadable or malformed one an error.
-    pub fn load(&self) -> Result<Profiles> {
+    /// Reads and parses both files once; a missing file is empty.
+    pub(crate) fn load(env: &Environment) -> Result<Files> {
+        let (config, credentials) = Files::locate(env);
         let mut profiles = Profiles::default();
         for (path, kind) in [
-            (&self.config, FileKind::Config),
-            (&self.credentials, FileKind::Credentials),
+            (&config, FileKind::Config),
+            (&credentials, FileKind::Credentials),
         ] {
             let Some(path) = path else { continue };
-            let Some(text) = read_optional(path)? else {
+            let Some(text) = files::read_text(path, files::MAX_READ)? else {
                 continue;
             };
             profiles.merge(&text, kind).map_err(|e| {
                 Error::new(format!(
                     "{} is malformed at {e}: fix or remove that line",
-                    path.display()
+                    files::display(path)
                 ))
             })?;
         }
-        Ok(profiles)
-    }
-
-    pub fn credentials_path(&self) -> Result<&Path> {
-        self.credentials.as_deref().ok_or_else(|| {
-            Error::new(
-                "cannot find the shared credentials file: set HOME or AWS_SHARED_CREDENTIALS_FILE",
-            )
+        Ok(Files {
+            config,
+            credentials,
+            profiles,
         })
     }
-}
 
-/// `~/x` as the SDKs expand it.
-fn expand_home(path: &Path) -> Option<PathBuf> {
-    match path.strip_prefix("~") {
-        Ok(rest) => platform::home_dir().map(|h| h.join(rest)),
-        Err(_) => Some(path.to_owned()),
+    /// The file a profile's `key` came from, for messages.
+    fn place(&self, kind: FileKind) -> String {
+        let path = match kind {
+            FileKind::Config => &self.config,
+            FileKind::Credentials => &self.credentials,
+        };
+        path.as_deref()
+            .map_or_else(|| "(no file)".to_owned(), files::display)
+    }
+
+    fn both(&self) -> String {
+        format!(
+            "{} or {}",
+            self.place(FileKind::Config),
+            self.place(FileKind::Credentials)
+        )
     }
 }
 
-/// A file's text, or `None` if it does not exist.
-pub fn read_optional(path: &Path) -> Result<Option<String>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::new(format!("cannot read {}: {e}", path.display()))),
+/// `~/x` as the AWS CLI expands it.
+fn expand_home(path: &Path, home: Option<&Path>) -> PathBuf {
+    match (path.strip_prefix("~"), home) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => path.to_owned(),
     }
 }
 
-fn var(name: &str) -> Option<String> {
-    env::var(name).ok().filter(|v| !v.is_empty())
+/// Where a setting came from, so that a message names the place to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Flag(&'static str),
+    Env(&'static str),
+    Profile {
+        profile: String,
+        key: &'static str,
+        file: String,
+    },
+    Default,
 }
 
-/// The profile named by `--profile` or `$AWS_PROFILE`, if any.
-pub fn chosen_profile(args: &Args) -> Option<String> {
-    args.profile.clone().or_else(|| var("AWS_PROFILE"))
-}
-
-/// Keys in the environment sign only when no profile was named and they are not a session from
-/// an earlier run (STS refuses GetSessionToken signed by session keys).
-fn env_keys(chosen: &Option<String>) -> Option<(String, String)> {
-    match (
-        var("AWS_ACCESS_KEY_ID"),
-        var("AWS_SECRET_ACCESS_KEY"),
-        var("AWS_SESSION_TOKEN"),
-    ) {
-        (Some(id), Some(secret), None) if chosen.is_none() => Some((id, secret)),
-        _ => None,
-    }
-}
-
-/// The name `resolve` would give this run, without reading any file.
-pub fn label(args: &Args) -> String {
-    let chosen = chosen_profile(args);
-    match (&chosen, env_keys(&chosen)) {
-        (None, Some(_)) => ENV_LABEL.to_owned(),
-        (chosen, _) => chosen.clone().unwrap_or_else(|| "default".to_owned()),
-    }
-}
-
-const ENV_LABEL: &str = "environment";
-
-pub fn resolve(args: &Args) -> Result<Settings> {
-    let files = Files::locate();
-    let profiles = files.load()?;
-    let chosen = chosen_profile(args);
-    let env_keys = env_keys(&chosen);
-    let stale_session = chosen.is_none() && var("AWS_SESSION_TOKEN").is_some();
-
-    let (label, selected, source) = match (chosen, env_keys) {
-        // Keys from the environment; settings (mfa_serial, region...) still from [default].
-        (None, Some((access_key_id, secret_access_key))) => (
-            ENV_LABEL.to_owned(),
-            profiles.get("default"),
-            Source::Env {
-                access_key_id,
-                secret_access_key,
-            },
-        ),
-        (chosen, _) => {
-            let name = chosen.clone().unwrap_or_else(|| "default".to_owned());
-            let Some(props) = profiles.get(&name) else {
-                return Err(missing_profile(
-                    &name,
-                    chosen.is_some(),
-                    stale_session,
-                    &profiles,
-                    &files,
-                ));
-            };
-            let source = match props.get("role_arn") {
-                Some(_) => role_source(&name, props, &profiles)?,
-                None => name.clone(),
-            };
-            check_has_keys(&source, profiles.get(&source).unwrap_or(props))?;
-            (name, Some(props), Source::Profile(source))
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Flag(flag) => write!(f, "{flag}"),
+            Origin::Env(var) => write!(f, "{var}"),
+            Origin::Profile { profile, key, file } => {
+                write!(f, "{key} of profile '{}' in {file}", shown(profile))
+            }
+            Origin::Default => f.write_str("the default"),
         }
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Setting<T> {
+    pub(crate) value: T,
+    pub(crate) origin: Origin,
+}
+
+/// The long-term keys that sign the first call.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Keys {
+    Static {
+        access_key_id: String,
+        secret_access_key: String,
+    },
+    /// A profile's `credential_process`.
+    Process { command: String },
+}
+
+// Secrets stay out of debug output.
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Keys::Static { access_key_id, .. } => write!(f, "Static({access_key_id}, ..)"),
+            Keys::Process { command } => write!(f, "Process({command})"),
+        }
+    }
+}
+
+/// A role to assume after the keys (or the previous role) have signed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Role {
+    pub(crate) arn: String,
+    pub(crate) session_name: String,
+    pub(crate) external_id: Option<String>,
+    /// The MFA device whose code this call carries, if the role's profile names one.
+    pub(crate) serial: Option<String>,
+    pub(crate) duration: Option<Setting<i32>>,
+    /// The profile that names this role (or the one `--role-arn` was given for).
+    pub(crate) profile: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct Settings {
+    /// The profile the user selected (or "environment"), as messages and the cache name it.
+    pub(crate) label: String,
+    pub(crate) keys: Keys,
+    /// Where the keys are: "profile 'x'" or the environment.
+    pub(crate) keys_origin: String,
+    /// The profile whose keys sign (none for keys from the environment).
+    pub(crate) keys_profile: Option<String>,
+    /// For keys from the environment: their access key id, which names them in the cache.
+    pub(crate) keys_id: Option<String>,
+    /// Roles to assume in order; empty for a plain MFA session.
+    pub(crate) roles: Vec<Role>,
+    /// The MFA device for GetSessionToken (a plain session).
+    pub(crate) serial: Option<Setting<String>>,
+    /// The duration asked for a plain session.
+    pub(crate) duration: Option<Setting<i32>>,
+    pub(crate) region: Setting<String>,
+    pub(crate) endpoint: Option<Setting<String>>,
+}
+
+impl Settings {
+    /// The region, when the user configured one (flag, environment or profile).
+    pub(crate) fn configured_region(&self) -> Option<&str> {
+        match self.region.origin {
+            Origin::Default => None,
+            _ => Some(&self.region.value),
+        }
+    }
+
+    /// The MFA device this run needs a code for: the plain session's, or the first role's that
+    /// names one.
+    pub(crate) fn mfa_serial(&self) -> Option<&str> {
+        if self.roles.is_empty() {
+            self.serial.as_ref().map(|s| s.value.as_str())
+        } else {
+            self.roles.iter().find_map(|r| r.serial.as_deref())
+        }
+    }
+
+    /// The duration that defines what was asked for: the plain session's or the final role's.
+    pub(crate) fn asked_duration(&self) -> Option<i32> {
+        match self.roles.last() {
+            Some(role) => role.duration.as_ref().map(|d| d.value),
+            None => self.duration.as_ref().map(|d| d.value),
+        }
+    }
+}
+
+/// The profile chosen by flag or environment, and by which; `None` for neither.
+pub(crate) fn chosen_profile(
+    flag: Option<&str>,
+    env: &Environment,
+) -> Result<Option<(String, Origin)>> {
+    if let Some(name) = flag {
+        return Ok(Some((name.to_owned(), Origin::Flag("--profile"))));
+    }
+    for var in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "MFA_ENV_PROFILE"] {
+        if let Some(name) = env.text(var)? {
+            return Ok(Some((name.to_owned(), Origin::Env(var))));
+        }
+    }
+    Ok(None)
+}
+
+/// Long-term keys in the environment: they sign only when no profile was chosen and they are
+/// not a session from an earlier run (STS refuses GetSessionToken signed by one).
+fn env_keys(env: &Environment) -> Result<Option<(String, String)>> {
+    Ok(
+        match (
+            env.text("AWS_ACCESS_KEY_ID")?,
+            env.text("AWS_SECRET_ACCESS_KEY")?,
+            env.text("AWS_SESSION_TOKEN")?,
+        ) {
+            (Some(id), Some(secret), None) => Some((id.to_owned(), secret.to_owned())),
+            _ => None,
+        },
+    )
+}
+
+/// The name this run goes by, without reading any file: for `--unset --forget`.
+pub(crate) fn label(flag: Option<&str>, env: &Environment) -> Result<String> {
+    Ok(match chosen_profile(flag, env)? {
+        Some((name, _)) => name,
+        None if env_keys(env)?.is_some() => ENV_LABEL.to_owned(),
+        None => "default".to_owned(),
+    })
+}
+
+/// The settings of a run. `session_name` is `--role-session-name`; `now` names role sessions.
+pub(crate) fn resolve(
+    choice: &Choice,
+    session_name: Option<&str>,
+    env: &Environment,
+    files: &Files,
+    now: i64,
+) -> Result<Settings> {
+    let chosen = chosen_profile(choice.profile.as_deref(), env)?;
+    let stale_session = env.text("AWS_SESSION_TOKEN")?.is_some();
+
+    // The selected profile (whose settings apply), and the keys that sign.
+    let (label, selected, keys, keys_origin, keys_profile, keys_id, mut roles) =
+        match (&chosen, env_keys(env)?) {
+            (None, Some((access_key_id, secret_access_key))) => (
+                ENV_LABEL.to_owned(),
+                // Settings (mfa_serial, region, ...) still from [default], as the AWS CLI does.
+                files.profiles.get("default"),
+                Keys::Static {
+                    access_key_id: access_key_id.clone(),
+                    secret_access_key,
+                },
+                "AWS_ACCESS_KEY_ID in the environment".to_owned(),
+                None,
+                Some(access_key_id),
+                Vec::new(),
+            ),
+            (chosen, _) => {
+                let (name, origin) = chosen
+                    .clone()
+                    .unwrap_or_else(|| ("default".to_owned(), Origin::Default));
+                let Some(profile) = files.profiles.get(&name) else {
+                    return Err(missing_profile(&name, &origin, stale_session, files));
+                };
+                refuse_written_session(profile, &origin, files)?;
+                let chain = chain(profile, files, env, now)?;
+                (
+                    name,
+                    Some(profile),
+                    chain.keys,
+                    chain.keys_origin,
+                    chain.keys_profile,
+                    None,
+                    chain.roles,
+                )
+            }
+        };
+
+    let setting = |key: &'static str| -> Option<Setting<String>> {
+        let profile = selected?;
+        let (value, kind) = profile.entry(key)?;
+        Some(Setting {
+            value: value.to_owned(),
+            origin: Origin::Profile {
+                profile: profile.name.clone(),
+                key,
+                file: files.place(kind),
+            },
+        })
     };
-    let source_props = match &source {
-        Source::Profile(name) => profiles.get(name),
-        Source::Env { .. } => None,
+    let from_env = |var: &'static str| -> Result<Option<Setting<String>>> {
+        Ok(env.text(var)?.map(|v| Setting {
+            value: v.to_owned(),
+            origin: Origin::Env(var),
+        }))
     };
-    // A key from the selected profile, else from the profile whose keys sign.
-    let key = |k: &str| {
-        selected
-            .and_then(|p| p.get(k))
-            .or_else(|| source_props.and_then(|p| p.get(k)))
-            .cloned()
+    let flag = |flag: &'static str, value: &Option<String>| {
+        value.as_ref().map(|v| Setting {
+            value: v.clone(),
+            origin: Origin::Flag(flag),
+        })
     };
 
-    let serial = args
-        .serial
-        .clone()
-        .or_else(|| var("AWS_MFA_SERIAL"))
-        .or_else(|| key("mfa_serial"));
-    if let Some(serial) = &serial {
-        check_serial(serial)?;
+    // The MFA device: flag, environment, then the selected profile.
+    let serial = match flag("--serial-number", &choice.serial) {
+        Some(s) => Some(s),
+        None => match from_env("AWS_MFA_SERIAL")? {
+            Some(s) => Some(s),
+            None => setting("mfa_serial"),
+        },
+    };
+    if let Some(s) = &serial {
+        checked(s, checks::serial)?;
     }
-    let duration = match (args.duration, selected.and_then(|p| p.get("duration_seconds"))) {
-        (Some(d), _) => Some(d),
-        (None, Some(text)) => Some(cli::check_duration(text).map_err(|_| {
-            Error::new(format!(
-                "profile '{label}' has duration_seconds = {text}: it must be a number between 900 and 129600"
-            ))
-        })?),
+
+    // A role from the command line: assumed with the selected profile's keys (or the end of its
+    // chain), with the MFA device chosen above.
+    if let Some(arn) = &choice.role_arn {
+        let profile = label.clone();
+        roles.push(Role {
+            arn: arn.clone(),
+            session_name: String::new(),
+            external_id: None,
+            serial: None,
+            duration: None,
+            profile,
+        });
+    }
+    // The final role takes the flags and the run's MFA device.
+    if let Some(last) = roles.last_mut() {
+        if choice.serial.is_some()
+            || env.text("AWS_MFA_SERIAL")?.is_some()
+            || choice.role_arn.is_some()
+        {
+            last.serial = serial.as_ref().map(|s| s.value.clone());
+        }
+        if let Some(id) = &choice.external_id {
+            last.external_id = Some(id.clone());
+        }
+        if let Some(name) = session_name {
+            last.session_name = name.to_owned();
+        }
+        if last.session_name.is_empty() {
+            last.session_name = format!("mfa-env-{now}");
+        }
+    }
+
+    let duration = match (choice.duration, setting("duration_seconds")) {
+        (Some(d), _) => Some(Setting {
+            value: d,
+            origin: Origin::Flag("--duration-seconds"),
+        }),
+        (None, Some(s)) => Some(Setting {
+            value: durations::parse_profile(&s.value, &place_of(&s.origin))?,
+            origin: s.origin,
+        }),
         (None, None) => None,
     };
-    let region = args
-        .region
-        .clone()
-        .or_else(|| var("AWS_REGION"))
-        .or_else(|| var("AWS_DEFAULT_REGION"))
-        .or_else(|| key("region"))
-        .unwrap_or_else(|| "us-east-1".to_owned());
-    check_region(&region)?;
-    let endpoint = var("AWS_ENDPOINT_URL_STS")
-        .or_else(|| var("AWS_ENDPOINT_URL"))
-        .or_else(|| key("endpoint_url"));
-    if let Some(url) = &endpoint {
-        check_endpoint(url)?;
+    if let Some(last) = roles.last_mut()
+        && duration.is_some()
+    {
+        last.duration = duration.clone();
     }
-    // A profile's role applies only when that profile's keys sign, as in the AWS CLI.
-    let profile_role = match source {
-        Source::Profile(_) => selected.and_then(|p| p.get("role_arn")).cloned(),
-        Source::Env { .. } => None,
+    for role in &roles {
+        if let Some(d) = &role.duration
+            && !durations::ROLE.contains(&d.value)
+        {
+            let fix = match &d.origin {
+                Origin::Flag(flag) => format!("pass a smaller {flag}"),
+                origin => format!("fix {origin}"),
+            };
+            let error = format!(
+                "a role session lasts {} to {} seconds, not {}: {fix}",
+                durations::ROLE.start(),
+                durations::ROLE.end(),
+                d.value
+            );
+            return Err(match d.origin {
+                Origin::Flag(_) => Error::usage(error),
+                _ => Error::new(error),
+            });
+        }
+    }
+
+    let region = match flag("--region", &choice.region) {
+        Some(r) => r,
+        None => match from_env("AWS_REGION")? {
+            Some(r) => r,
+            None => match from_env("AWS_DEFAULT_REGION")? {
+                Some(r) => r,
+                None => setting("region").unwrap_or_else(|| Setting {
+                    value: "us-east-1".to_owned(),
+                    origin: Origin::Default,
+                }),
+            },
+        },
     };
-    let role_arn = args.role_arn.clone().or(profile_role);
-    let role = role_arn.map(|arn| Role {
-        arn,
-        session_name: args
-            .role_session_name
-            .clone()
-            .or_else(|| key("role_session_name"))
-            .unwrap_or_else(|| format!("mfa-env-{}", crate::time::now())),
-        external_id: args.external_id.clone().or_else(|| key("external_id")),
-    });
+    checked(&region, checks::region)?;
+
+    let endpoint = match from_env("AWS_ENDPOINT_URL_STS")? {
+        Some(e) => Some(e),
+        None => match from_env("AWS_ENDPOINT_URL")? {
+            Some(e) => Some(e),
+            None => setting("endpoint_url"),
+        },
+    };
+    if let Some(e) = &endpoint {
+        checked(e, checks::endpoint)?;
+    }
+
     Ok(Settings {
         label,
-        source,
+        keys,
+        keys_origin,
+        keys_profile,
+        keys_id,
+        roles,
         serial,
         duration,
         region,
         endpoint,
-        role,
-        files,
     })
 }
 
-/// The profile whose keys sign for a role profile, as the AWS CLI reads it.
-fn role_source(name: &str, props: &Properties, profiles: &Profiles) -> Result<String> {
-    let Some(source) = props.get("source_profile") else {
-        return Err(Error::new(format!(
-            "profile '{name}' has role_arn but no source_profile: add source_profile = PROFILE_WITH_LONG_TERM_KEYS"
-        )));
-    };
-    match profiles.get(source) {
-        None => Err(Error::new(format!(
-            "profile '{name}' names source_profile = {source}, which does not exist"
-        ))),
-        Some(p) if p.contains_key("role_arn") => Err(Error::new(format!(
-            "profile '{name}' takes its keys from role profile '{source}': point source_profile at a profile that holds only an IAM user's long-term keys"
-        ))),
-        Some(_) => Ok(source.clone()),
+/// A setting that fails its check: a usage error for a flag, a failed run otherwise.
+fn checked(
+    setting: &Setting<String>,
+    check: fn(&str) -> std::result::Result<(), checks::Why>,
+) -> Result<()> {
+    check(&setting.value).map_err(|why| {
+        let origin = &setting.origin;
+        match origin {
+            Origin::Flag(_) => Error::usage(format!("{origin} is {why}")),
+            Origin::Env(_) => Error::new(format!("{origin} is {why}: fix or unset it")),
+            _ => Error::new(format!("{origin} is {why}: fix it")),
+        }
+    })
+}
+
+fn place_of(origin: &Origin) -> String {
+    match origin {
+        Origin::Profile { profile, file, .. } => format!("profile '{}' in {file}", shown(profile)),
+        other => other.to_string(),
     }
 }
 
-/// Fails early, in our words, where aws-config's provider would fail with bare ones.
-fn check_has_keys(name: &str, props: &Properties) -> Result<()> {
-    // A profile whose credential_process is mfa-env would have us run ourselves, endlessly.
-    if props
-        .get("credential_process")
-        .is_some_and(|p| p.contains("mfa-env"))
-    {
-        return Err(Error::usage(format!(
-            "profile '{name}' gets its keys from mfa-env itself (credential_process): pass --profile with the profile that holds the long-term keys"
-        )));
+/// What signs, and which roles follow, for a selected profile: as the AWS CLI resolves a
+/// profile's `role_arn`, `source_profile` (chains and self-reference) and `credential_source`.
+struct Chain {
+    keys: Keys,
+    keys_origin: String,
+    keys_profile: Option<String>,
+    /// In the order they are assumed: the one nearest the keys first.
+    roles: Vec<Role>,
+}
+
+fn chain(selected: &Profile, files: &Files, env: &Environment, now: i64) -> Result<Chain> {
+    let mut roles = Vec::new();
+    let mut visited: Vec<&str> = Vec::new();
+    let mut profile = selected;
+    loop {
+        let Some(arn) = profile.get("role_arn") else {
+            let keys = profile_keys(profile, files)?;
+            roles.reverse();
+            return Ok(Chain {
+                keys,
+                keys_origin: format!("profile '{}'", shown(&profile.name)),
+                keys_profile: Some(profile.name.clone()),
+                roles,
+            });
+        };
+        roles.push(role_of(profile, arn, files, now)?);
+        visited.push(&profile.name);
+        if let Some(source) = profile.get("credential_source") {
+            if profile.has("source_profile") {
+                return Err(Error::new(format!(
+                    "profile '{}' has both source_profile and credential_source: keep one",
+                    shown(&profile.name)
+                )));
+            }
+            if !source.eq_ignore_ascii_case("Environment") {
+                return Err(Error::new(format!(
+                    "profile '{}' has credential_source = {}, which mfa-env does not support: use source_profile, or credential_source = Environment",
+                    shown(&profile.name),
+                    shown(source)
+                )));
+            }
+            let Some((access_key_id, secret_access_key)) = env_keys(env)? else {
+                return Err(Error::new(format!(
+                    "profile '{}' takes its keys from the environment (credential_source = Environment), but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY do not hold long-term keys",
+                    shown(&profile.name)
+                )));
+            };
+            roles.reverse();
+            return Ok(Chain {
+                keys: Keys::Static {
+                    access_key_id,
+                    secret_access_key,
+                },
+                keys_origin: "AWS_ACCESS_KEY_ID in the environment".to_owned(),
+                keys_profile: None,
+                roles,
+            });
+        }
+        let Some(source) = profile.get("source_profile") else {
+            return Err(Error::new(format!(
+                "profile '{}' has role_arn but no source_profile: add source_profile = PROFILE_WITH_LONG_TERM_KEYS",
+                shown(&profile.name)
+            )));
+        };
+        // A profile may take its own keys: role_arn and keys in one section.
+        if source == profile.name {
+            if !profile.has("aws_access_key_id") && !profile.has("aws_secret_access_key") {
+                return Err(Error::new(format!(
+                    "profile '{}' names itself as source_profile but holds no keys: add aws_access_key_id and aws_secret_access_key, or point source_profile at a profile with keys",
+                    shown(&profile.name)
+                )));
+            }
+            let keys = profile_keys(profile, files)?;
+            roles.reverse();
+            return Ok(Chain {
+                keys,
+                keys_origin: format!("profile '{}'", shown(&profile.name)),
+                keys_profile: Some(profile.name.clone()),
+                roles,
+            });
+        }
+        let Some(next) = files.profiles.get(source) else {
+            return Err(Error::new(format!(
+                "profile '{}' names source_profile = {}, which is not in {}",
+                shown(&profile.name),
+                shown(source),
+                files.both()
+            )));
+        };
+        if visited.contains(&next.name.as_str()) {
+            return Err(Error::new(format!(
+                "the source_profile settings of '{}' form a loop: end the chain at a profile with long-term keys",
+                shown(&selected.name)
+            )));
+        }
+        // A source profile with keys signs with them, even if it also names a role.
+        if next.has("aws_access_key_id") || next.has("aws_secret_access_key") {
+            let keys = profile_keys(next, files)?;
+            roles.reverse();
+            return Ok(Chain {
+                keys,
+                keys_origin: format!("profile '{}'", shown(&next.name)),
+                keys_profile: Some(next.name.clone()),
+                roles,
+            });
+        }
+        profile = next;
     }
-    if props.contains_key("aws_access_key_id") || props.contains_key("credential_process") {
-        return Ok(());
+}
+
+fn role_of(profile: &Profile, arn: &str, files: &Files, _now: i64) -> Result<Role> {
+    let place = |key: &'static str| -> String {
+        let file = profile
+            .entry(key)
+            .map_or_else(|| "(no file)".to_owned(), |(_, kind)| files.place(kind));
+        format!("{key} of profile '{}' in {file}", shown(&profile.name))
+    };
+    let check = |key: &'static str,
+                 value: &str,
+                 check: fn(&str) -> std::result::Result<(), checks::Why>| {
+        check(value).map_err(|why| Error::new(format!("{} is {why}: fix it", place(key))))
+    };
+    check("role_arn", arn, checks::role_arn)?;
+    let external_id = profile.get("external_id");
+    if let Some(id) = external_id {
+        check("external_id", id, checks::external_id)?;
     }
-    let why = if props.keys().any(|k| k.starts_with("sso_")) {
-        "it signs in through IAM Identity Center (SSO), which GetSessionToken cannot use"
+    let session_name = profile.get("role_session_name").unwrap_or_default();
+    if !session_name.is_empty() {
+        check("role_session_name", session_name, checks::session_name)?;
+    }
+    let serial = profile.get("mfa_serial");
+    if let Some(serial) = serial {
+        check("mfa_serial", serial, checks::serial)?;
+    }
+    let duration = match profile.entry("duration_seconds") {
+        Some((text, kind)) => Some(Setting {
+            value: durations::parse_profile(
+                text,
+                &format!(
+                    "profile '{}' in {}",
+                    shown(&profile.name),
+                    files.place(kind)
+                ),
+            )?,
+            origin: Origin::Profile {
+                profile: profile.name.clone(),
+                key: "duration_seconds",
+                file: files.place(kind),
+            },
+        }),
+        None => None,
+    };
+    Ok(Role {
+        arn: arn.to_owned(),
+        session_name: session_name.to_owned(),
+        external_id: external_id.map(str::to_owned),
+        serial: serial.map(str::to_owned),
+        duration,
+        profile: profile.name.clone(),
+    })
+}
+
+/// The long-term keys of a profile: its static keys, else its `credential_process`.
+fn profile_keys(profile: &Profile, files: &Files) -> Result<Keys> {
+    let name = shown(&profile.name);
+    let id = profile.entry("aws_access_key_id");
+    let secret = profile.entry("aws_secret_access_key");
+    match (id, secret) {
+        (Some((access_key_id, _)), Some((secret_access_key, _))) => {
+            // Only the keys that sign tell temporary from long-term by their prefix.
+            if profile.has("aws_session_token") || access_key_id.starts_with("ASIA") {
+                return Err(temporary_keys(profile, files));
+            }
+            return Ok(Keys::Static {
+                access_key_id: access_key_id.to_owned(),
+                secret_access_key: secret_access_key.to_owned(),
+            });
+        }
+        (Some((_, kind)), None) | (None, Some((_, kind))) => {
+            let missing = if id.is_none() {
+                "aws_access_key_id"
+            } else {
+                "aws_secret_access_key"
+            };
+            return Err(Error::new(format!(
+                "profile '{name}' in {} has no {missing}: add it (aws configure --profile {name})",
+                files.place(kind)
+            )));
+        }
+        (None, None) => {}
+    }
+    if let Some(command) = profile.get("credential_process") {
+        // A profile whose credential_process is mfa-env would have us run ourselves, endlessly.
+        if command.contains("mfa-env") {
+            return Err(Error::new(format!(
+                "profile '{name}' gets its keys from mfa-env itself (credential_process): pass --profile with the profile that holds the long-term keys"
+            )));
+        }
+        return Ok(Keys::Process {
+            command: command.to_owned(),
+        });
+    }
+    let why = if profile.has_prefix("sso_") {
+        "it signs in through IAM Identity Center (SSO), which cannot call GetSessionToken"
     } else {
         "it has no aws_access_key_id"
     };
     Err(Error::new(format!(
-        "profile '{name}' cannot sign the call: {why}; GetSessionToken needs an IAM user's long-term keys (aws configure --profile {name})"
+        "profile '{name}' cannot sign the call: {why}; mfa-env needs an IAM user's long-term keys (aws configure --profile {name})"
     )))
 }
 
-fn missing_profile(
-    name: &str,
-    named: bool,
-    stale_session: bool,
-    profiles: &Profiles,
-    files: &Files,
-) -> Error {
-    let shown = |p: &Option<PathBuf>| {
-        p.as_ref()
-            .map_or("(no home directory)".into(), |p| p.display().to_string())
-    };
-    let places = format!("{} or {}", shown(&files.config), shown(&files.credentials));
-    if named {
-        let known = profiles.names();
-        let known = if known.is_empty() {
-            "there are none".to_owned()
-        } else {
-            format!("known: {}", known.join(", "))
-        };
+/// Why a profile holding a session cannot sign, and the fix.
+fn temporary_keys(profile: &Profile, files: &Files) -> Error {
+    let (what, fix) = session_profile(profile, files);
+    Error::new(format!("profile '{}' {what}: {fix}", shown(&profile.name)))
+}
+
+fn session_profile(profile: &Profile, files: &Files) -> (String, String) {
+    match profile.get(SOURCE_KEY) {
+        Some(source) => (
+            format!(
+                "holds a session that mfa-env wrote from '{}'",
+                shown(source)
+            ),
+            format!(
+                "name that long-term profile with --profile {}",
+                shown(source)
+            ),
+        ),
+        None => {
+            let (why, key) = if profile.has("aws_session_token") {
+                ("it has an aws_session_token", "aws_session_token")
+            } else {
+                ("its access key id starts with ASIA", "aws_access_key_id")
+            };
+            let file = profile
+                .entry(key)
+                .map_or_else(String::new, |(_, kind)| files.place(kind));
+            (
+                format!(
+                    "in {file} holds temporary credentials ({why}), which cannot get an MFA session"
+                ),
+                "name a profile with an IAM user's long-term keys with --profile".to_owned(),
+            )
+        }
+    }
+}
+
+/// A profile that `--write-profile` filled is no place to get a new session from: say which
+/// profile the session was made from.
+fn refuse_written_session(profile: &Profile, origin: &Origin, files: &Files) -> Result<()> {
+    if profile.has("role_arn") || !profile.has("aws_session_token") {
+        return Ok(());
+    }
+    Err(match origin {
+        Origin::Env(var) => {
+            let (what, fix) = session_profile(profile, files);
+            Error::new(format!(
+                "{var} names profile '{}', which {what}: {fix} (or unset {var})",
+                shown(&profile.name)
+            ))
+        }
+        _ => temporary_keys(profile, files),
+    })
+}
+
+fn missing_profile(name: &str, origin: &Origin, stale_session: bool, files: &Files) -> Error {
+    let shown_name = shown(name);
+    if files.profiles.is_misnamed(name) {
         return Error::new(format!(
-            "profile '{name}' is not in {places} ({known}): check --profile or AWS_PROFILE"
+            "profile '{shown_name}' is not in {}: in the config file its section must be named [profile {shown_name}], not [{shown_name}]",
+            files.both()
         ));
     }
-    let stale = if stale_session {
-        "; the AWS_* variables hold an earlier session, which cannot sign GetSessionToken"
-    } else {
-        ""
-    };
-    Error::new(format!(
-        "no long-term AWS credentials found (no [default] profile in {places}{stale}): run `aws configure` or pass --profile NAME"
-    ))
-}
-
-/// An MFA serial as IAM defines it: `[\w+=/:,.@-]{9,256}`.
-pub fn check_serial(serial: &str) -> Result<()> {
-    let ok = (9..=256).contains(&serial.len())
-        && serial
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_+=/:,.@-".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::usage(
-            "the MFA serial is not a device serial or ARN (like GAHT12345678 or arn:aws:iam::123456789012:mfa/user): fix --serial-number, AWS_MFA_SERIAL or mfa_serial",
-        ))
-    }
-}
-
-fn check_region(region: &str) -> Result<()> {
-    let ok = !region.is_empty()
-        && region.len() <= 64
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::usage(format!(
-            "'{region}' is not a region name like us-east-1: fix --region, AWS_REGION or the profile's region"
-        )))
-    }
-}
-
-fn check_endpoint(url: &str) -> Result<()> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    if rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace)) {
-        Ok(())
-    } else {
-        Err(Error::usage(format!(
-            "endpoint '{url}' is not an http(s) URL: fix AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or endpoint_url"
-        )))
+    match origin {
+        Origin::Default => {
+            let stale = if stale_session {
+                "; the AWS_* variables hold an earlier session, which cannot get a new one"
+            } else {
+                ""
+            };
+            Error::new(format!(
+                "no long-term AWS credentials found (no [default] profile in {}{stale}): run `aws configure` or pass --profile NAME",
+                files.both()
+            ))
+        }
+        origin => {
+            let names: Vec<String> = files
+                .profiles
+                .all()
+                .iter()
+                .map(|p| shown(&p.name))
+                .collect();
+            let known = if names.is_empty() {
+                "there are none".to_owned()
+            } else {
+                format!("known: {}", names.join(", "))
+            };
+            Error::new(format!(
+                "profile '{shown_name}' (from {origin}) is not in {} ({known}): fix {origin}",
+                files.both()
+            ))
+        }
     }
 }
 
@@ -368,20 +779,378 @@ fn check_endpoint(url: &str) -> Result<()> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn serials() {
-        assert!(check_serial("GAHT12345678").is_ok());
-        assert!(check_serial("arn:aws:iam::123456789012:mfa/user").is_ok());
-        assert!(check_serial("short").is_err());
-        assert!(check_serial("arn:aws:iam::1:mfa/it's").is_err());
+    const KEYS: &str = "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n";
+
+    fn files(config: &str, credentials: &str) -> Files {
+        let mut profiles = Profiles::default();
+        profiles.merge(config, FileKind::Config).unwrap();
+        profiles.merge(credentials, FileKind::Credentials).unwrap();
+        Files {
+            config: Some("/h/.aws/config".into()),
+            credentials: Some("/h/.aws/credentials".into()),
+            profiles,
+        }
+    }
+
+    fn resolved(choice: &Choice, env: &[(&str, &str)], f: &Files) -> Result<Settings> {
+        resolve(choice, None, &Environment::of(env), f, 1_795_914_000)
+    }
+
+    fn static_id(keys: &Keys) -> &str {
+        match keys {
+            Keys::Static { access_key_id, .. } => access_key_id,
+            Keys::Process { command } => command,
+        }
     }
 
     #[test]
-    fn regions_and_endpoints() {
-        assert!(check_region("eu-central-1").is_ok());
-        assert!(check_region("us-east-1.evil.com/").is_err());
-        assert!(check_endpoint("http://127.0.0.1:5000").is_ok());
-        assert!(check_endpoint("ftp://x").is_err());
-        assert!(check_endpoint("https://").is_err());
+    fn which_profile_is_selected() {
+        let f = files(
+            "[profile a]\n[profile b]\n[profile c]\n[profile d]\n",
+            &format!("[default]\n{KEYS}[a]\n{KEYS}[b]\n{KEYS}[c]\n{KEYS}[d]\n{KEYS}"),
+        );
+        let flag = Choice {
+            profile: Some("a".into()),
+            ..Choice::default()
+        };
+        let all = [
+            ("AWS_PROFILE", "b"),
+            ("AWS_DEFAULT_PROFILE", "c"),
+            ("MFA_ENV_PROFILE", "d"),
+        ];
+        // Each row: the choice, the environment, the label expected.
+        type Row<'a> = (&'a Choice, &'a [(&'a str, &'a str)], &'a str);
+        let table: &[Row] = &[
+            (&flag, &all, "a"),
+            (&Choice::default(), &all, "b"),
+            (&Choice::default(), &all[1..], "c"),
+            (&Choice::default(), &all[2..], "d"),
+            (&Choice::default(), &[], "default"),
+            (&Choice::default(), &[("AWS_PROFILE", "")], "default"),
+        ];
+        for (choice, env, label) in table {
+            let s = resolved(choice, env, &f).unwrap();
+            assert_eq!(s.label, *label, "{env:?}");
+        }
+    }
+
+    #[test]
+    fn keys_from_the_environment_only_when_no_profile_is_chosen() {
+        let f = files(
+            "[default]\nregion = eu-west-1\nmfa_serial = GAHT12345678\n",
+            &format!("[default]\n{KEYS}"),
+        );
+        let ci = [
+            ("AWS_ACCESS_KEY_ID", "AKIACI"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ];
+        let s = resolved(&Choice::default(), &ci, &f).unwrap();
+        assert_eq!(s.label, ENV_LABEL);
+        assert_eq!(static_id(&s.keys), "AKIACI");
+        assert_eq!(s.keys_id.as_deref(), Some("AKIACI"));
+        assert_eq!(s.region.value, "eu-west-1", "settings still from [default]");
+        assert_eq!(s.mfa_serial(), Some("GAHT12345678"));
+
+        // A session from an earlier run never signs: the profile's keys do.
+        let stale = [ci[0], ci[1], ("AWS_SESSION_TOKEN", "t")];
+        let s = resolved(&Choice::default(), &stale, &f).unwrap();
+        assert_eq!(
+            (s.label.as_str(), static_id(&s.keys)),
+            ("default", "AKIAEXAMPLE")
+        );
+
+        let named = [ci[0], ci[1], ("AWS_PROFILE", "default")];
+        assert_eq!(
+            static_id(&resolved(&Choice::default(), &named, &f).unwrap().keys),
+            "AKIAEXAMPLE"
+        );
+    }
+
+    #[test]
+    fn precedence_of_serial_region_endpoint_and_duration() {
+        let f = files(
+            "[default]\nmfa_serial = GAHT00000001\nregion = ap-south-1\nendpoint_url = http://profile\nduration_seconds = 7200\n",
+            &format!("[default]\n{KEYS}"),
+        );
+        let s = resolved(&Choice::default(), &[], &f).unwrap();
+        assert_eq!(s.mfa_serial(), Some("GAHT00000001"));
+        assert_eq!(s.region.value, "ap-south-1");
+        assert_eq!(s.configured_region(), Some("ap-south-1"));
+        assert_eq!(s.endpoint.as_ref().unwrap().value, "http://profile");
+        assert_eq!(s.asked_duration(), Some(7200));
+
+        let env = [
+            ("AWS_MFA_SERIAL", "GAHT00000002"),
+            ("AWS_DEFAULT_REGION", "eu-north-1"),
+            ("AWS_ENDPOINT_URL", "http://global"),
+        ];
+        let s = resolved(&Choice::default(), &env, &f).unwrap();
+        assert_eq!(s.mfa_serial(), Some("GAHT00000002"));
+        assert_eq!(s.region.value, "eu-north-1");
+        assert_eq!(s.endpoint.as_ref().unwrap().value, "http://global");
+
+        let env = [
+            env[0],
+            env[1],
+            env[2],
+            ("AWS_REGION", "eu-west-3"),
+            ("AWS_ENDPOINT_URL_STS", "http://sts"),
+        ];
+        let s = resolved(&Choice::default(), &env, &f).unwrap();
+        assert_eq!(s.region.value, "eu-west-3");
+        assert_eq!(
+            s.endpoint.as_ref().unwrap().origin,
+            Origin::Env("AWS_ENDPOINT_URL_STS")
+        );
+
+        let flags = Choice {
+            serial: Some("GAHT00000003".into()),
+            region: Some("sa-east-1".into()),
+            duration: Some(900),
+            ..Choice::default()
+        };
+        let s = resolved(&flags, &env, &f).unwrap();
+        assert_eq!(s.mfa_serial(), Some("GAHT00000003"));
+        assert_eq!(s.region.value, "sa-east-1");
+        assert_eq!(s.asked_duration(), Some(900));
+
+        let bare = files("[default]\n", &format!("[default]\n{KEYS}"));
+        let s = resolved(&Choice::default(), &[], &bare).unwrap();
+        assert_eq!(
+            (s.region.value.as_str(), s.configured_region()),
+            ("us-east-1", None)
+        );
+        assert_eq!(s.mfa_serial(), None);
+    }
+
+    #[test]
+    fn bad_values_name_their_origin_and_exit_code() {
+        let f = files(
+            "[default]\nregion = Bad Region\nmfa_serial = x\n",
+            &format!("[default]\n{KEYS}"),
+        );
+        let err = resolved(
+            &Choice {
+                serial: Some("GAHT00000001".into()),
+                ..Choice::default()
+            },
+            &[],
+            &f,
+        )
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+        assert!(
+            err.to_string()
+                .starts_with("region of profile 'default' in /h/.aws/config is not a region"),
+            "{err}"
+        );
+        let err = resolved(&Choice::default(), &[], &f).unwrap_err();
+        assert!(
+            err.to_string().contains("mfa_serial of profile 'default'"),
+            "{err}"
+        );
+        let err = resolved(
+            &Choice::default(),
+            &[("AWS_REGION", "x y")],
+            &files("[default]\n", &format!("[default]\n{KEYS}")),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("AWS_REGION"), "{err}");
+        assert_eq!(err.exit_code(), 1);
+    }
+
+    #[test]
+    fn roles_follow_the_aws_cli() {
+        let creds = format!("[base]\n{KEYS}[self]\n{KEYS}");
+        let f = files(
+            "[profile base]\nmfa_serial = GAHT00000009\nregion = eu-west-1\nexternal_id = from-base\n\
+             [profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = base\nmfa_serial = GAHT00000001\nduration_seconds = 7200\n\
+             [profile plain]\nrole_arn = arn:aws:iam::123456789012:role/plain\nsource_profile = base\n\
+             [profile top]\nrole_arn = arn:aws:iam::123456789012:role/top\nsource_profile = admin\nexternal_id = ext\n\
+             [profile self]\nrole_arn = arn:aws:iam::123456789012:role/self\nsource_profile = self\n\
+             [profile env]\nrole_arn = arn:aws:iam::123456789012:role/env\ncredential_source = Environment\n\
+             [profile loop1]\nrole_arn = arn:aws:iam::123456789012:role/l\nsource_profile = loop2\n\
+             [profile loop2]\nrole_arn = arn:aws:iam::123456789012:role/l\nsource_profile = loop1\n",
+            &creds,
+        );
+        let pick = |name: &str, env: &[(&str, &str)]| {
+            resolved(
+                &Choice {
+                    profile: Some(name.into()),
+                    ..Choice::default()
+                },
+                env,
+                &f,
+            )
+        };
+        let s = pick("admin", &[]).unwrap();
+        assert_eq!(s.keys_profile.as_deref(), Some("base"));
+        assert_eq!(s.roles.len(), 1);
+        assert_eq!(s.roles[0].serial.as_deref(), Some("GAHT00000001"));
+        assert_eq!(
+            s.roles[0].external_id, None,
+            "nothing is taken from the source profile"
+        );
+        assert_eq!(
+            s.region.value, "us-east-1",
+            "not the source profile's region"
+        );
+        assert_eq!(s.asked_duration(), Some(7200));
+        assert_eq!(s.roles[0].session_name, "mfa-env-1795914000");
+
+        let s = pick("plain", &[]).unwrap();
+        assert_eq!(
+            s.roles[0].serial, None,
+            "no mfa_serial of its own: assumed without MFA"
+        );
+
+        let s = pick("top", &[]).unwrap();
+        let arns: Vec<&str> = s.roles.iter().map(|r| r.arn.as_str()).collect();
+        assert_eq!(
+            arns,
+            [
+                "arn:aws:iam::123456789012:role/admin",
+                "arn:aws:iam::123456789012:role/top"
+            ]
+        );
+        assert_eq!(s.mfa_serial(), Some("GAHT00000001"));
+        assert_eq!(s.roles[1].external_id.as_deref(), Some("ext"));
+
+        let s = pick("self", &[]).unwrap();
+        assert_eq!(s.keys_profile.as_deref(), Some("self"));
+        assert_eq!(s.roles.len(), 1);
+
+        let s = pick(
+            "env",
+            &[
+                ("AWS_ACCESS_KEY_ID", "AKIAENV"),
+                ("AWS_SECRET_ACCESS_KEY", "s"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(static_id(&s.keys), "AKIAENV");
+        assert!(
+            pick("env", &[])
+                .unwrap_err()
+                .to_string()
+                .contains("credential_source = Environment")
+        );
+
+        assert!(pick("loop1", &[]).unwrap_err().to_string().contains("loop"));
+
+        // A role from the command line, on a plain profile: that profile's device.
+        let s = resolved(
+            &Choice {
+                profile: Some("base".into()),
+                role_arn: Some("arn:aws:iam::123456789012:role/x".into()),
+                external_id: Some("flag-ext".into()),
+                ..Choice::default()
+            },
+            &[],
+            &f,
+        )
+        .unwrap();
+        assert_eq!(s.roles[0].serial.as_deref(), Some("GAHT00000009"));
+        assert_eq!(s.roles[0].external_id.as_deref(), Some("flag-ext"));
+    }
+
+    #[test]
+    fn role_durations_name_their_place() {
+        let f = files(
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = 50000\n",
+            &format!("[default]\n{KEYS}"),
+        );
+        let err = resolved(
+            &Choice {
+                profile: Some("r".into()),
+                ..Choice::default()
+            },
+            &[],
+            &f,
+        )
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+        assert!(
+            err.to_string()
+                .contains("fix duration_seconds of profile 'r' in /h/.aws/config"),
+            "{err}"
+        );
+        let err = resolved(
+            &Choice {
+                profile: Some("r".into()),
+                duration: Some(50000),
+                ..Choice::default()
+            },
+            &[],
+            &f,
+        )
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.to_string()
+                .contains("pass a smaller --duration-seconds"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn messages_name_what_is_really_wrong() {
+        let err = |config: &str, creds: &str, choice: &Choice, env: &[(&str, &str)]| {
+            resolved(choice, env, &files(config, creds))
+                .unwrap_err()
+                .to_string()
+        };
+        let work = Choice {
+            profile: Some("work".into()),
+            ..Choice::default()
+        };
+        let e = err("[work]\nmfa_serial = GAHT12345678\n", "", &work, &[]);
+        assert!(e.contains("must be named [profile work]"), "{e}");
+        let e = err("", "[work]\naws_access_key_id = A\n", &work, &[]);
+        assert!(
+            e.contains("profile 'work' in /h/.aws/credentials has no aws_secret_access_key"),
+            "{e}"
+        );
+        let written = format!(
+            "[default]\n{KEYS}[mfa]\naws_access_key_id = ASIA\naws_secret_access_key = s\naws_session_token = t\n{SOURCE_KEY} = default\n"
+        );
+        let e = err("", &written, &Choice::default(), &[("AWS_PROFILE", "mfa")]);
+        assert!(e.contains("holds a session that mfa-env wrote from 'default': name that long-term profile with --profile default"), "{e}");
+        assert!(e.contains("AWS_PROFILE"), "{e}");
+        let e = err(
+            "",
+            &format!("[default]\n{KEYS}"),
+            &Choice {
+                profile: Some("a\nb".into()),
+                ..Choice::default()
+            },
+            &[],
+        );
+        assert!(e.contains("'a\\nb'") && !e.contains('\n'), "{e}");
+        let e = err("", "", &Choice::default(), &[("AWS_SESSION_TOKEN", "t")]);
+        assert!(e.contains("earlier session"), "{e}");
+    }
+
+    #[test]
+    fn non_utf8_environment_is_an_error_not_a_fallback() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let f = files("", &format!("[default]\n{KEYS}"));
+            for var in [
+                "AWS_PROFILE",
+                "AWS_ENDPOINT_URL_STS",
+                "AWS_MFA_SERIAL",
+                "AWS_REGION",
+            ] {
+                let mut env = Environment::of(&[]);
+                env.set_os(var, std::ffi::OsString::from_vec(b"x\xff".to_vec()));
+                let err = resolve(&Choice::default(), None, &env, &f, 0).unwrap_err();
+                assert!(
+                    err.to_string().starts_with(&format!("{var} is not UTF-8")),
+                    "{err}"
+                );
+            }
+        }
     }
 }

@@ -1,14 +1,17 @@
-//! All per-shell syntax lives here: how a value is quoted, how a variable is set and unset, and
-//! which shell is asking. Every output target is one variant; adding one is one variant, one arm
-//! per method, one snippet in `shell/`, one row in the tests.
+//! All per-shell syntax lives here: the one table of shell names, how a value is quoted, how a
+//! variable is set and unset, how a person applies our output, and which shell is asking.
+//! Adding a shell is one row in `NAMES`, one arm per method, one snippet in `shell/`.
 
 use std::ffi::OsStr;
 use std::path::Path;
 
-use crate::platform;
-
+/// The syntax (or data format) of what we print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shell {
+#[allow(
+    clippy::enum_variant_names,
+    reason = "PowerShell is the product's own name"
+)]
+pub(crate) enum Shell {
     /// bash, zsh, sh, ksh, dash, mksh: `export NAME='value'`.
     Posix,
     Fish,
@@ -24,31 +27,127 @@ pub enum Shell {
     NoOutput,
 }
 
+/// One name that `--shell` and `init` accept.
+pub(crate) struct Name {
+    pub(crate) name: &'static str,
+    pub(crate) shell: Shell,
+    /// Other spellings of the same name.
+    pub(crate) aliases: &'static [&'static str],
+    /// Program names (as the OS reports them) that mean this shell is our parent.
+    pub(crate) programs: &'static [&'static str],
+    /// The snippet `init` prints, from `shell/`.
+    pub(crate) snippet: Option<&'static str>,
+}
+
+/// The one table of shell names: parsing, detection, `--help` and `init` read it.
+pub(crate) const NAMES: &[Name] = &[
+    Name {
+        name: "bash",
+        shell: Shell::Posix,
+        aliases: &[],
+        programs: &["bash"],
+        snippet: Some(include_str!("../shell/mfa-env.bash")),
+    },
+    Name {
+        name: "zsh",
+        shell: Shell::Posix,
+        aliases: &[],
+        programs: &["zsh"],
+        snippet: Some(include_str!("../shell/mfa-env.zsh")),
+    },
+    Name {
+        name: "sh",
+        shell: Shell::Posix,
+        aliases: &["dash", "ash"],
+        programs: &["sh", "dash", "ash", "yash", "posh", "busybox"],
+        snippet: None,
+    },
+    Name {
+        name: "ksh",
+        shell: Shell::Posix,
+        aliases: &["mksh"],
+        programs: &["ksh", "ksh93", "mksh", "lksh", "pdksh"],
+        snippet: None,
+    },
+    Name {
+        name: "fish",
+        shell: Shell::Fish,
+        aliases: &[],
+        programs: &["fish"],
+        snippet: Some(include_str!("../shell/mfa-env.fish")),
+    },
+    Name {
+        name: "powershell",
+        shell: Shell::PowerShell,
+        aliases: &["pwsh"],
+        programs: &["pwsh", "powershell"],
+        snippet: Some(include_str!("../shell/mfa-env.ps1")),
+    },
+    Name {
+        name: "cmd",
+        shell: Shell::Cmd,
+        aliases: &[],
+        programs: &["cmd"],
+        snippet: Some(include_str!("../shell/mfa-env.cmd")),
+    },
+    Name {
+        name: "json",
+        shell: Shell::Json,
+        aliases: &[],
+        programs: &[],
+        snippet: None,
+    },
+    Name {
+        name: "github",
+        shell: Shell::Github,
+        aliases: &[],
+        programs: &[],
+        snippet: None,
+    },
+    Name {
+        name: "dotenv",
+        shell: Shell::Dotenv,
+        aliases: &[],
+        programs: &[],
+        snippet: None,
+    },
+    Name {
+        name: "none",
+        shell: Shell::NoOutput,
+        aliases: &[],
+        programs: &[],
+        snippet: None,
+    },
+];
+
+/// The row for `name` (or one of its aliases).
+pub(crate) fn lookup(name: &str) -> Option<&'static Name> {
+    NAMES
+        .iter()
+        .find(|n| n.name == name || n.aliases.contains(&name))
+}
+
+/// The names in the table that have `feature`, as `a, b or c` for messages and help.
+pub(crate) fn listed(feature: impl Fn(&Name) -> bool) -> String {
+    let names: Vec<&str> = NAMES
+        .iter()
+        .filter(|n| feature(n))
+        .map(|n| n.name)
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// Why a value cannot be written for a shell. Never carries the value itself: it may be a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Refused(pub &'static str);
+pub(crate) struct Refused(pub(crate) &'static str);
 
 impl Shell {
-    /// The names `--shell` accepts, as shown in messages.
-    pub const NAMES: &'static str =
-        "bash, zsh, sh, ksh, fish, powershell (pwsh), cmd, json, github, dotenv, none";
-
-    pub fn from_name(name: &str) -> Option<Shell> {
-        Some(match name {
-            "bash" | "zsh" | "sh" | "ksh" | "dash" | "mksh" => Shell::Posix,
-            "fish" => Shell::Fish,
-            "powershell" | "pwsh" => Shell::PowerShell,
-            "cmd" => Shell::Cmd,
-            "json" => Shell::Json,
-            "github" => Shell::Github,
-            "dotenv" => Shell::Dotenv,
-            "none" => Shell::NoOutput,
-            _ => return None,
-        })
-    }
-
     /// How messages name this target.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Shell::Posix => "POSIX shells",
             Shell::Fish => "fish",
@@ -61,42 +160,16 @@ impl Shell {
         }
     }
 
-    /// Maps a program name as the OS reports it (`-bash`, `ksh93`, `pwsh.exe`, `/bin/zsh`).
-    fn from_program(program: &OsStr) -> Option<Shell> {
-        // Split on both separators: a Windows path may be inspected on any platform in tests.
-        let base = program.to_str()?.rsplit(['/', '\\']).next()?;
-        let base = base.trim_start_matches('-').to_ascii_lowercase();
-        let base = base.strip_suffix(".exe").unwrap_or(&base);
-        match base {
-            "bash" | "zsh" | "sh" | "ksh" | "ksh93" | "mksh" | "lksh" | "dash" | "ash" | "yash"
-            | "posh" => Some(Shell::Posix),
-            "fish" => Some(Shell::Fish),
-            "pwsh" | "powershell" => Some(Shell::PowerShell),
-            "cmd" => Some(Shell::Cmd),
-            _ => None,
-        }
-    }
-
-    /// The shell that will evaluate our output: the parent process, else `$SHELL`, else POSIX.
-    pub fn detect() -> Shell {
-        if let Some(shell) = platform::parent_program().and_then(|p| Shell::from_program(&p)) {
-            return shell;
-        }
-        // bash, zsh and ksh exec a lone `-c` command in their own place, so our parent is
-        // whoever started the shell. They leave `_` naming the program they ran; fish never does.
-        if let (Some(ran), Some(me)) = (std::env::var_os("_"), std::env::args_os().next())
-            && Path::new(&ran).file_name().is_some()
-            && Path::new(&ran).file_name() == Path::new(&me).file_name()
-        {
-            return Shell::Posix;
-        }
-        std::env::var_os("SHELL")
-            .and_then(|s| Shell::from_program(&s))
-            .unwrap_or(Shell::Posix)
+    /// Whether this target can remove a variable (the data formats cannot).
+    pub(crate) fn can_unset(self) -> bool {
+        matches!(
+            self,
+            Shell::Posix | Shell::Fish | Shell::PowerShell | Shell::Cmd | Shell::NoOutput
+        )
     }
 
     /// `value` as a literal in this shell's syntax, or why it cannot be one.
-    pub fn quote(self, value: &str) -> Result<String, Refused> {
+    pub(crate) fn quote(self, value: &str) -> Result<String, Refused> {
         if value.chars().any(char::is_control) {
             return Err(Refused("it contains a control character"));
         }
@@ -151,8 +224,9 @@ impl Shell {
         })
     }
 
-    /// One line (or record) that sets and exports `name`.
-    pub fn set(self, name: &str, value: &str) -> Result<String, Refused> {
+    /// One line (or record) that sets and exports `name`. `delimiter` is the GitHub heredoc
+    /// delimiter, chosen by the caller so that it does not occur in `value`.
+    pub(crate) fn set(self, name: &str, value: &str, delimiter: &str) -> Result<String, Refused> {
         check_name(name)?;
         let quoted = self.quote(value)?;
         Ok(match self {
@@ -162,7 +236,9 @@ impl Shell {
             Shell::Cmd => format!("set \"{name}={quoted}\"\n"),
             Shell::Dotenv => format!("{name}={quoted}\n"),
             Shell::Github => {
-                let delimiter = heredoc_delimiter(value);
+                if delimiter.is_empty() || value.contains(delimiter) {
+                    return Err(Refused("the heredoc delimiter occurs in the value"));
+                }
                 format!("{name}<<{delimiter}\n{quoted}\n{delimiter}\n")
             }
             Shell::NoOutput => String::new(),
@@ -170,14 +246,21 @@ impl Shell {
         })
     }
 
-    /// Lines that remove `names` from the environment, for the targets where that means something.
-    pub fn unset(self, names: &[&str]) -> Result<String, Refused> {
+    /// Lines that remove `names` from the environment. They leave a status of success in every
+    /// shell, also when a variable was not set (fish's `set -e` alone would not).
+    pub(crate) fn unset(self, names: &[&str]) -> Result<String, Refused> {
         for name in names {
             check_name(name)?;
         }
+        if names.is_empty() {
+            return Ok(String::new());
+        }
         Ok(match self {
             Shell::Posix => format!("unset {}\n", names.join(" ")),
-            Shell::Fish => names.iter().map(|n| format!("set -e {n}\n")).collect(),
+            Shell::Fish => names
+                .iter()
+                .map(|n| format!("set -e {n}; or true\n"))
+                .collect(),
             Shell::PowerShell => names
                 .iter()
                 .map(|n| {
@@ -193,12 +276,33 @@ impl Shell {
     }
 
     /// `::add-mask::` for GitHub Actions, with its workflow-command escapes.
-    pub fn github_mask(value: &str) -> String {
+    pub(crate) fn github_mask(value: &str) -> String {
         let escaped = value
             .replace('%', "%25")
             .replace('\r', "%0D")
             .replace('\n', "%0A");
         format!("::add-mask::{escaped}\n")
+    }
+
+    /// How a person applies the output of `mfa-env ARGS` in this shell (`args` already quoted).
+    pub(crate) fn apply_hint(self, args: &str) -> String {
+        let command = if args.is_empty() {
+            "mfa-env".to_owned()
+        } else {
+            format!("mfa-env {args}")
+        };
+        match self {
+            Shell::Posix => format!("eval \"$({command})\""),
+            Shell::Fish => format!("{command} | source"),
+            Shell::PowerShell => format!("{command} | Out-String | Invoke-Expression"),
+            Shell::Cmd => format!(
+                "the mfa command from `mfa-env init cmd` ({})",
+                command.replacen("mfa-env", "mfa", 1)
+            ),
+            Shell::Json | Shell::Github | Shell::Dotenv | Shell::NoOutput => {
+                format!("{command} > FILE")
+            }
+        }
     }
 }
 
@@ -215,26 +319,48 @@ fn check_name(name: &str) -> Result<(), Refused> {
     }
 }
 
-/// A GitHub env-file heredoc delimiter that does not occur in `value`.
-fn heredoc_delimiter(value: &str) -> String {
-    loop {
-        let delimiter = format!("ghadelimiter_{:016x}{:016x}", random_u64(), random_u64());
-        if !value.contains(&delimiter) {
-            return delimiter;
-        }
-    }
+/// The table row for a program name as the OS reports it (`-bash`, `ksh93`, `pwsh.exe`).
+fn from_program(program: &OsStr) -> Option<Shell> {
+    // Split on both separators: a Windows path may be inspected on any platform in tests.
+    let base = program.to_str()?.rsplit(['/', '\\']).next()?;
+    let base = base.trim_start_matches('-').to_ascii_lowercase();
+    let base = base.strip_suffix(".exe").unwrap_or(&base);
+    NAMES
+        .iter()
+        .find(|n| n.programs.contains(&base))
+        .map(|n| n.shell)
 }
 
-/// 64 unpredictable bits from the OS-seeded keys std gives every `RandomState`.
-fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    hasher.finish()
+/// What detection looks at, gathered by `platform` and the environment snapshot.
+#[derive(Default)]
+pub(crate) struct Clues<'a> {
+    /// Our parent process's program name or path.
+    pub(crate) parent: Option<&'a OsStr>,
+    /// `$_`: bash, zsh and ksh set it to the program they ran.
+    pub(crate) underscore: Option<&'a OsStr>,
+    /// Our own `argv[0]`.
+    pub(crate) me: Option<&'a OsStr>,
+    /// `$SHELL`.
+    pub(crate) login_shell: Option<&'a OsStr>,
+}
+
+/// The shell that will evaluate our output: the parent process, else `$SHELL`, else POSIX.
+pub(crate) fn detect(clues: &Clues) -> Shell {
+    if let Some(shell) = clues.parent.and_then(from_program) {
+        return shell;
+    }
+    // bash, zsh and ksh exec a lone `-c` command in their own place, so our parent is whoever
+    // started the shell. They leave `_` naming the program they ran; fish never does.
+    if let (Some(ran), Some(me)) = (clues.underscore, clues.me) {
+        let (ran, me) = (Path::new(ran).file_name(), Path::new(me).file_name());
+        if ran.is_some() && ran == me {
+            return Shell::Posix;
+        }
+    }
+    clues
+        .login_shell
+        .and_then(from_program)
+        .unwrap_or(Shell::Posix)
 }
 
 #[cfg(test)]
@@ -252,10 +378,6 @@ mod tests {
             "'x\u{2018}\u{2018}y\u{201B}\u{201B}'"
         );
         assert_eq!(Shell::Json.quote("a\"b").unwrap(), r#""a\"b""#);
-    }
-
-    #[test]
-    fn fish_value_ending_in_backslash_stays_closed() {
         assert_eq!(Shell::Fish.quote(r"ab\").unwrap(), r"'ab\\'");
     }
 
@@ -269,10 +391,9 @@ mod tests {
             Shell::Dotenv,
             Shell::Github,
         ] {
-            assert!(shell.quote("a\nb").is_err(), "{shell:?}");
-            assert!(shell.quote("a\0b").is_err(), "{shell:?}");
-            assert!(shell.quote("a\u{7f}").is_err(), "{shell:?}");
-            assert!(shell.quote("a\u{85}").is_err(), "{shell:?}");
+            for bad in ["a\nb", "a\0b", "a\u{7f}", "a\u{85}"] {
+                assert!(shell.quote(bad).is_err(), "{shell:?} {bad:?}");
+            }
         }
         for bad in ["a\"b", "50%", "hi!", "a^b", "a&b", "a|b", "a<b", "a>b", "é"] {
             assert!(Shell::Cmd.quote(bad).is_err(), "{bad}");
@@ -285,15 +406,18 @@ mod tests {
 
     #[test]
     fn set_and_unset_lines() {
-        assert_eq!(Shell::Posix.set("A_1", "v").unwrap(), "export A_1='v'\n");
-        assert_eq!(Shell::Fish.set("A", "v").unwrap(), "set -gx A 'v'\n");
-        assert_eq!(Shell::PowerShell.set("A", "v").unwrap(), "$Env:A = 'v'\n");
-        assert_eq!(Shell::Cmd.set("A", "v").unwrap(), "set \"A=v\"\n");
-        assert_eq!(Shell::Dotenv.set("A", "v").unwrap(), "A=v\n");
+        let set = |shell: Shell| shell.set("A_1", "v", "EOF").unwrap();
+        assert_eq!(set(Shell::Posix), "export A_1='v'\n");
+        assert_eq!(set(Shell::Fish), "set -gx A_1 'v'\n");
+        assert_eq!(set(Shell::PowerShell), "$Env:A_1 = 'v'\n");
+        assert_eq!(set(Shell::Cmd), "set \"A_1=v\"\n");
+        assert_eq!(set(Shell::Dotenv), "A_1=v\n");
+        assert_eq!(set(Shell::Github), "A_1<<EOF\nv\nEOF\n");
+        assert!(Shell::Github.set("A", "xEOFx", "EOF").is_err());
         assert_eq!(Shell::Posix.unset(&["A", "B"]).unwrap(), "unset A B\n");
         assert_eq!(
             Shell::Fish.unset(&["A", "B"]).unwrap(),
-            "set -e A\nset -e B\n"
+            "set -e A; or true\nset -e B; or true\n"
         );
         assert_eq!(Shell::Cmd.unset(&["A"]).unwrap(), "set \"A=\"\n");
         assert_eq!(
@@ -301,26 +425,35 @@ mod tests {
             "Remove-Item -LiteralPath Env:A -ErrorAction SilentlyContinue\n"
         );
         assert!(Shell::Json.unset(&["A"]).is_err());
-        assert!(Shell::Posix.set("1A", "v").is_err());
-        assert!(Shell::Posix.set("A;B", "v").is_err());
+        assert!(Shell::Posix.set("1A", "v", "").is_err());
+        assert!(Shell::Posix.set("A;B", "v", "").is_err());
         assert!(Shell::Posix.unset(&["A B"]).is_err());
+        assert_eq!(Shell::github_mask("a%b\nc"), "::add-mask::a%25b%0Ac\n");
     }
 
     #[test]
-    fn github_records_use_a_fresh_delimiter() {
-        let record = Shell::Github.set("A", "value").unwrap();
-        let (head, rest) = record.split_once('\n').unwrap();
-        let delimiter = head.strip_prefix("A<<").unwrap();
-        assert!(delimiter.starts_with("ghadelimiter_"));
-        assert_eq!(rest, format!("value\n{delimiter}\n"));
-        assert_ne!(record, Shell::Github.set("A", "value").unwrap());
-        assert_eq!(Shell::github_mask("a%b"), "::add-mask::a%25b\n");
+    fn the_table_is_consistent() {
+        for (i, n) in NAMES.iter().enumerate() {
+            for (j, m) in NAMES.iter().enumerate() {
+                if i != j {
+                    assert_ne!(n.name, m.name);
+                    assert!(!m.aliases.contains(&n.name), "{}", n.name);
+                }
+            }
+            assert_eq!(lookup(n.name).map(|r| r.name), Some(n.name));
+        }
+        assert_eq!(lookup("pwsh").map(|n| n.shell), Some(Shell::PowerShell));
+        assert_eq!(lookup("mksh").map(|n| n.shell), Some(Shell::Posix));
+        assert!(lookup("tcsh").is_none());
+        assert_eq!(
+            listed(|n| n.snippet.is_some()),
+            "bash, zsh, fish, powershell or cmd"
+        );
     }
 
     #[test]
-    fn names_and_programs() {
-        assert_eq!(Shell::from_name("pwsh"), Some(Shell::PowerShell));
-        assert_eq!(Shell::from_name("tcsh"), None);
+    fn detection_is_a_function_of_its_clues() {
+        let os = OsStr::new;
         for (program, shell) in [
             ("-bash", Shell::Posix),
             ("/usr/bin/zsh", Shell::Posix),
@@ -333,12 +466,41 @@ mod tests {
             ("powershell.exe", Shell::PowerShell),
             ("CMD.EXE", Shell::Cmd),
         ] {
-            assert_eq!(
-                Shell::from_program(OsStr::new(program)),
-                Some(shell),
-                "{program}"
-            );
+            let clues = Clues {
+                parent: Some(os(program)),
+                login_shell: Some(os("/usr/bin/fish")),
+                ..Clues::default()
+            };
+            assert_eq!(detect(&clues), shell, "{program}");
         }
-        assert_eq!(Shell::from_program(OsStr::new("python3")), None);
+        // A parent that is no shell: `$_` naming us means a POSIX shell exec'd us.
+        let clues = Clues {
+            parent: Some(os("sshd")),
+            underscore: Some(os("/usr/local/bin/mfa-env")),
+            me: Some(os("mfa-env")),
+            login_shell: Some(os("/usr/bin/fish")),
+        };
+        assert_eq!(detect(&clues), Shell::Posix);
+        let clues = Clues {
+            parent: Some(os("python3")),
+            underscore: Some(os("/usr/bin/env")),
+            me: Some(os("mfa-env")),
+            login_shell: Some(os("/usr/bin/fish")),
+        };
+        assert_eq!(detect(&clues), Shell::Fish);
+        assert_eq!(detect(&Clues::default()), Shell::Posix);
+    }
+
+    #[test]
+    fn hints() {
+        assert_eq!(
+            Shell::Posix.apply_hint("--profile work"),
+            "eval \"$(mfa-env --profile work)\""
+        );
+        assert_eq!(Shell::Fish.apply_hint(""), "mfa-env | source");
+        assert_eq!(
+            Shell::PowerShell.apply_hint(""),
+            "mfa-env | Out-String | Invoke-Expression"
+        );
     }
 }

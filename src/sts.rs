@@ -3,35 +3,40 @@
 
 use std::time::Duration;
 
-use aws_config::profile::ProfileFileCredentialsProvider;
-use aws_config::provider_config::ProviderConfig;
+use aws_config::credential_process::CredentialProcessProvider;
 use aws_sdk_sts::config::retry::RetryConfig;
 use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::{
-    BehaviorVersion, Credentials as Keys, ProvideCredentials, Region, SharedHttpClient,
+    BehaviorVersion, Credentials as AwsKeys, ProvideCredentials, Region, SharedHttpClient,
 };
-use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::{Connector, tls};
 use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnectorSettings, SharedHttpConnector,
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
 };
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use http_body_util::BodyExt;
 
 use crate::creds::Credentials;
-use crate::error::{Error, Result};
-use crate::settings::{Role, Settings, Source};
+use crate::error::{Error, Result, shown};
+use crate::settings::{Keys, Origin, Role, Settings};
 
 /// A stalled endpoint is given up on well within 30 s, retries included.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(8);
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
+/// A real STS answer is under 4 KiB; anything past this is not one, and is not read on.
+const MAX_ANSWER: usize = 64 * 1024;
 
 /// An STS call that failed, and whether STS refused the MFA code itself (worth one retry with
 /// the next TOTP code).
 #[derive(Debug)]
-pub struct Failure {
-    pub code_rejected: bool,
-    pub error: Error,
+pub(crate) struct Failure {
+    pub(crate) code_rejected: bool,
+    pub(crate) error: Error,
 }
 
 impl From<Failure> for Error {
@@ -40,56 +45,73 @@ impl From<Failure> for Error {
     }
 }
 
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure {
+            code_rejected: false,
+            error,
+        }
+    }
+}
+
 /// A runtime only for the paths that need the network: the others never start one.
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::new(format!("cannot start the network runtime: {e}")))
 }
 
-/// The long-term keys that sign our call, from exactly one place: never the default chain,
-/// which would wait on instance metadata and prefer a stale session from the environment.
-pub async fn long_term_keys(settings: &Settings) -> Result<Keys> {
-    let keys = match &settings.source {
-        Source::Env {
+/// The long-term keys that sign our first call, from the very profile data the settings came
+/// from: never the SDK's default chain, which would wait on instance metadata and prefer a
+/// stale session in the environment.
+pub(crate) async fn long_term_keys(settings: &Settings) -> Result<AwsKeys> {
+    let keys = match &settings.keys {
+        Keys::Static {
             access_key_id,
             secret_access_key,
-        } => Keys::new(access_key_id, secret_access_key, None, None, "environment"),
-        Source::Profile(name) => ProfileFileCredentialsProvider::builder()
-            // Only a profile's `credential_source` would use the network; it still needs a client.
-            .configure(&ProviderConfig::without_region().with_http_client(https()))
-            .profile_name(name)
-            .build()
+        } => AwsKeys::new(access_key_id, secret_access_key, None, None, "mfa-env"),
+        Keys::Process { command } => CredentialProcessProvider::new(command.clone())
             .provide_credentials()
             .await
             .map_err(|e| {
                 Error::new(format!(
-                    "cannot load the keys of profile '{name}': {}",
-                    DisplayErrorContext(&e)
+                    "the credential_process of {} failed: {}",
+                    settings.keys_origin,
+                    clean(&innermost(&e))
                 ))
             })?,
     };
-    let origin = match &settings.source {
-        Source::Env { .. } => "AWS_ACCESS_KEY_ID in the environment".to_owned(),
-        Source::Profile(name) => format!("profile '{name}'"),
-    };
     if keys.session_token().is_some() || keys.access_key_id().starts_with("ASIA") {
         return Err(Error::new(format!(
-            "{origin} holds temporary credentials; GetSessionToken needs an IAM user's long-term keys"
+            "{} holds temporary credentials; an MFA session needs an IAM user's long-term keys",
+            settings.keys_origin
         )));
     }
     Ok(keys)
 }
 
-pub struct Client {
+/// What a failed call was, for its message.
+pub(crate) enum Call<'a> {
+    SessionToken {
+        duration: Option<i32>,
+    },
+    AssumeRole {
+        role: &'a Role,
+        duration: Option<i32>,
+    },
+}
+
+pub(crate) struct Client {
     sts: aws_sdk_sts::Client,
+    /// The endpoint as messages name it, and the setting that chose it.
     endpoint: String,
+    endpoint_origin: Option<Origin>,
     label: String,
 }
 
 impl Client {
-    pub fn new(settings: &Settings, keys: Keys) -> Client {
+    pub(crate) fn new(settings: &Settings, keys: AwsKeys) -> Client {
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
             .read_timeout(ATTEMPT_TIMEOUT)
@@ -98,29 +120,47 @@ impl Client {
             .build();
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(settings.region.clone()))
+            .region(Region::new(settings.region.value.clone()))
             .credentials_provider(keys)
-            .http_client(https())
+            .http_client(SharedHttpClient::new(Https))
             .timeout_config(timeouts)
             .retry_config(RetryConfig::standard().with_max_attempts(3));
         if let Some(url) = &settings.endpoint {
-            config = config.endpoint_url(url);
+            config = config.endpoint_url(&url.value);
         }
         Client {
             sts: aws_sdk_sts::Client::from_conf(config.build()),
-            endpoint: settings
-                .endpoint
-                .clone()
-                .unwrap_or_else(|| format!("sts.{}.amazonaws.com", settings.region)),
-            label: settings.label.clone(),
+            endpoint: settings.endpoint.as_ref().map_or_else(
+                || format!("sts.{}.amazonaws.com", settings.region.value),
+                |e| shown(&e.value),
+            ),
+            endpoint_origin: settings.endpoint.as_ref().map(|e| e.origin.clone()),
+            label: shown(&settings.label),
         }
     }
 
-    pub async fn session_token(
+    /// The same client, signing with other keys (a session, for the next role in a chain).
+    pub(crate) fn with_keys(&self, keys: AwsKeys) -> Client {
+        let config = self
+            .sts
+            .config()
+            .to_builder()
+            .credentials_provider(keys)
+            .build();
+        Client {
+            sts: aws_sdk_sts::Client::from_conf(config),
+            endpoint: self.endpoint.clone(),
+            endpoint_origin: self.endpoint_origin.clone(),
+            label: self.label.clone(),
+        }
+    }
+
+    pub(crate) async fn session_token(
         &self,
         serial: &str,
         code: &str,
         duration: Option<i32>,
+        now: i64,
     ) -> Result<Credentials, Failure> {
         let response = self
             .sts
@@ -131,15 +171,16 @@ impl Client {
             .send()
             .await
             .map_err(|e| self.failure(e, Call::SessionToken { duration }))?;
-        convert(response.credentials())
+        Ok(convert(response.credentials(), now)?)
     }
 
-    /// `AssumeRole`, with the MFA device and code when given (none when chaining from a session).
-    pub async fn assume_role(
+    /// `AssumeRole`, with the MFA device and code when given.
+    pub(crate) async fn assume_role(
         &self,
         role: &Role,
         mfa: Option<(&str, &str)>,
         duration: Option<i32>,
+        now: i64,
     ) -> Result<Credentials, Failure> {
         let response = self
             .sts
@@ -153,7 +194,15 @@ impl Client {
             .send()
             .await
             .map_err(|e| self.failure(e, Call::AssumeRole { role, duration }))?;
-        convert(response.credentials())
+        Ok(convert(response.credentials(), now)?)
+    }
+
+    /// "it was chosen by AWS_ENDPOINT_URL_STS", for messages about an odd endpoint.
+    fn chosen_by(&self) -> String {
+        match &self.endpoint_origin {
+            Some(origin) => format!("; it was chosen by {origin}: check or unset it"),
+            None => "; check your proxy (HTTPS_PROXY)".to_owned(),
+        }
     }
 
     fn failure<E>(
@@ -165,16 +214,20 @@ impl Client {
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         let endpoint = &self.endpoint;
-        let plain = |message: String| Failure {
-            code_rejected: false,
-            error: Error::new(message),
-        };
+        let plain = |message: String| Failure::from(Error::new(message));
         let service = match &err {
             SdkError::ServiceError(service) => service,
             SdkError::TimeoutError(_) => {
                 return plain(format!(
                     "STS at {endpoint} did not answer within {} s: check your network, VPN or proxy and try again",
                     OPERATION_TIMEOUT.as_secs()
+                ));
+            }
+            SdkError::DispatchFailure(_) if too_large(&err) => {
+                return plain(format!(
+                    "the endpoint {endpoint} sent an answer larger than {} KiB, which is no STS answer{}",
+                    MAX_ANSWER / 1024,
+                    self.chosen_by()
                 ));
             }
             SdkError::DispatchFailure(failure) if failure.is_timeout() => {
@@ -184,21 +237,23 @@ impl Client {
             }
             SdkError::DispatchFailure(_) => {
                 return plain(format!(
-                    "cannot reach STS at {endpoint} ({}): check your network and proxy (HTTPS_PROXY), or AWS_ENDPOINT_URL_STS / endpoint_url",
-                    clean(&innermost(&err))
+                    "cannot reach STS at {endpoint} ({}): check your network and proxy (HTTPS_PROXY){}",
+                    clean(&innermost(&err)),
+                    match &self.endpoint_origin {
+                        Some(origin) => format!(", or {origin}"),
+                        None => String::new(),
+                    }
                 ));
             }
             SdkError::ResponseError(response) => {
                 return plain(format!(
-                    "STS at {endpoint} answered with something that is not an STS response (HTTP {}): check the endpoint",
-                    response.raw().status().as_u16()
+                    "the endpoint {endpoint} did not answer as STS does (HTTP {}){}",
+                    response.raw().status().as_u16(),
+                    self.chosen_by()
                 ));
             }
             _ => {
-                return plain(format!(
-                    "cannot call STS: {}",
-                    clean(&DisplayErrorContext(&err).to_string())
-                ));
+                return plain(format!("cannot call STS: {}", clean(&innermost(&err))));
             }
         };
         let status = service.raw().status().as_u16();
@@ -217,35 +272,53 @@ impl Client {
             }
             "AccessDenied" => match call {
                 Call::AssumeRole { role, .. } => {
-                    let external = if role.external_id.is_some() { ", that its external id matches" } else { "" };
+                    let external = if role.external_id.is_some() {
+                        ", that its external id matches"
+                    } else {
+                        ""
+                    };
                     format!(
                         "not allowed to assume {}: check that the role's trust policy names the user of '{label}'{external}, and that this user may call sts:AssumeRole (STS: {said})",
                         role.arn
                     )
                 }
-                Call::SessionToken { .. } => format!("STS denied GetSessionToken for '{label}' (STS: {said})"),
+                Call::SessionToken { .. } => {
+                    format!("STS denied GetSessionToken for '{label}' (STS: {said})")
+                }
             },
             "ExpiredToken" | "ExpiredTokenException" => format!(
-                "the keys of '{label}' are an expired session; GetSessionToken needs an IAM user's long-term keys (aws configure)"
+                "the keys of '{label}' are an expired session; an MFA session needs an IAM user's long-term keys (aws configure)"
             ),
             "InvalidClientTokenId" => format!(
                 "AWS does not know the access key of '{label}' (deleted, deactivated or mistyped): fix it with `aws configure`"
             ),
-            "SignatureDoesNotMatch" => {
-                format!("the secret key of '{label}' does not match its access key: fix it with `aws configure`")
-            }
-            "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException" => {
+            "SignatureDoesNotMatch" => format!(
+                "the secret key of '{label}' does not match its access key: fix it with `aws configure`"
+            ),
+            "Throttling" | "ThrottlingException" | "RequestLimitExceeded"
+            | "TooManyRequestsException" => {
                 "STS is throttling requests and still refused after 3 tries: wait a minute and run again".to_owned()
             }
             "RegionDisabledException" => {
                 "STS is not activated in this region: pass --region us-east-1, or activate the region in IAM account settings".to_owned()
             }
+            "" => format!(
+                "the endpoint {endpoint} did not answer as STS does (HTTP {status}){}",
+                self.chosen_by()
+            ),
             _ if mentions("duration") => match call {
-                Call::SessionToken { duration: Some(d) } if d > 3600 => format!(
-                    "STS refused --duration-seconds {d}: the root user's limit is 3600, so with root keys pass --duration-seconds 3600 or less (STS: {said})"
-                ),
-                Call::AssumeRole { role, duration: Some(d) } => format!(
-                    "STS refused --duration-seconds {d} for {}: it is above the role's maximum session duration; pass a smaller value or raise the role's MaxSessionDuration (STS: {said})",
+                Call::SessionToken { duration: Some(d) } if d > crate::durations::ROOT_MAX => {
+                    format!(
+                        "STS refused a duration of {d} s: the root user's limit is {}, so with root keys ask for {} or less (STS: {said})",
+                        crate::durations::ROOT_MAX,
+                        crate::durations::ROOT_MAX
+                    )
+                }
+                Call::AssumeRole {
+                    role,
+                    duration: Some(d),
+                } => format!(
+                    "STS refused a duration of {d} s for {}: it is above the role's maximum session duration; ask for less or raise the role's MaxSessionDuration (STS: {said})",
                     role.arn
                 ),
                 _ => format!("STS refused the session duration: {said}"),
@@ -253,17 +326,14 @@ impl Client {
             _ if status >= 500 => format!(
                 "STS had an internal error (HTTP {status}) and still failed after 3 tries: try again in a minute"
             ),
-            "" => format!(
-                "STS at {endpoint} answered HTTP {status} with something that is not an STS response: check the endpoint"
-            ),
-            _ => format!("STS refused the request: {code}: {said}"),
+            _ => format!("STS refused the request: {}: {said}", clean(code)),
         };
         plain(message)
     }
 }
 
-/// One TLS stack with one crypto provider (rustls and ring: small, no C toolchain to build), and
-/// the proxy the environment names (`HTTPS_PROXY`, `NO_PROXY`), as the AWS CLI honours it.
+/// One TLS stack with one crypto provider (rustls and ring: small, no C toolchain to build), the
+/// proxy the environment names (`HTTPS_PROXY`, `NO_PROXY`), and a bound on the answer's size.
 #[derive(Debug)]
 struct Https;
 
@@ -282,30 +352,68 @@ impl HttpClient for Https {
                 tls::rustls_provider::CryptoMode::Ring,
             ))
             .build();
-        SharedHttpConnector::new(connector)
+        SharedHttpConnector::new(Bounded(SharedHttpConnector::new(connector)))
     }
 }
 
-fn https() -> SharedHttpClient {
-    SharedHttpClient::new(Https)
+/// Reads each answer whole, refusing one larger than `MAX_ANSWER`: an endless or huge body
+/// costs at most that much memory.
+#[derive(Debug)]
+struct Bounded(SharedHttpConnector);
+
+#[derive(Debug)]
+struct TooLarge;
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the answer is larger than {MAX_ANSWER} bytes")
+    }
 }
 
-enum Call<'a> {
-    SessionToken {
-        duration: Option<i32>,
-    },
-    AssumeRole {
-        role: &'a Role,
-        duration: Option<i32>,
-    },
+impl std::error::Error for TooLarge {}
+
+impl HttpConnector for Bounded {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let answer = self.0.call(request);
+        HttpConnectorFuture::new(async move {
+            let mut response = answer.await?;
+            let declared = response
+                .headers()
+                .get("content-length")
+                .and_then(|l| l.parse::<u64>().ok());
+            if declared.is_some_and(|l| l > MAX_ANSWER as u64) {
+                return Err(ConnectorError::other(Box::new(TooLarge), None));
+            }
+            let body = http_body_util::Limited::new(response.take_body(), MAX_ANSWER);
+            let bytes = match body.collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                    return Err(ConnectorError::other(Box::new(TooLarge), None));
+                }
+                Err(e) => return Err(ConnectorError::io(e)),
+            };
+            *response.body_mut() = SdkBody::from(bytes);
+            Ok(response)
+        })
+    }
 }
 
-fn convert(credentials: Option<&aws_sdk_sts::types::Credentials>) -> Result<Credentials, Failure> {
+fn too_large(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if e.is::<TooLarge>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+fn convert(credentials: Option<&aws_sdk_sts::types::Credentials>, now: i64) -> Result<Credentials> {
     let Some(c) = credentials else {
-        return Err(Failure {
-            code_rejected: false,
-            error: Error::new("STS answered without credentials; nothing was printed"),
-        });
+        return Err(Error::new(
+            "STS answered without credentials; nothing was printed",
+        ));
     };
     let creds = Credentials {
         access_key_id: c.access_key_id().to_owned(),
@@ -313,10 +421,13 @@ fn convert(credentials: Option<&aws_sdk_sts::types::Credentials>) -> Result<Cred
         session_token: c.session_token().to_owned(),
         expiration: c.expiration().secs(),
     };
-    creds.check().map_err(|error| Failure {
-        code_rejected: false,
-        error,
-    })?;
+    creds.check()?;
+    // A missing Expiration reads as 1970; a session that has already ended is no session.
+    if creds.expiration <= now {
+        return Err(Error::new(
+            "STS answered with a session that has no expiration in the future (missing, unreadable or past); nothing was printed or cached",
+        ));
+    }
     Ok(creds)
 }
 

@@ -1,11 +1,6 @@
 //! Full runs against a real STS implementation: moto's server on loopback.
 
-#![cfg(unix)]
-
-mod common;
-use common::*;
-
-use mfa_env::shell::Shell;
+use crate::support::*;
 
 /// moto's session: whatever it returns, checked for shape.
 fn session_json(home: &Home, moto: &Moto, extra: &[&str]) -> serde_json::Value {
@@ -28,7 +23,7 @@ fn every_shell_gets_moto_session_credentials() {
     let token = doc["SessionToken"].as_str().unwrap().to_owned();
     assert!(!id.is_empty() && token.len() > 100, "{doc}");
 
-    let bin = Shell::Posix.quote(BIN).unwrap();
+    let bin = sh_quote(BIN);
     for (shell, flags) in POSIX_SHELLS {
         if !require(shell) {
             continue;
@@ -51,7 +46,7 @@ fn every_shell_gets_moto_session_credentials() {
         );
     }
     if require("fish") {
-        let bin = Shell::Fish.quote(BIN).unwrap();
+        let bin = fish_quote(BIN);
         let script = format!("{bin} --token-code 123456 --no-cache | source\nenv -0 > set.env\n");
         let out = run(
             home.command(FISH.0)
@@ -78,8 +73,8 @@ fn duration_reaches_sts() {
     let Some(moto) = moto() else { return };
     let home = Home::with_default_profile();
     let doc = session_json(&home, moto, &["--duration-seconds", "900"]);
-    let expires = mfa_env::time::parse_utc(doc["Expiration"].as_str().unwrap()).unwrap();
-    let left = expires - mfa_env::time::now();
+    let expires = parse_iso(doc["Expiration"].as_str().unwrap());
+    let left = expires - now();
     assert!(
         (800..=900).contains(&left),
         "moto computes expiry from DurationSeconds: {left}"
@@ -104,8 +99,7 @@ fn named_profile_with_endpoint_and_region_from_the_config_file() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let left = mfa_env::time::parse_utc(doc["Expiration"].as_str().unwrap()).unwrap()
-        - mfa_env::time::now();
+    let left = parse_iso(doc["Expiration"].as_str().unwrap()) - now();
     assert!(
         (1700..=1800).contains(&left),
         "duration_seconds from the profile: {left}"
@@ -131,7 +125,7 @@ fn awscli_accepts_what_we_export() {
         return;
     }
     let home = Home::with_default_profile();
-    let bin = Shell::Posix.quote(BIN).unwrap();
+    let bin = sh_quote(BIN);
     let script = format!(
         "eval \"$({bin} --token-code 123456 --no-cache)\"\naws sts get-caller-identity --endpoint-url \"$AWS_ENDPOINT_URL_STS\" --output text --query Account\n"
     );

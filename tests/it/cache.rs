@@ -1,15 +1,12 @@
 //! Sessions reused between runs: one request, no code and no terminal on the second run, and
 //! a cache file that is doubtful in any way ignored and replaced.
 
-#![cfg(unix)]
-
-mod common;
-use common::*;
+use crate::support::*;
 
 use std::os::unix::fs::PermissionsExt;
 
 fn expires_in(secs: i64) -> String {
-    mfa_env::time::format_utc(mfa_env::time::now() + secs)
+    iso_in(secs)
 }
 
 fn session(secs: i64) -> Reply {

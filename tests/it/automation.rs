@@ -1,10 +1,7 @@
 //! Automation: GitHub Actions, credential_process for the AWS CLI and SDKs, TOTP seeds for
 //! robots, and MFA-protected roles.
 
-#![cfg(unix)]
-
-mod common;
-use common::*;
+use crate::support::*;
 
 use std::collections::HashMap;
 use std::process::Command;
@@ -97,7 +94,7 @@ fn process_home(sts: &FakeSts, code: Option<&str>) -> Home {
     home.credentials(&format!(
         "[base]\naws_access_key_id = {LONG_TERM_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"
     ));
-    let bin = mfa_env::shell::Shell::Posix.quote(BIN).unwrap();
+    let bin = sh_quote(BIN);
     let code = code
         .map(|c| format!(" --token-code {c}"))
         .unwrap_or_default();
@@ -119,7 +116,7 @@ fn the_aws_cli_uses_us_as_credential_process_and_the_cache_after() {
         FIXED_ID,
         FIXED_SECRET,
         FIXED_TOKEN,
-        &mfa_env::time::format_utc(mfa_env::time::now() + 43_200),
+        &iso_in(43_200),
     )]);
     let home = process_home(&sts, Some("123456"));
     let identity = |home: &Home| {
@@ -156,10 +153,10 @@ fn credential_process_prompts_on_the_terminal_the_sdk_does_not_capture() {
         FIXED_ID,
         FIXED_SECRET,
         FIXED_TOKEN,
-        &mfa_env::time::format_utc(mfa_env::time::now() + 43_200),
+        &iso_in(43_200),
     )]);
     let home = process_home(&sts, None);
-    let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/pty_driver.py");
+    let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/pty_driver.py");
     let out = run(
         home.command("python3")
             .args([driver, "MFA code for", "424242", "aws"])
@@ -172,7 +169,7 @@ fn credential_process_prompts_on_the_terminal_the_sdk_does_not_capture() {
         result["terminal"]
             .as_str()
             .unwrap()
-            .contains(&format!("MFA code for {SERIAL}: "))
+            .contains(&format!(" ({SERIAL}): "))
     );
     assert_eq!(result["stdout"].as_str().unwrap().trim().len(), 12);
     assert_eq!(sts.requests()[0].param("TokenCode"), Some("424242"));
@@ -431,7 +428,7 @@ fn a_cached_mfa_session_chains_into_the_role_without_a_code() {
         FIXED_ID,
         FIXED_SECRET,
         FIXED_TOKEN,
-        &mfa_env::time::format_utc(mfa_env::time::now() + 43_200),
+        &iso_in(43_200),
     )]);
     let home = role_home("duration_seconds = 7200\n");
     assert!(
@@ -449,7 +446,7 @@ fn a_cached_mfa_session_chains_into_the_role_without_a_code() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out)
-            .contains("caps a chained role session at 1 hour, so it lasts 3600 s, not 7200"),
+            .contains("AWS caps such a role session at 1 hour, so it lasts 3600 s, not 7200"),
         "{}",
         stderr(&out)
     );

@@ -1,14 +1,11 @@
 //! The MFA prompt, driven through a real pseudo-terminal: shown on the terminal, the code not
 //! echoed, stdout holding only the lines for `eval`.
 
-#![cfg(unix)]
-
-mod common;
-use common::*;
+use crate::support::*;
 
 use serde_json::Value;
 
-const DRIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/pty_driver.py");
+const DRIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/pty_driver.py");
 
 fn on_terminal(cmd: &mut std::process::Command) -> Value {
     let out = run(cmd, "");
@@ -31,7 +28,7 @@ fn asks_on_the_terminal_without_echo() {
     assert_eq!(result["status"], 0, "{result}");
     let terminal = result["terminal"].as_str().unwrap();
     assert!(
-        terminal.contains(&format!("MFA code for {SERIAL}: ")),
+        terminal.contains(&format!("MFA code for default ({SERIAL}): ")),
         "{terminal:?}"
     );
     assert!(
@@ -47,9 +44,11 @@ fn asks_on_the_terminal_without_echo() {
         !stdout.contains("MFA code"),
         "the prompt never goes to stdout"
     );
-    assert_eq!(stdout.lines().count(), 4);
+    assert_eq!(stdout.lines().count(), 6, "{stdout}");
     assert!(
-        stdout.lines().all(|l| l.starts_with("export AWS_")),
+        stdout.lines().all(|l| l.starts_with("export AWS_")
+            || l.starts_with("export MFA_ENV_")
+            || l.starts_with("unset ")),
         "{stdout}"
     );
     assert_eq!(sts.requests()[0].param("TokenCode"), Some("135790"));
@@ -66,13 +65,13 @@ fn a_mistyped_code_is_refused_before_the_network() {
     cmd.args([DRIVER, "MFA code for", "13579", BIN, "--shell", "bash"])
         .env("AWS_ENDPOINT_URL_STS", &sts.url);
     let result = on_terminal(&mut cmd);
-    assert_eq!(result["status"], 2, "{result}");
+    assert_eq!(result["status"], 1, "{result}");
     assert_eq!(result["stdout"], "");
     assert!(
         result["terminal"]
             .as_str()
             .unwrap()
-            .contains("exactly 6 digits")
+            .contains("the MFA code typed is wrong: it is too short")
     );
     assert_eq!(sts.count(), 0);
 }
@@ -85,7 +84,7 @@ fn the_bash_function_still_prompts() {
     }
     let sts = FakeSts::start(vec![Reply::fixed()]);
     let home = Home::with_default_profile();
-    let bin = mfa_env::shell::Shell::Posix.quote(BIN).unwrap();
+    let bin = sh_quote(BIN);
     let script = format!("eval \"$({bin} init bash)\"; mfa; env -0 > after.env");
     let mut cmd = home.command("python3");
     cmd.args([
@@ -114,10 +113,7 @@ fn a_terminal_on_stdout_gets_a_hint() {
     }
     let sts = FakeSts::start(vec![Reply::fixed()]);
     let home = Home::with_default_profile();
-    let command = format!(
-        "{} --shell bash > /dev/tty",
-        mfa_env::shell::Shell::Posix.quote(BIN).unwrap()
-    );
+    let command = format!("{} --shell bash > /dev/tty", sh_quote(BIN));
     let mut cmd = home.command("python3");
     cmd.args([DRIVER, "MFA code for", "135790", "sh", "-c", &command])
         .env("AWS_ENDPOINT_URL_STS", &sts.url);
@@ -125,8 +121,17 @@ fn a_terminal_on_stdout_gets_a_hint() {
     assert_eq!(result["status"], 0, "{result}");
     let terminal = result["terminal"].as_str().unwrap();
     assert!(
-        terminal.contains("these lines change nothing by themselves"),
+        terminal.contains(
+            "mfa-env: session for 'default' cached until 2099-01-02 03:04 UTC; apply it with: eval \"$(mfa-env)\"\r\n"
+        ),
         "{terminal}"
     );
-    assert!(terminal.contains("export AWS_SESSION_TOKEN="), "{terminal}");
+    assert!(
+        !terminal.contains(FIXED_SECRET) && !terminal.contains(FIXED_TOKEN),
+        "{terminal}"
+    );
+    // The session is cached: applying it now needs no code and no network.
+    let out = run(mfa_at(&home, &sts.url).args(["--shell", "bash"]), "");
+    assert!(stdout(&out).contains(FIXED_TOKEN), "{}", stderr(&out));
+    assert_eq!(sts.count(), 1);
 }

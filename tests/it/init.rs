@@ -1,12 +1,7 @@
 //! `mfa-env init`: the snippets in `shell/`, and the `mfa` function they define, run in the
 //! real shells.
 
-#![cfg(unix)]
-
-mod common;
-use common::*;
-
-use mfa_env::shell::Shell;
+use crate::support::*;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -23,9 +18,9 @@ fn file(name: &str) -> String {
 
 #[test]
 fn init_prints_the_files_with_this_binary_filled_in() {
-    let posix = Shell::Posix.quote(BIN).unwrap();
-    let fish = Shell::Fish.quote(BIN).unwrap();
-    let pwsh = Shell::PowerShell.quote(BIN).unwrap();
+    let posix = sh_quote(BIN);
+    let fish = fish_quote(BIN);
+    let pwsh = pwsh_quote(BIN);
     let cases = [
         (
             "bash",
@@ -124,8 +119,8 @@ fn snippets_pass_their_linters() {
 
 /// (program, flags, script that loads the snippet, script that lists variable and function names)
 fn shells() -> Vec<(&'static str, Vec<&'static str>, String, &'static str)> {
-    let posix = Shell::Posix.quote(BIN).unwrap();
-    let fish = Shell::Fish.quote(BIN).unwrap();
+    let posix = sh_quote(BIN);
+    let fish = fish_quote(BIN);
     vec![
         (
             "bash",
@@ -273,7 +268,7 @@ fn powershell_function_when_pwsh_is_installed() {
         return;
     }
     let home = Home::with_default_profile();
-    let bin = Shell::PowerShell.quote(BIN).unwrap();
+    let bin = pwsh_quote(BIN);
     let script = format!(
         "Set-StrictMode -Version Latest\n$ErrorActionPreference = 'Stop'\n\
          Invoke-Expression (& {bin} init powershell | Out-String)\n\

@@ -583,3 +583,81 @@ impl Gen {
         self.0
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Quoting for the scripts the tests write, and time as the tests need it.
+
+/// `s` in POSIX single quotes.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// `s` in fish single quotes.
+pub fn fish_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+/// `s` in PowerShell single quotes.
+pub fn pwsh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, `secs` from now.
+pub fn iso_in(secs: i64) -> String {
+    let out = Command::new("date")
+        .args([
+            "-u",
+            "-d",
+            &format!("@{}", now() + secs),
+            "+%Y-%m-%dT%H:%M:%SZ",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Unix seconds of an ISO 8601 time.
+pub fn parse_iso(text: &str) -> i64 {
+    let out = Command::new("date")
+        .args(["-u", "-d", text, "+%s"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// The line mfa-env prints to set `name` to `value` in `shell`, or `None` if it refuses the
+/// value. Taken from the real binary: `--unset` gives `AWS_PROFILE` back from
+/// `MFA_ENV_RESTORE_PROFILE`, through the same quoting as every other value.
+pub fn set_line(shell: &str, name: &str, value: &str) -> Option<String> {
+    if value.is_empty() || value.contains('\0') {
+        return None;
+    }
+    let out = Command::new(BIN)
+        .args(["--unset", "--shell", shell])
+        .env_clear()
+        .env("MFA_ENV_RESTORE_PROFILE", value)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        assert!(out.stdout.is_empty(), "output on failure");
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("AWS_PROFILE") && !l.contains("MFA_ENV_RESTORE"))
+        .unwrap_or_else(|| panic!("no AWS_PROFILE line in {text:?}"));
+    Some(format!("{}\n", line.replacen("AWS_PROFILE", name, 1)))
+}

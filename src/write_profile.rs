@@ -1,0 +1,111 @@
+//! `--write-profile`: the session into a named section of the shared credentials file, for tools
+//! that take `--profile NAME`, without losing any other byte of the file or any other writer's
+//! section.
+
+use std::path::PathBuf;
+
+use crate::creds::Credentials;
+use crate::error::{Error, Result, shown};
+use crate::files::{self, Lock};
+use crate::platform;
+use crate::profiles;
+use crate::settings::{Files, SOURCE_KEY, Settings};
+use crate::time;
+
+/// A checked place to write: refused before any code is spent when it would cost the user
+/// their long-term keys, or is not the user's regular file.
+pub(crate) struct Target {
+    path: PathBuf,
+    name: String,
+}
+
+pub(crate) fn check(
+    settings: &Settings,
+    files: &Files,
+    name: &str,
+    overwrite_long_term: bool,
+) -> Result<Target> {
+    if !profiles::writable_name(name) {
+        return Err(Error::usage(format!(
+            "--write-profile '{}' is not a profile name to write: use letters, digits and _-/.%@:+",
+            shown(name)
+        )));
+    }
+    if !overwrite_long_term && settings.keys_profile.as_deref() == Some(name) {
+        return Err(Error::usage(format!(
+            "--write-profile {name} would replace the long-term keys that sign the call: pick another name (or add --overwrite-long-term)"
+        )));
+    }
+    let path = files.credentials.as_deref().ok_or_else(|| {
+        Error::new(
+            "cannot find the shared credentials file: set HOME or AWS_SHARED_CREDENTIALS_FILE",
+        )
+    })?;
+    let path = files::write_target(path)?;
+    let text = files::read_text(&path, files::MAX_READ)?.unwrap_or_default();
+    let section = profiles::section(&text, name).map_err(|e| malformed(&path, e))?;
+    let long_term =
+        section.is_some_and(|s| s.has("aws_access_key_id") && !s.has("aws_session_token"));
+    if long_term && !overwrite_long_term {
+        return Err(Error::new(format!(
+            "[{name}] in {} holds long-term keys; writing a session there would lose them: pick another name (or add --overwrite-long-term)",
+            files::display(&path)
+        )));
+    }
+    Ok(Target {
+        path,
+        name: name.to_owned(),
+    })
+}
+
+/// Writes the session into `[name]`: under a lock shared with other mfa-env runs, re-reading
+/// the file so that nothing written since the check is lost.
+pub(crate) fn write(target: &Target, settings: &Settings, creds: &Credentials) -> Result<()> {
+    let path = &target.path;
+    let fail = |e: std::io::Error| {
+        Error::new(format!(
+            "cannot write {}: {e}; the file is unchanged",
+            files::display(path)
+        ))
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        platform::create_private_dir(dir).map_err(fail)?;
+    }
+    let _lock = Lock::acquire(path).map_err(fail)?;
+    // The file may have been replaced by another kind of thing since the check.
+    files::write_target(path)?;
+    let text = files::read_text(path, files::MAX_READ)?.unwrap_or_default();
+    let expiration = time::format_utc(creds.expiration);
+    let mut pairs = vec![
+        ("aws_access_key_id", creds.access_key_id.as_str()),
+        ("aws_secret_access_key", creds.secret_access_key.as_str()),
+        ("aws_session_token", creds.session_token.as_str()),
+        ("expiration", expiration.as_str()),
+    ];
+    // So that `aws --profile NAME` works like the source profile; never a region not chosen.
+    if let Some(region) = settings.configured_region() {
+        pairs.push(("region", region));
+    }
+    // So that a refresh from this profile can say which profile to use instead.
+    if settings.keys_id.is_none() {
+        pairs.push((SOURCE_KEY, settings.label.as_str()));
+    }
+    if let Some((key, _)) = pairs
+        .iter()
+        .find(|(_, value)| value.contains(['\n', '\r']) || value.trim() != *value)
+    {
+        return Err(Error::new(format!(
+            "refusing to write {key}: its value cannot be written as one line; nothing was written"
+        )));
+    }
+    let updated =
+        profiles::set_section(&text, &target.name, &pairs).map_err(|e| malformed(path, e))?;
+    files::write_atomic(path, updated.as_bytes()).map_err(fail)
+}
+
+fn malformed(path: &std::path::Path, e: profiles::ParseError) -> Error {
+    Error::new(format!(
+        "{} is malformed at {e}: fix that line; the file was not changed",
+        files::display(path)
+    ))
+}

@@ -1,0 +1,17 @@
+//! The integration tests: the real binary, in the real shells, against moto's STS server and
+//! fake endpoints on loopback. One test binary; `support` holds what the modules share.
+
+#![cfg(unix)]
+
+mod support;
+
+mod automation;
+mod cache;
+mod cmd;
+mod faults;
+mod golden;
+mod init;
+mod moto;
+mod profile;
+mod prompt;
+mod shells;
