@@ -135,3 +135,112 @@ fn a_terminal_on_stdout_gets_a_hint() {
     assert!(stdout(&out).contains(FIXED_TOKEN), "{}", stderr(&out));
     assert_eq!(sts.count(), 1);
 }
+
+/// Ctrl-C at the prompt inside `eval "$(...)"` in bash and ksh, which do not repair the
+/// terminal themselves: echo is back afterwards, the status is 130, nothing was evaluated.
+#[test]
+fn ctrl_c_at_the_prompt_leaves_the_terminal_echoing() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    for shell in ["bash", "ksh"] {
+        if !require(shell) {
+            continue;
+        }
+        let script = format!(
+            "lines=$({} --force --shell bash); echo \"status=$?\"; eval \"$lines\"; stty -a | tr ' ' '\\n' | grep -x -- '-*echo'; env | grep -c '^AWS_SESSION_TOKEN=' || true",
+            sh_quote(BIN)
+        );
+        let mut cmd = home.command("python3");
+        cmd.args([DRIVER, "MFA code for", "<CTRL-C>", shell, "-c", &script])
+            .env("AWS_ENDPOINT_URL_STS", &sts.url);
+        let result = on_terminal(&mut cmd);
+        assert_eq!(result["answered"], true, "{shell}: {result}");
+        // The script's own output goes to the driver's pipe, as stdout does under eval.
+        assert_eq!(
+            result["stdout"], "status=130\necho\n0\n",
+            "{shell}: {result}"
+        );
+        assert_eq!(result["echo_after"], true, "{shell}");
+    }
+    assert_eq!(sts.count(), 0);
+}
+
+/// Every other way out of the prompt restores the terminal too, with stdout empty.
+#[test]
+fn signals_and_end_of_input_at_the_prompt_restore_the_terminal() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    for (answer, status) in [("<SIGTERM>", 143), ("<SIGHUP>", 129), ("<CTRL-D>", 1)] {
+        let mut cmd = home.command("python3");
+        cmd.args([
+            DRIVER,
+            "MFA code for",
+            answer,
+            BIN,
+            "--shell",
+            "bash",
+            "--force",
+        ])
+        .env("AWS_ENDPOINT_URL_STS", &sts.url);
+        let result = on_terminal(&mut cmd);
+        assert_eq!(result["status"], status, "{answer}: {result}");
+        assert_eq!(result["stdout"], "", "{answer}");
+        assert_eq!(result["echo_after"], true, "{answer}");
+    }
+    // Ctrl-D: the message starts on a line of its own, not after the prompt.
+    let mut cmd = home.command("python3");
+    cmd.args([DRIVER, "MFA code for", "<CTRL-D>", BIN, "--shell", "bash"])
+        .env("AWS_ENDPOINT_URL_STS", &sts.url);
+    let result = on_terminal(&mut cmd);
+    let terminal = result["terminal"].as_str().unwrap();
+    assert!(
+        terminal.contains("): \r\nmfa-env: no MFA code was typed (end of input)"),
+        "{terminal:?}"
+    );
+    assert_eq!(sts.count(), 0);
+}
+
+/// Codes as authenticator apps show them are taken at the prompt.
+#[test]
+fn a_grouped_code_is_taken_at_the_prompt() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let mut cmd = home.command("python3");
+    cmd.args([DRIVER, "MFA code for", " 123 456 ", BIN, "--shell", "bash"])
+        .env("AWS_ENDPOINT_URL_STS", &sts.url);
+    let result = on_terminal(&mut cmd);
+    assert_eq!(result["status"], 0, "{result}");
+    assert_eq!(sts.requests()[0].param("TokenCode"), Some("123456"));
+}
+
+/// `--unset` on a terminal keeps printing its lines (no secret in them), with a hint.
+#[test]
+fn unset_on_a_terminal_gets_a_hint() {
+    if !require("python3") {
+        return;
+    }
+    let home = Home::new();
+    let mut cmd = home.command("python3");
+    let command = format!("{} --unset --shell fish > /dev/tty", sh_quote(BIN));
+    cmd.args([DRIVER, "never shown", "", "sh", "-c", &command]);
+    let result = on_terminal(&mut cmd);
+    let terminal = result["terminal"].as_str().unwrap();
+    assert!(
+        terminal.contains("set -e AWS_SESSION_TOKEN; or true"),
+        "{terminal:?}"
+    );
+    assert!(
+        terminal
+            .contains("mfa-env: these lines clear nothing by themselves: mfa-env --unset | source"),
+        "{terminal:?}"
+    );
+}

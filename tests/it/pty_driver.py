@@ -1,17 +1,24 @@
 """Runs a program on a new pseudo-terminal, with its stdout on a pipe as `eval "$(...)"` has it,
-types an answer when a prompt appears, and reports both sides as JSON.
+answers when a prompt appears, and reports both sides as JSON.
 
 usage: pty_driver.py PROMPT ANSWER PROGRAM [ARGS...]
+
+ANSWER is typed followed by Enter, once the prompt is shown and echo is off, as a person would.
+These answers do something else instead:
+  <CTRL-C>, <CTRL-D>        type that key
+  <SIGTERM>, <SIGHUP>       send that signal to the program
+The report says whether the terminal echoes again after the program ended ("echo_after").
 """
 import json
 import os
 import pty
 import select
+import signal
 import sys
 import termios
 import time
 
-prompt, answer, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
+prompt, answer, argv = sys.argv[1].encode(), sys.argv[2], sys.argv[3:]
 out_r, out_w = os.pipe()
 pid, tty = pty.fork()
 if pid == 0:
@@ -23,6 +30,26 @@ os.close(out_w)
 terminal, stdout, answered = b"", b"", False
 deadline = time.time() + 30
 open_fds = {tty, out_r}
+
+
+def echo_on():
+    try:
+        return bool(termios.tcgetattr(tty)[3] & termios.ECHO)
+    except termios.error:
+        return None
+
+
+def respond():
+    keys = {"<CTRL-C>": b"\x03", "<CTRL-D>": b"\x04"}
+    signals = {"<SIGTERM>": signal.SIGTERM, "<SIGHUP>": signal.SIGHUP}
+    if answer in keys:
+        os.write(tty, keys[answer])
+    elif answer in signals:
+        os.kill(pid, signals[answer])
+    else:
+        os.write(tty, answer.encode() + b"\r")
+
+
 while open_fds and time.time() < deadline:
     ready, _, _ = select.select(list(open_fds), [], [], 0.1)
     for fd in ready:
@@ -36,15 +63,9 @@ while open_fds and time.time() < deadline:
             terminal += chunk
         else:
             stdout += chunk
-    # Answer once the prompt is shown and the program has turned echo off, as a person would.
-    if not answered and prompt in terminal:
-        try:
-            echo_off = not termios.tcgetattr(tty)[3] & termios.ECHO
-        except termios.error:
-            echo_off = False
-        if echo_off:
-            os.write(tty, answer + b"\r")
-            answered = True
+    if not answered and prompt in terminal and echo_on() is False:
+        respond()
+        answered = True
 _, status = os.waitpid(pid, 0)
 json.dump(
     {
@@ -52,6 +73,7 @@ json.dump(
         "stdout": stdout.decode(errors="replace"),
         "status": os.waitstatus_to_exitcode(status),
         "answered": answered,
+        "echo_after": echo_on(),
     },
     sys.stdout,
 )
