@@ -9,6 +9,7 @@ mod automation;
 mod cache;
 mod cmd;
 mod faults;
+mod first_hour;
 mod golden;
 mod init;
 mod moto;
