@@ -278,3 +278,20 @@ fn help_and_version() {
     assert_fails(&out, "");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// README's Options block is `--help`'s USAGE and OPTIONS, byte for byte.
+#[test]
+fn readme_options_match_help() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let block = readme
+        .split("## Options\n\n```\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("README has an Options block");
+    let out = run(Home::new().mfa().arg("--help"), "");
+    let help = stdout(&out);
+    let start = help.find("USAGE:").unwrap();
+    let end = help.find("\n\nSHELLS").unwrap();
+    assert_eq!(block, &help[start..end]);
+}
