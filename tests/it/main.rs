@@ -15,4 +15,5 @@ mod init;
 mod moto;
 mod profile;
 mod prompt;
+mod session_wins;
 mod shells;
