@@ -26,6 +26,31 @@ fn read_env(home: &Home, file: &str) -> HashMap<String, String> {
     parse_env0(&std::fs::read(home.file(file)).unwrap())
 }
 
+/// The environment after an apply and after `--unset`, read back by a child process: the
+/// session exactly, the profile variables cleared and remembered, then given back.
+fn check_apply_and_unset(shell: &str, home: &Home) {
+    let set = read_env(home, "set.env");
+    for (k, v) in expected() {
+        assert_eq!(set.get(&k), Some(&v), "{shell}: {k}");
+    }
+    for (k, v) in [
+        ("MFA_ENV_PROFILE", "default"),
+        ("MFA_ENV_RESTORE_PROFILE", "default"),
+        ("MFA_ENV_RESTORE_DEFAULT_PROFILE", "other"),
+    ] {
+        assert_eq!(set.get(k).map(String::as_str), Some(v), "{shell}: {k}");
+    }
+    assert!(!set.contains_key("AWS_PROFILE") && !set.contains_key("AWS_DEFAULT_PROFILE"));
+    let unset = read_env(home, "unset.env");
+    assert!(
+        VARS.iter().all(|v| !unset.contains_key(*v)),
+        "{shell}: {unset:?}"
+    );
+    assert!(unset.keys().all(|k| !k.starts_with("MFA_ENV_")), "{shell}: {unset:?}");
+    assert_eq!(unset.get("AWS_PROFILE").map(String::as_str), Some("default"));
+    assert_eq!(unset.get("AWS_DEFAULT_PROFILE").map(String::as_str), Some("other"));
+}
+
 /// `eval "$(mfa-env)"` with no --shell: the shell is detected, the variables reach a child
 /// process exactly, and `--unset` removes them.
 #[test]
@@ -43,20 +68,14 @@ fn posix_shells_set_and_clear() {
         let out = run(
             home.command(shell)
                 .args(*flags)
-                .env("AWS_ENDPOINT_URL_STS", &sts.url),
+                .env("AWS_ENDPOINT_URL_STS", &sts.url)
+                .env("AWS_PROFILE", "default")
+                .env("AWS_DEFAULT_PROFILE", "other"),
             &script,
         );
         assert!(out.status.success(), "{shell}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{shell}");
-        let set = read_env(&home, "set.env");
-        for (k, v) in expected() {
-            assert_eq!(set.get(&k), Some(&v), "{shell}: {k}");
-        }
-        let unset = read_env(&home, "unset.env");
-        assert!(
-            VARS.iter().all(|v| !unset.contains_key(*v)),
-            "{shell}: {unset:?}"
-        );
+        check_apply_and_unset(shell, &home);
     }
 }
 
@@ -74,17 +93,14 @@ fn fish_sets_and_clears() {
     let out = run(
         home.command(FISH.0)
             .args(FISH.1)
-            .env("AWS_ENDPOINT_URL_STS", &sts.url),
+            .env("AWS_ENDPOINT_URL_STS", &sts.url)
+            .env("AWS_PROFILE", "default")
+            .env("AWS_DEFAULT_PROFILE", "other"),
         &script,
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
-    let set = read_env(&home, "set.env");
-    for (k, v) in expected() {
-        assert_eq!(set.get(&k), Some(&v), "{k}");
-    }
-    let unset = read_env(&home, "unset.env");
-    assert!(VARS.iter().all(|v| !unset.contains_key(*v)), "{unset:?}");
+    check_apply_and_unset("fish", &home);
 }
 
 /// `bash -c 'mfa-env --unset'` is POSIX and `fish -c` is fish, whatever `$SHELL` says, even
