@@ -28,6 +28,8 @@ use crate::write_profile;
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode> {
     let request = cli::parse(args)?;
     let env = Environment::capture();
+    #[cfg(debug_assertions)]
+    abort_if_asked(&env);
     match request {
         Request::Help => output::stdout(&cli::help())?,
         Request::Version => output::stdout(&format!("mfa-env {}\n", env!("CARGO_PKG_VERSION")))?,
@@ -410,5 +412,19 @@ fn delimiter(env: &Environment) -> impl FnMut() -> String + '_ {
             format!("{fixed}{count}")
         }
         None => output::random_delimiter(),
+    }
+}
+
+/// Test builds only (`MFA_ENV_TEST_ABORT=panic|memory`): end the run the ways a bug or a full
+/// memory would, so that tests can see those print one line and nothing on stdout.
+#[cfg(debug_assertions)]
+fn abort_if_asked(env: &Environment) {
+    match env.text("MFA_ENV_TEST_ABORT").ok().flatten() {
+        Some("panic") => panic!("asked to by MFA_ENV_TEST_ABORT"),
+        Some("memory") => {
+            let huge = vec![1u8; 1 << 40];
+            std::hint::black_box(huge);
+        }
+        _ => {}
     }
 }

@@ -26,7 +26,7 @@ fn kind_of(meta: &fs::Metadata) -> &'static str {
     {
         use std::os::unix::fs::FileTypeExt;
         if kind.is_fifo() {
-            return "a FIFO";
+            return "a FIFO (a pipe, as <(...) makes)";
         }
         if kind.is_socket() {
             return "a socket";
@@ -42,12 +42,28 @@ fn kind_of(meta: &fs::Metadata) -> &'static str {
 /// symlinks) is refused without blocking; so is a file over `limit` bytes or not UTF-8.
 pub(crate) fn read_text(path: &Path, limit: u64) -> Result<Option<String>> {
     let fail = |why: String| Error::new(format!("cannot read {}: {why}", display(path)));
+    // `AWS_CONFIG_FILE=/dev/null` is how people say "no file"; the AWS CLI reads it as none.
+    if is_null_device(path) {
+        return Ok(None);
+    }
+    // Looked at before opening: opening a socket fails, and a FIFO would wait for a writer.
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(fail(format!(
+                "it is {}, not a regular file",
+                kind_of(&meta)
+            )));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        _ => {}
+    }
     let file = match platform::open_nonblocking(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(fail(e.to_string())),
     };
     let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
+    // The same check on what was opened: the path may have changed in between.
     if !meta.is_file() {
         return Err(fail(format!(
             "it is {}, not a regular file",
@@ -67,6 +83,15 @@ pub(crate) fn read_text(path: &Path, limit: u64) -> Result<Option<String>> {
     String::from_utf8(bytes)
         .map(Some)
         .map_err(|_| fail("it is not UTF-8 text".to_owned()))
+}
+
+/// Whether `path` is the null device, which reads as nothing.
+fn is_null_device(path: &Path) -> bool {
+    #[cfg(unix)]
+    let null = "/dev/null";
+    #[cfg(windows)]
+    let null = "NUL";
+    path.canonicalize().is_ok_and(|p| p == Path::new(null)) || path == Path::new(null)
 }
 
 /// The regular file a write to `path` would replace, following symlinks: it must be the user's
@@ -232,6 +257,7 @@ mod tests {
                 .to_string()
                 .contains("not UTF-8")
         );
+        assert_eq!(read_text(Path::new("/dev/null"), MAX_READ).unwrap(), None);
         let err = read_text(&dir, MAX_READ).unwrap_err().to_string();
         assert!(err.contains("a directory"), "{err}");
         #[cfg(unix)]
@@ -241,7 +267,10 @@ mod tests {
             // SAFETY: a valid NUL-terminated path.
             assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
             let err = read_text(&fifo, MAX_READ).unwrap_err().to_string();
-            assert!(err.contains("a FIFO, not a regular file"), "{err}");
+            assert!(
+                err.contains("a FIFO (a pipe, as <(...) makes), not a regular file"),
+                "{err}"
+            );
             assert!(
                 write_target(&fifo)
                     .unwrap_err()

@@ -11,6 +11,7 @@ mod cmd;
 mod faults;
 mod first_hour;
 mod golden;
+mod hardening;
 mod init;
 mod moto;
 mod profile;

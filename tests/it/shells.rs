@@ -46,9 +46,18 @@ fn check_apply_and_unset(shell: &str, home: &Home) {
         VARS.iter().all(|v| !unset.contains_key(*v)),
         "{shell}: {unset:?}"
     );
-    assert!(unset.keys().all(|k| !k.starts_with("MFA_ENV_")), "{shell}: {unset:?}");
-    assert_eq!(unset.get("AWS_PROFILE").map(String::as_str), Some("default"));
-    assert_eq!(unset.get("AWS_DEFAULT_PROFILE").map(String::as_str), Some("other"));
+    assert!(
+        unset.keys().all(|k| !k.starts_with("MFA_ENV_")),
+        "{shell}: {unset:?}"
+    );
+    assert_eq!(
+        unset.get("AWS_PROFILE").map(String::as_str),
+        Some("default")
+    );
+    assert_eq!(
+        unset.get("AWS_DEFAULT_PROFILE").map(String::as_str),
+        Some("other")
+    );
 }
 
 /// `eval "$(mfa-env)"` with no --shell: the shell is detected, the variables reach a child

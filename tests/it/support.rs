@@ -260,6 +260,12 @@ pub enum Reply {
     Raw { status: u16, body: String },
     /// Accept, read, and never answer.
     Stall,
+    /// A 200 whose chunked body never ends.
+    Endless,
+    /// A 200 announcing and sending a body of this many bytes.
+    Huge(usize),
+    /// Credentials that differ per request: the access key id ends with the request's number.
+    Numbered,
 }
 
 impl Reply {
@@ -396,12 +402,16 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Mutex<Vec<Reply
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs_f64();
-    seen.lock().unwrap().push(Request {
-        line: request_line,
-        form,
-        headers,
-        at,
-    });
+    let number = {
+        let mut seen = seen.lock().unwrap();
+        seen.push(Request {
+            line: request_line,
+            form,
+            headers,
+            at,
+        });
+        seen.len()
+    };
     let reply = {
         let mut script = script.lock().unwrap();
         if script.len() > 1 {
@@ -410,11 +420,46 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Mutex<Vec<Reply
             script[0].clone()
         }
     };
+    let mut stream = stream;
     let (status, body) = match reply {
         Reply::Stall => {
             std::thread::sleep(Duration::from_secs(120));
             return;
         }
+        Reply::Endless => {
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n",
+            );
+            let chunk = format!("{:x}\r\n{}\r\n", 65_536, "<a>".repeat(65_536 / 3) + "x");
+            while stream.write_all(chunk.as_bytes()).is_ok() {}
+            return;
+        }
+        Reply::Huge(size) => {
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {size}\r\n\r\n"
+            );
+            let block = vec![b'a'; 65_536];
+            let mut left = size;
+            while left > 0 {
+                let n = left.min(block.len());
+                if stream.write_all(&block[..n]).is_err() {
+                    return;
+                }
+                left -= n;
+            }
+            return;
+        }
+        Reply::Numbered => (
+            200,
+            creds_document(
+                &action,
+                &format!("ASIANUMBERED{number:08}"),
+                FIXED_SECRET,
+                FIXED_TOKEN,
+                FIXED_EXPIRATION,
+            ),
+        ),
         Reply::Raw { status, body } => (status, body),
         Reply::Error {
             status,
@@ -432,29 +477,36 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Mutex<Vec<Reply
             secret,
             token,
             expiration,
-        } => {
-            let extra = if action == "AssumeRole" {
-                "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>"
-            } else {
-                ""
-            };
-            (
-                200,
-                format!(
-                    "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><{action}Result><Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey><SessionToken>{}</SessionToken><Expiration>{expiration}</Expiration></Credentials>{extra}</{action}Result><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></{action}Response>",
-                    xml_escape(&id),
-                    xml_escape(&secret),
-                    xml_escape(&token)
-                ),
-            )
-        }
+        } => (
+            200,
+            creds_document(&action, &id, &secret, &token, &expiration),
+        ),
     };
-    let mut stream = stream;
     let _ = write!(
         stream,
         "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
+}
+
+/// An STS answer with credentials; an empty `expiration` leaves the element out.
+fn creds_document(action: &str, id: &str, secret: &str, token: &str, expiration: &str) -> String {
+    let extra = if action == "AssumeRole" {
+        "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>"
+    } else {
+        ""
+    };
+    let expiration = if expiration.is_empty() {
+        String::new()
+    } else {
+        format!("<Expiration>{expiration}</Expiration>")
+    };
+    format!(
+        "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><{action}Result><Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey><SessionToken>{}</SessionToken>{expiration}</Credentials>{extra}</{action}Result><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></{action}Response>",
+        xml_escape(id),
+        xml_escape(secret),
+        xml_escape(token)
+    )
 }
 
 fn xml_escape(s: &str) -> String {
