@@ -770,6 +770,10 @@ SHELLS (--shell; init takes those marked *):
     }
     text.push_str(
         "
+SETUP (once, as for the AWS CLI):
+    aws configure                                  long-term keys and a region
+    aws configure set mfa_serial arn:aws:iam::123456789012:mfa/alice
+
 EXAMPLES:
     eval \"$(mfa-env)\"                              bash, zsh, sh, ksh
     mfa-env | source                               fish
