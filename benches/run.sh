@@ -85,8 +85,43 @@ hyperfine -N -i --warmup 3 --runs 50 --export-json "$work/nocreds.json" \
     "env HOME=$empty /bin/true" \
     "env HOME=$empty $bin -s bash -t 123456" >/dev/null 2>&1
 
-max_rss_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+max_rss_kb() { { /usr/bin/time -f %M "$@" 2>&1 >/dev/null || true; } | tail -n 1; }
 rss_ours=$(max_rss_kb "$bin" -s bash -t 123456 --no-cache)
+
+# Hostile answers: a 200 MB body, and a chunked body that never ends.
+hostile_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 - "$hostile_port" >"$work/hostile.log" 2>&1 <<'PY' &
+import socketserver, sys
+class Answer(socketserver.StreamRequestHandler):
+    def handle(self):
+        while self.rfile.readline() not in (b"\r\n", b""):
+            pass
+        huge = self.server.count % 2 == 0
+        self.server.count += 1
+        block = b"a" * 65536
+        try:
+            if huge:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 209715200\r\n\r\n")
+                for _ in range(3200):
+                    self.wfile.write(block)
+            else:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                while True:
+                    self.wfile.write(b"10000\r\n" + block + b"\r\n")
+        except OSError:
+            pass
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+    count = 0
+Server(("127.0.0.1", int(sys.argv[1])), Answer).serve_forever()
+PY
+hostile_pid=$!
+sleep 0.5
+hostile() { AWS_ENDPOINT_URL_STS=http://127.0.0.1:$hostile_port max_rss_kb "$bin" -s bash -t 123456 --no-cache; }
+rss_huge=$(hostile)
+rss_endless=$(hostile)
+kill "$hostile_pid" 2>/dev/null || true
 rss_aws=$(max_rss_kb aws sts get-session-token --serial-number arn:aws:iam::123456789012:mfa/bench --token-code 123456 --endpoint-url "$endpoint")
 
 true_ms=$(median_ms "$work/local.json" 0)
@@ -118,4 +153,7 @@ for path in "--unset" "init bash" "--help" "cache hit" "status"; do
 done
 row "GetSessionToken round trip on moto (median)" "$ours_ms ms" "aws sts get-session-token $aws_ms ms" "$(ratio "$aws_ms" "$ours_ms") faster" "≥ 10× faster"
 row "No credentials configured: error (median)" "$nocreds_ms ms" "env /bin/true $env_true_ms ms" "$(ratio "$nocreds_ms" "$env_true_ms")" "≤ 50 ms"
+mb() { python3 -c "print(round($1 / 1024, 1))"; }
+row "Peak memory, a 200 MB answer (max RSS)" "$(mb "$rss_huge") MB" "round trip $(mb "$rss_ours") MB" "$(ratio "$rss_huge" "$rss_ours")" "≤ 15 MB"
+row "Peak memory, an endless answer (max RSS)" "$(mb "$rss_endless") MB" "round trip $(mb "$rss_ours") MB" "$(ratio "$rss_endless" "$rss_ours")" "≤ 15 MB"
 row "Peak memory of a round trip (max RSS)" "$(python3 -c "print(round($rss_ours / 1024, 1))") MB" "awscli $(python3 -c "print(round($rss_aws / 1024, 1))") MB" "$(ratio "$rss_ours" "$rss_aws")" "≤ 15 MB"
