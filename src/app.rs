@@ -6,22 +6,19 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aws_sdk_sts::config::Credentials as AwsKeys;
-
-use crate::cache::{Cache, Key};
-use crate::cli::{self, Choice, Export, Forget, Obtain, Request, Status, Unset};
-use crate::code::Codes;
-use crate::creds::Credentials;
+use crate::cache::Scope;
+use crate::cli::{self, Choice, Export, Forget, Request, Status, Unset};
+use crate::credentials::Credentials;
 use crate::durations;
 use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
 use crate::init;
+use crate::obtain::{self, cache};
 use crate::output::{self, note};
 use crate::platform;
 use crate::render::{self, Apply, PROFILE_CHOOSERS};
-use crate::settings::{self, Files, Settings};
+use crate::settings::{self, AwsFiles, Settings};
 use crate::shell::{self, Shell};
-use crate::sts;
 use crate::time;
 use crate::write_profile;
 
@@ -59,10 +56,6 @@ fn detect(env: &Environment) -> Shell {
     })
 }
 
-fn cache(env: &Environment) -> Option<Cache> {
-    platform::cache_dir(env).map(Cache::at)
-}
-
 fn unset(request: &Unset, env: &Environment) -> Result<()> {
     let shell = request.shell.unwrap_or_else(|| detect(env));
     let mut restore = Vec::new();
@@ -97,10 +90,10 @@ fn unset(request: &Unset, env: &Environment) -> Result<()> {
 }
 
 fn status(request: &Status, env: &Environment) -> Result<ExitCode> {
-    let files = Files::load(env)?;
+    let files = AwsFiles::load(env)?;
     let settings = settings::resolve(&request.choice, None, env, &files, time::now())?;
     let label = shown(&settings.label);
-    let cached = cache(env).and_then(|c| c.load(&Key::new(&settings)));
+    let cached = cache(env).and_then(|c| c.load(&Scope::new(&settings)));
     let window = request.choice.min_remaining;
     let (message, valid) = match cached {
         Some(c) if c.seconds_left() > window.unwrap_or(0) => (
@@ -144,7 +137,7 @@ fn export(request: &Export, env: &Environment) -> Result<()> {
         Shell::Github => Some(github_env_path(env)?),
         _ => None,
     };
-    let files = Files::load(env)?;
+    let files = AwsFiles::load(env)?;
     let settings = settings::resolve(
         &request.choice,
         request.obtain.role_session_name.as_deref(),
@@ -175,7 +168,7 @@ fn export(request: &Export, env: &Environment) -> Result<()> {
         )));
     }
 
-    let creds = session(&request.choice, &request.obtain, &settings, env, now)?;
+    let creds = obtain::session(&request.choice, &request.obtain, &settings, env, now)?;
     let rendered = render::exports(shell, &creds, &apply, &mut delimiter(env))?;
     if let Some(target) = &target {
         write_profile::write(target, &settings, &creds)?;
@@ -210,140 +203,6 @@ fn export(request: &Export, env: &Environment) -> Result<()> {
         return Ok(());
     }
     output::stdout(&rendered.stdout)
-}
-
-/// A cached session that still has enough time left, else a new one from STS (then cached).
-fn session(
-    choice: &Choice,
-    obtain: &Obtain,
-    settings: &Settings,
-    env: &Environment,
-    now: i64,
-) -> Result<Credentials> {
-    let cache = if obtain.no_cache { None } else { cache(env) };
-    let key = Key::new(settings);
-    let min_remaining = choice.min_remaining.unwrap_or(durations::MIN_REMAINING);
-    if let Some(cache) = &cache
-        && !obtain.force
-        && let Some(creds) = cache
-            .load(&key)
-            .filter(|c| c.seconds_left() > min_remaining)
-    {
-        return Ok(creds);
-    }
-    let mut codes = Codes::new(obtain.code.as_ref(), env)?;
-    let creds = fetch(settings, &mut codes, cache.as_ref(), obtain.force, now)?;
-    if let Some(Err(e)) = cache.as_ref().map(|c| c.store(&key, &creds)) {
-        note(&format!("{e} (the session is fine; only reuse is lost)"));
-    }
-    Ok(creds)
-}
-
-/// New credentials from STS: GetSessionToken for a plain session, else the chain of roles.
-fn fetch(
-    settings: &Settings,
-    codes: &mut Codes,
-    cache: Option<&Cache>,
-    force: bool,
-    now: i64,
-) -> Result<Credentials> {
-    let label = shown(&settings.label);
-    if settings.roles.is_empty() && settings.serial.is_none() {
-        return Err(no_serial(settings));
-    }
-    let runtime = sts::runtime()?;
-
-    // A cached MFA session of the source profile signs the first AssumeRole: no new code.
-    let chained = if force {
-        None
-    } else {
-        Key::source_session(settings)
-            .and_then(|key| cache?.load_any_duration(&key))
-            .filter(|s| s.seconds_left() > durations::CHAIN_MIN_LEFT)
-    };
-    let keys = match &chained {
-        Some(session) => session_keys(session),
-        None => runtime.block_on(sts::long_term_keys(settings))?,
-    };
-    let mut client = sts::Client::new(settings, keys);
-
-    if settings.roles.is_empty() {
-        let serial = settings
-            .serial
-            .as_ref()
-            .map(|s| s.value.as_str())
-            .unwrap_or_default();
-        let duration = settings.duration.as_ref().map(|d| d.value);
-        let mut code = codes.first(serial, &label)?;
-        loop {
-            match runtime.block_on(client.session_token(serial, &code, duration, now)) {
-                Err(failure) if failure.code_rejected => match codes.next() {
-                    Some(next) => code = next,
-                    None => return Err(failure.error),
-                },
-                result => return Ok(result?),
-            }
-        }
-    }
-
-    let mut code: Option<String> = None;
-    let mut creds = None;
-    for (index, role) in settings.roles.iter().enumerate() {
-        let signed_by_session = index > 0 || chained.is_some();
-        let mut duration = role.duration.as_ref().map(|d| d.value);
-        if signed_by_session && let Some(asked) = duration.filter(|d| *d > durations::CHAINED_MAX) {
-            note(&format!(
-                "assuming {} with session credentials: AWS caps such a role session at 1 hour, so it lasts {} s, not {asked}",
-                role.arn,
-                durations::CHAINED_MAX
-            ));
-            duration = Some(durations::CHAINED_MAX);
-        }
-        let serial = match (&role.serial, index == 0 && chained.is_some()) {
-            (Some(serial), false) => Some(serial.as_str()),
-            _ => None,
-        };
-        if let Some(serial) = serial
-            && code.is_none()
-        {
-            code = Some(codes.first(serial, &label)?);
-        }
-        let result = loop {
-            let mfa = serial.zip(code.as_deref());
-            match runtime.block_on(client.assume_role(role, mfa, duration, now)) {
-                Err(failure) if failure.code_rejected && mfa.is_some() => match codes.next() {
-                    Some(next) => code = Some(next),
-                    None => break Err(failure.error),
-                },
-                result => break result.map_err(Error::from),
-            }
-        }?;
-        client = client.with_keys(session_keys(&result));
-        creds = Some(result);
-    }
-    creds.ok_or_else(|| Error::new("no role to assume"))
-}
-
-fn session_keys(session: &Credentials) -> AwsKeys {
-    AwsKeys::new(
-        session.access_key_id.clone(),
-        session.secret_access_key.clone(),
-        Some(session.session_token.clone()),
-        None,
-        "mfa-env session",
-    )
-}
-
-fn no_serial(settings: &Settings) -> Error {
-    let label = shown(&settings.label);
-    Error::new(format!(
-        "no MFA device for '{label}': pass --serial-number ARN, set AWS_MFA_SERIAL, or add mfa_serial = ARN to [{}] in the config file",
-        if settings.label == "default" {
-            "default".to_owned()
-        } else {
-            format!("profile {label}")
-        }
-    ))
 }
 
 /// What the apply does to the profile variables: remember the profile, and what it replaces.

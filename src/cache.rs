@@ -8,19 +8,19 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::creds::Credentials;
+use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::files;
 use crate::platform;
 use crate::settings::Settings;
 
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 /// Far more than a cache entry ever needs; a bigger file is not ours.
 const MAX_SIZE: u64 = 64 * 1024;
 
-/// What a cached session was made for; it is reused only for exactly the same.
+/// The scope a cached session was made for; it is reused only for exactly the same.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Key {
+pub(crate) struct Scope {
     pub(crate) profile: String,
     /// The access key id of keys from the environment, which have no profile name.
     pub(crate) access_key_id: Option<String>,
@@ -33,9 +33,9 @@ pub(crate) struct Key {
     pub(crate) duration: Option<i32>,
 }
 
-impl Key {
-    pub(crate) fn new(settings: &Settings) -> Key {
-        Key {
+impl Scope {
+    pub(crate) fn new(settings: &Settings) -> Scope {
+        Scope {
             profile: settings.label.clone(),
             access_key_id: settings.keys_id.clone(),
             serial: settings.mfa_serial().map(str::to_owned),
@@ -52,9 +52,9 @@ impl Key {
 
     /// The plain MFA session of the profile whose keys sign for a role, with the first role's
     /// device, of any duration: a role can be assumed from it without a new code.
-    pub(crate) fn source_session(settings: &Settings) -> Option<Key> {
+    pub(crate) fn source_session(settings: &Settings) -> Option<Scope> {
         let first = settings.roles.first()?;
-        Some(Key {
+        Some(Scope {
             profile: settings.keys_profile.clone()?,
             access_key_id: None,
             serial: Some(first.serial.clone()?),
@@ -67,7 +67,7 @@ impl Key {
 
     fn file_name(&self) -> String {
         let text = serde_json::to_string(self).unwrap_or_default();
-        // FNV-1a: a stable name; the key stored inside is what decides a match.
+        // FNV-1a: a stable name; the scope stored inside is what decides a match.
         let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         });
@@ -78,7 +78,7 @@ impl Key {
 #[derive(Serialize, Deserialize)]
 struct Entry {
     version: u32,
-    key: Key,
+    scope: Scope,
     credentials: Credentials,
 }
 
@@ -91,20 +91,20 @@ impl Cache {
         Cache { dir }
     }
 
-    /// The session stored for `key`, if the file is ours alone, whole, and made for `key`.
-    pub(crate) fn load(&self, key: &Key) -> Option<Credentials> {
-        let entry = self.read(&self.dir.join(key.file_name()))?;
-        (entry.key == *key).then_some(entry.credentials)
+    /// The session stored for `scope`, if the file is ours alone, whole, and made for `scope`.
+    pub(crate) fn load(&self, scope: &Scope) -> Option<Credentials> {
+        let entry = self.read(&self.dir.join(scope.file_name()))?;
+        (entry.scope == *scope).then_some(entry.credentials)
     }
 
-    /// The session for `key` whatever duration it was asked with: the one that lasts longest.
-    pub(crate) fn load_any_duration(&self, key: &Key) -> Option<Credentials> {
+    /// The session for `scope` whatever duration it was asked with: the one that lasts longest.
+    pub(crate) fn load_any_duration(&self, scope: &Scope) -> Option<Credentials> {
         self.entries()
             .filter(|e| {
-                Key {
+                Scope {
                     duration: None,
-                    ..e.key.clone()
-                } == *key
+                    ..e.scope.clone()
+                } == *scope
             })
             .map(|e| e.credentials)
             .max_by_key(|c| c.expiration)
@@ -133,15 +133,15 @@ impl Cache {
             .filter_map(|p| self.read(&p))
     }
 
-    pub(crate) fn store(&self, key: &Key, credentials: &Credentials) -> Result<()> {
+    pub(crate) fn store(&self, scope: &Scope, credentials: &Credentials) -> Result<()> {
         let entry = Entry {
             version: VERSION,
-            key: key.clone(),
+            scope: scope.clone(),
             credentials: credentials.clone(),
         };
         let text = serde_json::to_vec_pretty(&entry).map_err(|e| Error::new(e.to_string()))?;
         platform::create_private_dir(&self.dir)
-            .and_then(|()| files::write_atomic(&self.dir.join(key.file_name()), &text))
+            .and_then(|()| files::write_atomic(&self.dir.join(scope.file_name()), &text))
             .map_err(|e| {
                 Error::new(format!(
                     "cannot write the session cache in {}: {e}",
@@ -190,17 +190,17 @@ impl Cache {
         let mut text = String::new();
         file.take(MAX_SIZE).read_to_string(&mut text).ok()?;
         let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-        value["key"]["profile"].as_str().map(str::to_owned)
+        value["scope"]["profile"].as_str().map(str::to_owned)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::creds::example;
+    use crate::credentials::example;
 
-    fn key(profile: &str) -> Key {
-        Key {
+    fn scope(profile: &str) -> Scope {
+        Scope {
             profile: profile.into(),
             access_key_id: None,
             serial: Some("GAHT12345678".into()),
@@ -221,21 +221,21 @@ mod tests {
     fn stores_loads_and_forgets() {
         let dir = temp("roundtrip");
         let cache = Cache::at(dir.clone());
-        cache.store(&key("a"), &example()).unwrap();
-        cache.store(&key("b"), &example()).unwrap();
-        assert_eq!(cache.load(&key("a")), Some(example()));
+        cache.store(&scope("a"), &example()).unwrap();
+        cache.store(&scope("b"), &example()).unwrap();
+        assert_eq!(cache.load(&scope("a")), Some(example()));
         for other in [
-            Key {
+            Scope {
                 region: "eu-west-1".into(),
-                ..key("a")
+                ..scope("a")
             },
-            Key {
+            Scope {
                 duration: Some(900),
-                ..key("a")
+                ..scope("a")
             },
-            Key {
+            Scope {
                 roles: vec![("arn".into(), None)],
-                ..key("a")
+                ..scope("a")
             },
         ] {
             assert_eq!(cache.load(&other), None, "{other:?}");
@@ -246,19 +246,19 @@ mod tests {
         };
         cache
             .store(
-                &Key {
+                &Scope {
                     duration: Some(3600),
-                    ..key("a")
+                    ..scope("a")
                 },
                 &longer,
             )
             .unwrap();
-        assert_eq!(cache.load_any_duration(&key("a")), Some(longer));
+        assert_eq!(cache.load_any_duration(&scope("a")), Some(longer));
         assert_eq!(cache.forget(Some("a")).unwrap(), 2);
-        assert_eq!(cache.load(&key("a")), None);
-        assert_eq!(cache.load(&key("b")), Some(example()));
+        assert_eq!(cache.load(&scope("a")), None);
+        assert_eq!(cache.load(&scope("b")), Some(example()));
         assert_eq!(cache.forget(None).unwrap(), 1);
-        assert_eq!(cache.load(&key("b")), None);
+        assert_eq!(cache.load(&scope("b")), None);
         fs::remove_dir_all(dir).unwrap();
     }
 
@@ -268,19 +268,19 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = temp("doubtful");
         let cache = Cache::at(dir.clone());
-        cache.store(&key("a"), &example()).unwrap();
-        let path = dir.join(key("a").file_name());
+        cache.store(&scope("a"), &example()).unwrap();
+        let path = dir.join(scope("a").file_name());
         assert_eq!(
             fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
             0o700
         );
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        assert_eq!(cache.load(&key("a")), None);
+        assert_eq!(cache.load(&scope("a")), None);
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
         fs::write(&path, "{\"version\": 2, \"key\"").unwrap();
-        assert_eq!(cache.load(&key("a")), None);
-        cache.store(&key("a"), &example()).unwrap();
-        assert_eq!(cache.load(&key("a")), Some(example()));
+        assert_eq!(cache.load(&scope("a")), None);
+        cache.store(&scope("a"), &example()).unwrap();
+        assert_eq!(cache.load(&scope("a")), Some(example()));
         fs::remove_dir_all(dir).unwrap();
     }
 }

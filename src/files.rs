@@ -1,4 +1,4 @@
-//! Files on disk: read only when regular and bounded, never blocking on a FIFO; written whole or
+//! AwsFiles on disk: read only when regular and bounded, never blocking on a FIFO; written whole or
 //! not at all, private, and one writer at a time.
 
 use std::fs::{self, File};

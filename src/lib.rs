@@ -1,21 +1,22 @@
 //! mfa-env: an MFA code in, AWS session credentials out, as lines for the caller's shell.
 //!
 //! The pipeline, one module per step: [`cli`] (a request per mode) → [`settings`] (a pure
-//! function of the request, an [`environment`] snapshot and the parsed [`profiles`]) → [`cache`]
-//! or [`code`] and [`sts`] → [`creds`] → [`render`] through [`shell`] → [`output`]. [`app`]
-//! orchestrates; [`platform`] and [`files`] hold the I/O that differs per OS.
+//! function of the request, an [`environment`] snapshot and the parsed [`profiles`]) →
+//! [`obtain`] (the [`cache`], or a [`code`] and [`sts`]) → [`credentials`] → [`render`] through
+//! [`shell`] → [`output`]. [`app`] orchestrates; [`platform`] and [`files`] hold the I/O.
 
 mod app;
 mod cache;
 mod checks;
 mod cli;
 mod code;
-mod creds;
+mod credentials;
 mod durations;
 mod environment;
 mod error;
 mod files;
 mod init;
+mod obtain;
 mod output;
 mod platform;
 mod profiles;

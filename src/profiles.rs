@@ -37,19 +37,19 @@ pub(crate) struct Profile {
 }
 
 impl Profile {
-    /// The value of `key`: the credentials file wins over the config file, a later line over
+    /// The value of `property`: the credentials file wins over the config file, a later line over
     /// an earlier one; an empty value counts as not set, as in the AWS CLI.
-    pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        self.entry(key).map(|(value, _)| value)
+    pub(crate) fn get(&self, property: &str) -> Option<&str> {
+        self.entry(property).map(|(value, _)| value)
     }
 
-    /// The value of `key` and the file it came from.
-    pub(crate) fn entry(&self, key: &str) -> Option<(&str, FileKind)> {
+    /// The value of `property` and the file it came from.
+    pub(crate) fn entry(&self, property: &str) -> Option<(&str, FileKind)> {
         let pick = |kind: FileKind| {
             self.values
                 .iter()
                 .rev()
-                .find(|(k, _, f)| k == key && *f == kind)
+                .find(|(name, _, f)| name == property && *f == kind)
                 .map(|(_, v, f)| (v.as_str(), *f))
         };
         pick(FileKind::Credentials)
@@ -57,11 +57,11 @@ impl Profile {
             .filter(|(v, _)| !v.is_empty())
     }
 
-    pub(crate) fn has(&self, key: &str) -> bool {
-        self.get(key).is_some()
+    pub(crate) fn has(&self, property: &str) -> bool {
+        self.get(property).is_some()
     }
 
-    /// Whether any key starts with `prefix` (`sso_`).
+    /// Whether any property's name starts with `prefix` (`sso_`).
     pub(crate) fn has_prefix(&self, prefix: &str) -> bool {
         self.values.iter().any(|(k, _, _)| k.starts_with(prefix))
     }

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::creds::{Credentials, VARIABLES};
+use crate::credentials::{Credentials, VARIABLES};
 use crate::error::{Error, Result};
 use crate::shell::{Refused, Shell};
 use crate::time;
@@ -172,7 +172,7 @@ fn refused(shell: Shell, name: &str, Refused(why): Refused) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::creds::example;
+    use crate::credentials::example;
 
     fn apply() -> Apply {
         Apply {

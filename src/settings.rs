@@ -18,15 +18,15 @@ pub(crate) const ENV_LABEL: &str = "environment";
 /// The key `--write-profile` records so that a written session names its long-term profile.
 pub(crate) const SOURCE_KEY: &str = "mfa_env_source_profile";
 
-/// The shared config and credentials files: where they are and what they hold, read once.
+/// The AWS config and credentials files: where they are and what they hold, read once.
 #[derive(Debug, Default)]
-pub(crate) struct Files {
+pub(crate) struct AwsFiles {
     pub(crate) config: Option<PathBuf>,
     pub(crate) credentials: Option<PathBuf>,
     pub(crate) profiles: Profiles,
 }
 
-impl Files {
+impl AwsFiles {
     /// Where the AWS CLI looks: `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/`.
     pub(crate) fn locate(env: &Environment) -> (Option<PathBuf>, Option<PathBuf>) {
         let home = env.home();
@@ -43,8 +43,8 @@ impl Files {
     }
 
     /// Reads and parses both files once; a missing file is empty.
-    pub(crate) fn load(env: &Environment) -> Result<Files> {
-        let (config, credentials) = Files::locate(env);
+    pub(crate) fn load(env: &Environment) -> Result<AwsFiles> {
+        let (config, credentials) = AwsFiles::locate(env);
         let mut profiles = Profiles::default();
         for (path, kind) in [
             (&config, FileKind::Config),
@@ -61,7 +61,7 @@ impl Files {
                 ))
             })?;
         }
-        Ok(Files {
+        Ok(AwsFiles {
             config,
             credentials,
             profiles,
@@ -256,7 +256,7 @@ pub(crate) fn resolve(
     choice: &Choice,
     session_name: Option<&str>,
     env: &Environment,
-    files: &Files,
+    files: &AwsFiles,
     now: i64,
 ) -> Result<Settings> {
     let chosen = chosen_profile(choice.profile.as_deref(), env)?;
@@ -477,7 +477,7 @@ struct Chain {
     roles: Vec<Role>,
 }
 
-fn chain(selected: &Profile, files: &Files, env: &Environment, now: i64) -> Result<Chain> {
+fn chain(selected: &Profile, files: &AwsFiles, env: &Environment, now: i64) -> Result<Chain> {
     let mut roles = Vec::new();
     let mut visited: Vec<&str> = Vec::new();
     let mut profile = selected;
@@ -577,7 +577,7 @@ fn chain(selected: &Profile, files: &Files, env: &Environment, now: i64) -> Resu
     }
 }
 
-fn role_of(profile: &Profile, arn: &str, files: &Files, _now: i64) -> Result<Role> {
+fn role_of(profile: &Profile, arn: &str, files: &AwsFiles, _now: i64) -> Result<Role> {
     let place = |key: &'static str| -> String {
         let file = profile
             .entry(key)
@@ -631,7 +631,7 @@ fn role_of(profile: &Profile, arn: &str, files: &Files, _now: i64) -> Result<Rol
 }
 
 /// The long-term keys of a profile: its static keys, else its `credential_process`.
-fn profile_keys(profile: &Profile, files: &Files) -> Result<Keys> {
+fn profile_keys(profile: &Profile, files: &AwsFiles) -> Result<Keys> {
     let name = shown(&profile.name);
     let id = profile.entry("aws_access_key_id");
     let secret = profile.entry("aws_secret_access_key");
@@ -681,12 +681,12 @@ fn profile_keys(profile: &Profile, files: &Files) -> Result<Keys> {
 }
 
 /// Why a profile holding a session cannot sign, and the fix.
-fn temporary_keys(profile: &Profile, files: &Files) -> Error {
+fn temporary_keys(profile: &Profile, files: &AwsFiles) -> Error {
     let (what, fix) = session_profile(profile, files);
     Error::new(format!("profile '{}' {what}: {fix}", shown(&profile.name)))
 }
 
-fn session_profile(profile: &Profile, files: &Files) -> (String, String) {
+fn session_profile(profile: &Profile, files: &AwsFiles) -> (String, String) {
     match profile.get(SOURCE_KEY) {
         Some(source) => (
             format!(
@@ -719,7 +719,7 @@ fn session_profile(profile: &Profile, files: &Files) -> (String, String) {
 
 /// A profile that `--write-profile` filled is no place to get a new session from: say which
 /// profile the session was made from.
-fn refuse_written_session(profile: &Profile, origin: &Origin, files: &Files) -> Result<()> {
+fn refuse_written_session(profile: &Profile, origin: &Origin, files: &AwsFiles) -> Result<()> {
     if profile.has("role_arn") || !profile.has("aws_session_token") {
         return Ok(());
     }
@@ -735,7 +735,7 @@ fn refuse_written_session(profile: &Profile, origin: &Origin, files: &Files) -> 
     })
 }
 
-fn missing_profile(name: &str, origin: &Origin, stale_session: bool, files: &Files) -> Error {
+fn missing_profile(name: &str, origin: &Origin, stale_session: bool, files: &AwsFiles) -> Error {
     let shown_name = shown(name);
     if files.profiles.is_misnamed(name) {
         return Error::new(format!(
@@ -781,18 +781,18 @@ mod tests {
 
     const KEYS: &str = "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n";
 
-    fn files(config: &str, credentials: &str) -> Files {
+    fn files(config: &str, credentials: &str) -> AwsFiles {
         let mut profiles = Profiles::default();
         profiles.merge(config, FileKind::Config).unwrap();
         profiles.merge(credentials, FileKind::Credentials).unwrap();
-        Files {
+        AwsFiles {
             config: Some("/h/.aws/config".into()),
             credentials: Some("/h/.aws/credentials".into()),
             profiles,
         }
     }
 
-    fn resolved(choice: &Choice, env: &[(&str, &str)], f: &Files) -> Result<Settings> {
+    fn resolved(choice: &Choice, env: &[(&str, &str)], f: &AwsFiles) -> Result<Settings> {
         resolve(choice, None, &Environment::of(env), f, 1_795_914_000)
     }
 

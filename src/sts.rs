@@ -21,7 +21,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use http_body_util::BodyExt;
 
-use crate::creds::Credentials;
+use crate::credentials::Credentials;
 use crate::error::{Error, Result, shown};
 use crate::settings::{Keys, Origin, Role, Settings};
 
@@ -422,8 +422,9 @@ fn convert(credentials: Option<&aws_sdk_sts::types::Credentials>, now: i64) -> R
         expiration: c.expiration().secs(),
     };
     creds.check()?;
-    // A missing Expiration reads as 1970; a session that has already ended is no session.
-    if creds.expiration <= now {
+    // A missing Expiration reads as 1970; a session that has already ended is no session; one
+    // past year 9999 cannot be written down.
+    if creds.expiration <= now || crate::time::format_utc(creds.expiration).is_empty() {
         return Err(Error::new(
             "STS answered with a session that has no expiration in the future (missing, unreadable or past); nothing was printed or cached",
         ));

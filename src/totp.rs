@@ -30,7 +30,7 @@ impl Clock for SystemClock {
 }
 
 pub(crate) struct Totp {
-    key: Vec<u8>,
+    secret: Vec<u8>,
 }
 
 /// A code, and the time step it belongs to.
@@ -42,7 +42,7 @@ pub(crate) struct Code {
 impl Totp {
     /// A seed as `oathtool --totp -b` reads one; `None` if it is not one.
     pub(crate) fn from_seed(seed: &str) -> Option<Totp> {
-        decode_base32(seed).map(|key| Totp { key })
+        decode_base32(seed).map(|secret| Totp { secret })
     }
 
     /// The current code, first waiting for the next step if this one is about to end.
@@ -66,7 +66,7 @@ impl Totp {
 
     fn at(&self, step: u64) -> Code {
         Code {
-            code: hotp(&self.key, step, 6),
+            code: hotp(&self.secret, step, 6),
             step,
         }
     }
@@ -79,8 +79,8 @@ fn step_and_left(now: Duration) -> (u64, Duration) {
 }
 
 /// RFC 4226 HOTP with HMAC-SHA1 and dynamic truncation.
-fn hotp(key: &[u8], counter: u64, digits: u32) -> String {
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, key);
+fn hotp(secret: &[u8], counter: u64, digits: u32) -> String {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, secret);
     let mac = ring::hmac::sign(&key, &counter.to_be_bytes());
     let mac = mac.as_ref();
     let offset = usize::from(mac[mac.len() - 1] & 0x0f);

@@ -4,12 +4,12 @@
 
 use std::path::PathBuf;
 
-use crate::creds::Credentials;
+use crate::credentials::Credentials;
 use crate::error::{Error, Result, shown};
 use crate::files::{self, Lock};
 use crate::platform;
 use crate::profiles;
-use crate::settings::{Files, SOURCE_KEY, Settings};
+use crate::settings::{AwsFiles, SOURCE_KEY, Settings};
 use crate::time;
 
 /// A checked place to write: refused before any code is spent when it would cost the user
@@ -21,7 +21,7 @@ pub(crate) struct Target {
 
 pub(crate) fn check(
     settings: &Settings,
-    files: &Files,
+    files: &AwsFiles,
     name: &str,
     overwrite_long_term: bool,
 ) -> Result<Target> {
