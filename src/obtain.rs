@@ -35,7 +35,15 @@ pub(crate) fn session(
         return Ok(creds);
     }
     let mut codes = Codes::new(obtain.code.as_ref(), env)?;
-    let creds = fetch(settings, &mut codes, cache.as_ref(), obtain.force, now)?;
+    let bounds = sts::Bounds::for_run(env);
+    let creds = fetch(
+        settings,
+        &mut codes,
+        cache.as_ref(),
+        obtain.force,
+        now,
+        bounds,
+    )?;
     if let Some(Err(e)) = cache.as_ref().map(|c| c.store(&scope, &creds)) {
         note(&format!("{e} (the session is fine; only reuse is lost)"));
     }
@@ -49,6 +57,7 @@ fn fetch(
     cache: Option<&Cache>,
     force: bool,
     now: i64,
+    bounds: sts::Bounds,
 ) -> Result<Credentials> {
     let label = shown(&settings.label);
     if settings.roles.is_empty() && settings.serial.is_none() {
@@ -68,7 +77,7 @@ fn fetch(
         Some(session) => session_keys(session),
         None => runtime.block_on(sts::long_term_keys(settings))?,
     };
-    let mut client = sts::Client::new(settings, keys);
+    let mut client = sts::Client::new(settings, keys, bounds);
 
     if settings.roles.is_empty() {
         let serial = settings

@@ -25,9 +25,37 @@ use crate::credentials::Credentials;
 use crate::error::{Error, Result, shown};
 use crate::settings::{Keys, Origin, Role, Settings};
 
-/// A stalled endpoint is given up on well within 30 s, retries included.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(8);
-const OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long calls may take, retries included, and how soon a failed attempt is tried again.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bounds {
+    attempt: Duration,
+    operation: Duration,
+    backoff: Duration,
+}
+
+impl Bounds {
+    /// A stalled endpoint is given up on well within 30 s, retries included.
+    const REAL: Bounds = Bounds {
+        attempt: Duration::from_secs(8),
+        operation: Duration::from_secs(20),
+        backoff: Duration::from_secs(1),
+    };
+
+    /// The real bounds; debug builds let tests shrink them (`MFA_ENV_TEST_FAST_NETWORK=1`:
+    /// 3 s per attempt, 4 s in all, retries after 10 ms) so that a stall costs little time.
+    pub(crate) fn for_run(env: &crate::environment::Environment) -> Bounds {
+        #[cfg(debug_assertions)]
+        if env.text("MFA_ENV_TEST_FAST_NETWORK").ok().flatten() == Some("1") {
+            return Bounds {
+                attempt: Duration::from_secs(3),
+                operation: Duration::from_secs(4),
+                backoff: Duration::from_millis(10),
+            };
+        }
+        let _ = env;
+        Bounds::REAL
+    }
+}
 /// A real STS answer is under 4 KiB; anything past this is not one, and is not read on.
 const MAX_ANSWER: usize = 64 * 1024;
 
@@ -104,6 +132,7 @@ pub(crate) enum Call<'a> {
 
 pub(crate) struct Client {
     sts: aws_sdk_sts::Client,
+    bounds: Bounds,
     /// The endpoint as messages name it, and the setting that chose it.
     endpoint: String,
     endpoint_origin: Option<Origin>,
@@ -111,12 +140,12 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    pub(crate) fn new(settings: &Settings, keys: AwsKeys) -> Client {
+    pub(crate) fn new(settings: &Settings, keys: AwsKeys, bounds: Bounds) -> Client {
         let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .read_timeout(ATTEMPT_TIMEOUT)
-            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-            .operation_timeout(OPERATION_TIMEOUT)
+            .connect_timeout(bounds.attempt.min(Duration::from_secs(5)))
+            .read_timeout(bounds.attempt)
+            .operation_attempt_timeout(bounds.attempt)
+            .operation_timeout(bounds.operation)
             .build();
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
@@ -124,12 +153,17 @@ impl Client {
             .credentials_provider(keys)
             .http_client(SharedHttpClient::new(Https))
             .timeout_config(timeouts)
-            .retry_config(RetryConfig::standard().with_max_attempts(3));
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(bounds.backoff),
+            );
         if let Some(url) = &settings.endpoint {
             config = config.endpoint_url(&url.value);
         }
         Client {
             sts: aws_sdk_sts::Client::from_conf(config.build()),
+            bounds,
             endpoint: settings.endpoint.as_ref().map_or_else(
                 || format!("sts.{}.amazonaws.com", settings.region.value),
                 |e| shown(&e.value),
@@ -149,6 +183,7 @@ impl Client {
             .build();
         Client {
             sts: aws_sdk_sts::Client::from_conf(config),
+            bounds: self.bounds,
             endpoint: self.endpoint.clone(),
             endpoint_origin: self.endpoint_origin.clone(),
             label: self.label.clone(),
@@ -220,7 +255,7 @@ impl Client {
             SdkError::TimeoutError(_) => {
                 return plain(format!(
                     "STS at {endpoint} did not answer within {} s: check your network, VPN or proxy and try again",
-                    OPERATION_TIMEOUT.as_secs()
+                    self.bounds.operation.as_secs()
                 ));
             }
             SdkError::DispatchFailure(_) if too_large(&err) => {

@@ -46,7 +46,7 @@ fn github_masks_secrets_and_appends_to_github_env() {
             .env("GITHUB_ENV", &env_file),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert_eq!(
         stdout(&out),
         format!("::add-mask::{FIXED_SECRET}\n::add-mask::{FIXED_TOKEN}\n")
@@ -127,7 +127,7 @@ fn the_aws_cli_uses_us_as_credential_process_and_the_cache_after() {
     };
     for _ in 0..2 {
         let out = identity(&home);
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert_succeeds(&out);
         assert_eq!(stdout(&out).trim().len(), 12);
     }
     assert_eq!(sts.count(), 1, "the second call used the cached session");
@@ -219,7 +219,7 @@ fn totp_sends_the_code_of_the_moment() {
     let sts = FakeSts::start(vec![Reply::fixed()]);
     let home = Home::with_default_profile();
     let out = totp_run(&home, &sts, AT);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert_eq!(
         sts.requests()[0].param("TokenCode").unwrap(),
         python_code(AT)
@@ -253,7 +253,7 @@ fn totp_retries_once_with_the_next_code_when_sts_refuses_one() {
     let sts = FakeSts::start(vec![refusal.clone(), Reply::fixed()]);
     let home = Home::with_default_profile();
     let out = totp_run(&home, &sts, AT);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert!(stderr(&out).contains("trying the next one"));
     let requests = sts.requests();
     assert_eq!(requests.len(), 2);
@@ -458,7 +458,7 @@ fn a_role_profile_assumes_the_role_with_the_code() {
         mfa_at(&home, &sts.url).args(["-p", "admin", "-s", "bash", "-t", "314159"]),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert!(stdout(&out).contains(FIXED_TOKEN));
     let request = &sts.requests()[0];
     assert_eq!(request.param("Action"), Some("AssumeRole"));
@@ -501,7 +501,7 @@ fn role_flags_work_without_a_role_profile() {
         ]),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     let request = &sts.requests()[0];
     assert_eq!(request.param("RoleArn"), Some(ROLE));
     assert_eq!(request.param("RoleSessionName"), Some("ci"));
@@ -544,7 +544,7 @@ fn a_cached_mfa_session_chains_into_the_role_without_a_code() {
         detached(mfa_at(&home, &sts.url).args(["-p", "admin", "-s", "bash"])),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert!(
         stderr(&out)
             .contains("AWS caps such a role session at 1 hour, so it lasts 3600 s, not 7200"),
@@ -615,7 +615,7 @@ fn roles_against_moto() {
         mfa_at(&home, &moto.url).args(["-p", "admin", "-s", "json", "-t", "123456", "--no-cache"]),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(doc["SessionToken"].as_str().unwrap().len() > 50);
 }

@@ -26,7 +26,7 @@ fn sign_in(home: &Home, sts: &FakeSts) {
         mfa_at(home, &sts.url).args(["-s", "bash", "-t", "123456"]),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
 }
 
 /// A run that can only succeed from the cache: no code, no terminal.
@@ -194,7 +194,7 @@ fn twenty_concurrent_runs_share_a_warm_cache() {
         .collect();
     for child in children {
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert_succeeds(&out);
         assert_eq!(stdout(&out), expected);
     }
     assert_eq!(sts.count(), 1);

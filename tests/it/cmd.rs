@@ -58,7 +58,7 @@ fn set_lines_round_trip_or_are_refused() {
         mfa_at(&home, &sts.url).args(["--shell", "cmd", "-t", "123456"]),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     let exports = stdout(&out);
     let out = run(home.mfa().args(["--shell", "cmd", "--unset"]), "");
     let unsets = stdout(&out);

@@ -33,7 +33,7 @@ fn a_written_profile_has_the_configured_region() {
             cmd.env(k, v);
         }
         let out = run(&mut cmd, "");
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert_succeeds(&out);
         let text = std::fs::read_to_string(home.file(".aws/credentials")).unwrap();
         let section = text.split("[mfa]").nth(1).unwrap().to_owned();
         section
@@ -338,7 +338,7 @@ fn status_judges_against_the_window_asked() {
         mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     let status = |window: &str| {
         run(
             mfa_at(&home, &sts.url).args(["status", "--min-remaining", window]),
@@ -371,7 +371,7 @@ fn forget_all_deletes_every_profile_s_sessions() {
             mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456", "-p", profile]),
             "",
         );
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert_succeeds(&out);
     }
     let cached = || {
         std::fs::read_dir(home.file(".cache/mfa-env"))

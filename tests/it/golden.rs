@@ -198,7 +198,7 @@ fn github() {
             .env("MFA_ENV_TEST_DELIMITER", "EOF"),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert_eq!(
         stdout(&out),
         "::add-mask::s3cr3t/Key+ForTests0123456789abcdefghIJ\n::add-mask::FwoGZXIvYXdzEXAMPLE/session+token==\n"

@@ -67,7 +67,7 @@ fn only_regular_files_are_written() {
             .env("AWS_SHARED_CREDENTIALS_FILE", &keys),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     let mode = std::fs::metadata(&keys).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
@@ -92,7 +92,7 @@ fn parallel_writers_lose_nothing() {
     let children: Vec<_> = (0..50).map(|i| spawn(format!("p{i}"))).collect();
     for child in children {
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert_succeeds(&out);
     }
     let text = std::fs::read_to_string(home.file(".aws/credentials")).unwrap();
     for i in 0..50 {
@@ -167,7 +167,7 @@ fn profile_files_never_block_and_are_bounded() {
             .env("AWS_MFA_SERIAL", SERIAL),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
 
     let big = home.file("big");
     let file = std::fs::File::create(&big).unwrap();
@@ -206,7 +206,7 @@ fn the_file_read_is_the_file_that_signs() {
             .env("HOME", &odd),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert_eq!(sts.requests()[0].signing_key(), "AKIAODDHOME000000001");
 
     let out = run(
@@ -215,7 +215,7 @@ fn the_file_read_is_the_file_that_signs() {
             .env("AWS_SHARED_CREDENTIALS_FILE", odd.join(".aws/credentials")),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert_eq!(sts.requests()[1].signing_key(), "AKIAODDHOME000000001");
 
     let out = run(
@@ -261,7 +261,7 @@ fn a_code_from_stdin_is_one_bounded_line() {
         mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "-", "--no-cache"]),
         " 123456 \r\n",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert_eq!(sts.requests()[0].param("TokenCode"), Some("123456"));
     let zeros = std::fs::File::open("/dev/zero").unwrap();
     let out = mfa_at(&home, &sts.url)
@@ -393,7 +393,7 @@ fn every_error_is_one_line() {
         mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert_eq!(sts.requests()[0].param("SerialNumber"), Some(SERIAL));
     assert_eq!(
         sts.requests()[0].signing_region(),

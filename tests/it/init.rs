@@ -7,7 +7,7 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn init(args: &[&str]) -> String {
     let out = run(Home::new().mfa().arg("init").args(args), "");
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert_eq!(stderr(&out), "");
     stdout(&out)
 }
@@ -97,7 +97,7 @@ fn snippets_pass_their_linters() {
             std::process::Command::new("fish").args(["--no-config", "--no-execute", &path]),
             "",
         );
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert_succeeds(&out);
         let out = run(
             std::process::Command::new("fish_indent").args(["--check", &path]),
             "",
@@ -113,7 +113,7 @@ fn snippets_pass_their_linters() {
             ]),
             "",
         );
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert_succeeds(&out);
     }
 }
 
@@ -285,7 +285,7 @@ fn powershell_function_when_pwsh_is_installed() {
             .env("AWS_ENDPOINT_URL_STS", &moto.url),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert!(std::fs::read_to_string(home.file("set.txt")).unwrap().len() > 100);
     assert_eq!(
         std::fs::read_to_string(home.file("unset.txt")).unwrap(),

@@ -10,7 +10,7 @@ fn session_json(home: &Home, moto: &Moto, extra: &[&str]) -> serde_json::Value {
             .args(extra),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     serde_json::from_str(&stdout(&out)).unwrap()
 }
 
@@ -97,7 +97,7 @@ fn named_profile_with_endpoint_and_region_from_the_config_file() {
             .args(["--profile", "work", "--shell", "json", "-t", "123456"]),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let left = parse_iso(doc["Expiration"].as_str().unwrap()) - now();
     assert!(
@@ -114,7 +114,7 @@ fn named_profile_with_endpoint_and_region_from_the_config_file() {
             .env("AWS_ENDPOINT_URL", &moto.url),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert!(stdout(&out).starts_with("export AWS_ACCESS_KEY_ID='"));
 }
 
@@ -136,7 +136,7 @@ fn awscli_accepts_what_we_export() {
             .env("AWS_DEFAULT_REGION", "us-east-1"),
         &script,
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert_eq!(
         stdout(&out).trim().len(),
         12,

@@ -23,7 +23,7 @@ fn writes_a_profile_the_aws_cli_reads() {
     let sts = FakeSts::start(vec![Reply::fixed()]);
     let home = Home::with_default_profile();
     let out = write_profile(&home, &sts, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert_eq!(stdout(&out), "", "--shell none prints nothing");
     assert_eq!(
         std::fs::read_to_string(creds_path(&home)).unwrap(),
@@ -44,7 +44,7 @@ fn writes_a_profile_the_aws_cli_reads() {
                     .args(["configure", "get", key, "--profile", "mfa"]),
                 "",
             );
-            assert!(out.status.success(), "{}", stderr(&out));
+            assert_succeeds(&out);
             assert_eq!(stdout(&out).trim_end(), value);
         }
     }
@@ -85,7 +85,7 @@ fn nothing_else_in_the_file_changes() {
     std::fs::write(creds_path(&home), &original).unwrap();
     std::fs::set_permissions(creds_path(&home), std::fs::Permissions::from_mode(0o640)).unwrap();
     let out = write_profile(&home, &sts, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert_eq!(
         std::fs::read_to_string(creds_path(&home)).unwrap(),
         format!(
@@ -135,7 +135,7 @@ fn a_new_file_is_private_and_the_variable_is_honoured() {
             .env("AWS_SHARED_CREDENTIALS_FILE", &target),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert!(
         std::fs::read_to_string(&target)
             .unwrap()
@@ -156,7 +156,7 @@ fn a_symlinked_file_is_written_through_the_link() {
     std::fs::rename(creds_path(&home), &real).unwrap();
     std::os::unix::fs::symlink("../dotfiles/aws-credentials", creds_path(&home)).unwrap();
     let out = write_profile(&home, &sts, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert!(
         std::fs::symlink_metadata(creds_path(&home))
             .unwrap()
@@ -190,7 +190,7 @@ fn long_term_keys_are_never_overwritten_by_accident() {
     assert_eq!(sts.count(), 0, "refused before the code is spent");
 
     let out = write_profile(&home, &sts, &["--overwrite-long-term"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert!(
         std::fs::read_to_string(creds_path(&home))
             .unwrap()

@@ -139,7 +139,7 @@ fn the_chosen_profile_is_remembered_and_restored() {
             cmd.env("AWS_PROFILE", p);
         }
         let out = run(&mut cmd, &script);
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert_succeeds(&out);
         stdout(&out)
     };
     let text = run_with(Some("work"));

@@ -47,7 +47,9 @@ fn check_apply_and_unset(shell: &str, home: &Home) {
         "{shell}: {unset:?}"
     );
     assert!(
-        unset.keys().all(|k| !k.starts_with("MFA_ENV_")),
+        unset
+            .keys()
+            .all(|k| !k.starts_with("MFA_ENV_") || k.starts_with("MFA_ENV_TEST_")),
         "{shell}: {unset:?}"
     );
     assert_eq!(
@@ -107,7 +109,7 @@ fn fish_sets_and_clears() {
             .env("AWS_DEFAULT_PROFILE", "other"),
         &script,
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     assert_eq!(stderr(&out), "");
     check_apply_and_unset("fish", &home);
 }
@@ -125,7 +127,7 @@ fn detection_follows_the_calling_shell() {
                 .env("SHELL", login_shell),
             "",
         );
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert_succeeds(&out);
         stdout(&out)
     };
     let posix = "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION MFA_ENV_PROFILE\n";
@@ -270,7 +272,7 @@ fn powershell_quoting_round_trips_when_pwsh_is_installed() {
             .args(["-NoProfile", "-NonInteractive", "-File", "t.ps1"]),
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_succeeds(&out);
     let env = read_env(&home, "values.env");
     for (name, value) in &accepted {
         assert_eq!(env.get(name), Some(value), "pwsh changed {value:?}");

@@ -105,6 +105,8 @@ fn clean_env(cmd: &mut Command, home: &Path) {
         .env("SHELL", "/bin/sh")
         // Anything that would reach instance metadata goes to a closed loopback port instead.
         .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9")
+        // Debug builds: bounds of seconds, not tens of seconds, on loopback.
+        .env("MFA_ENV_TEST_FAST_NETWORK", "1")
         .current_dir(home)
         .stdin(Stdio::null());
 }
@@ -148,6 +150,13 @@ pub fn assert_fails(out: &Output, needle: &str) {
         "one line: {err:?}"
     );
     assert!(err.contains(needle), "{needle:?} not in {err:?}");
+}
+
+/// Asserts a successful run (stderr shown if not) and returns its stdout.
+#[track_caller]
+pub fn assert_succeeds(out: &Output) -> String {
+    assert!(out.status.success(), "expected success: {}", stderr(out));
+    stdout(out)
 }
 
 /// Starts `cmd` with stdout and stderr captured, for tests that watch or disturb it while it runs.
