@@ -14,7 +14,7 @@ use crate::files;
 use crate::platform;
 use crate::settings::Settings;
 
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 /// Far more than a cache entry ever needs; a bigger file is not ours.
 const MAX_SIZE: u64 = 64 * 1024;
 
@@ -26,7 +26,7 @@ pub(crate) struct Scope {
     pub(crate) access_key_id: Option<String>,
     pub(crate) serial: Option<String>,
     pub(crate) region: String,
-    pub(crate) endpoint: Option<String>,
+    pub(crate) endpoint: String,
     /// Each role assumed, in order, with its external id.
     pub(crate) roles: Vec<(String, Option<String>)>,
     /// The duration asked for (flag or profile); `None` is STS's default.
@@ -40,7 +40,7 @@ impl Scope {
             access_key_id: settings.keys_id.clone(),
             serial: settings.mfa_serial().map(str::to_owned),
             region: settings.region.value.clone(),
-            endpoint: settings.endpoint.as_ref().map(|e| e.value.clone()),
+            endpoint: settings.endpoint.url.clone(),
             roles: settings
                 .roles
                 .iter()
@@ -59,7 +59,7 @@ impl Scope {
             access_key_id: None,
             serial: Some(first.serial.clone()?),
             region: settings.region.value.clone(),
-            endpoint: settings.endpoint.as_ref().map(|e| e.value.clone()),
+            endpoint: settings.endpoint.url.clone(),
             roles: Vec::new(),
             duration: None,
         })
@@ -205,7 +205,7 @@ mod tests {
             access_key_id: None,
             serial: Some("GAHT12345678".into()),
             region: "us-east-1".into(),
-            endpoint: None,
+            endpoint: "https://sts.us-east-1.amazonaws.com".into(),
             roles: Vec::new(),
             duration: None,
         }

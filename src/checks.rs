@@ -49,6 +49,15 @@ pub(crate) fn serial(serial: &str) -> Result<(), Why> {
     }
 }
 
+/// The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`, ...), if `text` is one.
+pub(crate) fn partition(text: &str) -> Option<&str> {
+    let mut parts = text.splitn(3, ':');
+    match (parts.next(), parts.next()) {
+        (Some("arn"), Some(partition)) if !partition.is_empty() => Some(partition),
+        _ => None,
+    }
+}
+
 /// `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`.
 pub(crate) fn role_arn(arn: &str) -> Result<(), Why> {
     const SHAPE: Why = "not a role ARN like arn:aws:iam::123456789012:role/NAME";
@@ -207,6 +216,8 @@ mod tests {
         ] {
             assert!(role_arn(bad).is_err(), "{bad}");
         }
+        assert_eq!(partition("arn:aws-us-gov:iam::1:mfa/x"), Some("aws-us-gov"));
+        assert_eq!(partition("GAHT12345678"), None);
     }
 
     #[test]

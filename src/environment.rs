@@ -59,6 +59,18 @@ impl Environment {
         self.os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
     }
 
+    /// A true/false setting as the AWS CLI reads one: `true` in any case is true.
+    pub(crate) fn flag(&self, name: &str) -> Result<Option<bool>> {
+        Ok(self.text(name)?.map(|v| v.eq_ignore_ascii_case("true")))
+    }
+
+    /// Every variable, for the proxy rules (which look at names in any case) and child processes.
+    pub(crate) fn vars(&self) -> impl Iterator<Item = (&OsStr, &OsStr)> {
+        self.vars
+            .iter()
+            .map(|(k, v)| (k.as_os_str(), v.as_os_str()))
+    }
+
     /// The user's home directory, as the AWS SDKs find it.
     pub(crate) fn home(&self) -> Option<PathBuf> {
         #[cfg(windows)]
@@ -80,7 +92,9 @@ mod tests {
 
     #[test]
     fn text_values() {
-        let mut env = Environment::of(&[("A", "x"), ("EMPTY", "")]);
+        let mut env = Environment::of(&[("A", "x"), ("EMPTY", ""), ("T", "TRUE")]);
+        assert_eq!(env.flag("T").unwrap(), Some(true));
+        assert_eq!(env.flag("A").unwrap(), Some(false));
         assert_eq!(env.text("A").unwrap(), Some("x"));
         assert_eq!(env.text("EMPTY").unwrap(), None);
         assert_eq!(env.text("MISSING").unwrap(), None);

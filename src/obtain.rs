@@ -10,8 +10,10 @@ use crate::credentials::Credentials;
 use crate::durations;
 use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
+use crate::files;
 use crate::output::note;
 use crate::platform;
+use crate::proxy::Proxies;
 use crate::settings::Settings;
 use crate::sts;
 
@@ -36,6 +38,7 @@ pub(crate) fn session(
     }
     let mut codes = Codes::new(obtain.code.as_ref(), env)?;
     let bounds = sts::Bounds::for_run(env);
+    let network = network(settings, env)?;
     let creds = fetch(
         settings,
         &mut codes,
@@ -43,6 +46,7 @@ pub(crate) fn session(
         obtain.force,
         now,
         bounds,
+        network,
     )?;
     if let Some(Err(e)) = cache.as_ref().map(|c| c.store(&scope, &creds)) {
         note(&format!("{e} (the session is fine; only reuse is lost)"));
@@ -58,6 +62,7 @@ fn fetch(
     force: bool,
     now: i64,
     bounds: sts::Bounds,
+    network: sts::Network,
 ) -> Result<Credentials> {
     let label = shown(&settings.label);
     if settings.roles.is_empty() && settings.serial.is_none() {
@@ -77,7 +82,7 @@ fn fetch(
         Some(session) => session_keys(session),
         None => runtime.block_on(sts::long_term_keys(settings))?,
     };
-    let mut client = sts::Client::new(settings, keys, bounds);
+    let mut client = sts::Client::new(settings, keys, bounds, network);
 
     if settings.roles.is_empty() {
         let serial = settings
@@ -156,6 +161,30 @@ fn no_serial(settings: &Settings) -> Error {
             format!("profile {label}")
         }
     ))
+}
+
+/// The proxy for the endpoint, and the CAs to trust, as the environment and profile say.
+fn network(settings: &Settings, env: &Environment) -> Result<sts::Network> {
+    let proxy = Proxies::from_env(env).for_url(&settings.endpoint.url);
+    let bundle = match &settings.ca_bundle {
+        Some(setting) => {
+            let origin = setting.origin.to_string();
+            let pem = files::read_text(&setting.value, files::MAX_READ)?.ok_or_else(|| {
+                Error::new(format!(
+                    "{origin} names the CA bundle {}, which does not exist: fix {origin}",
+                    files::display(&setting.value)
+                ))
+            })?;
+            Some((pem, origin))
+        }
+        None => None,
+    };
+    sts::Network::new(
+        proxy,
+        bundle
+            .as_ref()
+            .map(|(pem, origin)| (pem.as_str(), origin.clone())),
+    )
 }
 
 /// Where this run's cache is, if there is a place for one.

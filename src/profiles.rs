@@ -191,6 +191,32 @@ impl Profiles {
         &self.profiles
     }
 
+    /// Whether the config file has a `[services NAME]` section.
+    pub(crate) fn has_services(&self, section: &str) -> bool {
+        self.services.iter().any(|s| s.name == section)
+    }
+
+    /// `key` for `service` in `[services NAME]`: `sts =` followed by indented `key = value`.
+    pub(crate) fn service_setting(
+        &self,
+        section: &str,
+        service: &str,
+        key: &str,
+    ) -> Option<String> {
+        let nested = self
+            .services
+            .iter()
+            .find(|s| s.name == section)?
+            .get(service)?;
+        nested
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .filter(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.trim().to_owned())
+            .next_back()
+            .filter(|v| !v.is_empty())
+    }
+
     /// Whether the config file has `[name]` where `[profile name]` was meant.
     pub(crate) fn is_misnamed(&self, name: &str) -> bool {
         self.misnamed.iter().any(|m| m == name)
@@ -581,6 +607,12 @@ mod tests {
             p.get("default").unwrap().get("s3"),
             Some("\nmax_concurrent_requests = 10")
         );
+        assert_eq!(
+            p.service_setting("local", "sts", "endpoint_url").as_deref(),
+            Some("http://127.0.0.1:5000")
+        );
+        assert_eq!(p.service_setting("local", "iam", "endpoint_url"), None);
+        assert!(p.has_services("local") && !p.has_services("other"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::checks;
 use crate::cli::Choice;
 use crate::durations;
+use crate::endpoint::{self, Variant};
 use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
 use crate::files;
@@ -105,6 +106,8 @@ pub(crate) enum Origin {
         key: &'static str,
         file: String,
     },
+    /// The usual region of the partition an ARN names, when none is configured.
+    Partition(String),
     Default,
 }
 
@@ -116,6 +119,7 @@ impl fmt::Display for Origin {
             Origin::Profile { profile, key, file } => {
                 write!(f, "{key} of profile '{}' in {file}", shown(profile))
             }
+            Origin::Partition(partition) => write!(f, "the usual region of partition {partition}"),
             Origin::Default => f.write_str("the default"),
         }
     }
@@ -180,14 +184,24 @@ pub(crate) struct Settings {
     /// The duration asked for a plain session.
     pub(crate) duration: Option<Setting<i32>>,
     pub(crate) region: Setting<String>,
-    pub(crate) endpoint: Option<Setting<String>>,
+    pub(crate) endpoint: Endpoint,
+    /// The PEM file of the CAs to trust instead of the system's (`AWS_CA_BUNDLE`, `ca_bundle`).
+    pub(crate) ca_bundle: Option<Setting<PathBuf>>,
+}
+
+/// The STS endpoint of a run: configured, or the default for the region and its variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Endpoint {
+    pub(crate) url: String,
+    /// The setting that chose it; `None` for the default.
+    pub(crate) origin: Option<Origin>,
 }
 
 impl Settings {
     /// The region, when the user configured one (flag, environment or profile).
     pub(crate) fn configured_region(&self) -> Option<&str> {
         match self.region.origin {
-            Origin::Default => None,
+            Origin::Default | Origin::Partition(_) => None,
             _ => Some(&self.region.value),
         }
     }
@@ -411,25 +425,78 @@ pub(crate) fn resolve(
             Some(r) => r,
             None => match from_env("AWS_DEFAULT_REGION")? {
                 Some(r) => r,
-                None => setting("region").unwrap_or_else(|| Setting {
-                    value: "us-east-1".to_owned(),
-                    origin: Origin::Default,
-                }),
+                None => match setting("region") {
+                    Some(r) => r,
+                    None => default_region(serial.as_ref(), &roles),
+                },
             },
         },
     };
     checked(&region, checks::region)?;
 
-    let endpoint = match from_env("AWS_ENDPOINT_URL_STS")? {
-        Some(e) => Some(e),
-        None => match from_env("AWS_ENDPOINT_URL")? {
-            Some(e) => Some(e),
-            None => setting("endpoint_url"),
-        },
+    // The endpoint, as the AWS CLI picks it: the service's variable, the global one, the
+    // profile's [services] section, the profile's endpoint_url; none of them when told to
+    // ignore configured endpoints; else the region's default, in its FIPS or dual-stack form.
+    let switch = |var: &'static str, key: &'static str| -> Result<bool> {
+        Ok(match env.flag(var)? {
+            Some(on) => on,
+            None => setting(key).is_some_and(|s| s.value.eq_ignore_ascii_case("true")),
+        })
     };
-    if let Some(e) = &endpoint {
-        checked(e, checks::endpoint)?;
-    }
+    let configured = if switch(
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        "ignore_configured_endpoint_urls",
+    )? {
+        None
+    } else {
+        match from_env("AWS_ENDPOINT_URL_STS")? {
+            Some(e) => Some(e),
+            None => match from_env("AWS_ENDPOINT_URL")? {
+                Some(e) => Some(e),
+                None => match services_endpoint(selected, files)? {
+                    Some(e) => Some(e),
+                    None => setting("endpoint_url"),
+                },
+            },
+        }
+    };
+    let endpoint = match configured {
+        Some(e) => {
+            checked(&e, checks::endpoint)?;
+            Endpoint {
+                url: e.value,
+                origin: Some(e.origin),
+            }
+        }
+        None => {
+            let variant = Variant {
+                fips: switch("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")?,
+                dual_stack: switch("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")?,
+                legacy_global: match from_env("AWS_STS_REGIONAL_ENDPOINTS")? {
+                    Some(v) => v.value == "legacy",
+                    None => setting("sts_regional_endpoints").is_some_and(|s| s.value == "legacy"),
+                },
+            };
+            let url = endpoint::default_url(&region.value, variant).map_err(|why| {
+                Error::new(format!(
+                    "there is no STS endpoint for region {} with these settings ({why}): fix {}",
+                    region.value, region.origin
+                ))
+            })?;
+            Endpoint { url, origin: None }
+        }
+    };
+
+    let ca_bundle = match env.path("AWS_CA_BUNDLE") {
+        Some(path) => Some(Setting {
+            value: path,
+            origin: Origin::Env("AWS_CA_BUNDLE"),
+        }),
+        None => setting("ca_bundle").map(|s| Setting {
+            value: expand_home(Path::new(&s.value), env.home().as_deref()),
+            origin: s.origin,
+        }),
+    };
 
     Ok(Settings {
         label,
@@ -442,7 +509,65 @@ pub(crate) fn resolve(
         duration,
         region,
         endpoint,
+        ca_bundle,
     })
+}
+
+/// With no region configured: the usual region of the partition the MFA device's or the first
+/// role's ARN names (a GovCloud or China key can never sign in us-east-1), else us-east-1.
+fn default_region(serial: Option<&Setting<String>>, roles: &[Role]) -> Setting<String> {
+    let arns = serial.map(|s| s.value.as_str()).into_iter().chain(
+        roles
+            .iter()
+            .flat_map(|r| r.serial.as_deref().into_iter().chain([r.arn.as_str()])),
+    );
+    for arn in arns {
+        if let Some(partition) = checks::partition(arn)
+            && let Some(region) = endpoint::partition_region(partition)
+        {
+            return Setting {
+                value: region.to_owned(),
+                origin: Origin::Partition(partition.to_owned()),
+            };
+        }
+    }
+    Setting {
+        value: "us-east-1".to_owned(),
+        origin: Origin::Default,
+    }
+}
+
+/// `endpoint_url` for STS in the `[services NAME]` section the profile names with `services`.
+fn services_endpoint(
+    profile: Option<&Profile>,
+    files: &AwsFiles,
+) -> Result<Option<Setting<String>>> {
+    let Some(profile) = profile else {
+        return Ok(None);
+    };
+    let Some(section) = profile.get("services") else {
+        return Ok(None);
+    };
+    if !files.profiles.has_services(section) {
+        return Err(Error::new(format!(
+            "profile '{}' names services = {}, but {} has no [services {}] section: add it or remove the line",
+            shown(&profile.name),
+            shown(section),
+            files.place(FileKind::Config),
+            shown(section)
+        )));
+    }
+    Ok(files
+        .profiles
+        .service_setting(section, "sts", "endpoint_url")
+        .map(|url| Setting {
+            value: url,
+            origin: Origin::Profile {
+                profile: profile.name.clone(),
+                key: "services",
+                file: files.place(FileKind::Config),
+            },
+        }))
 }
 
 /// A setting that fails its check: a usage error for a flag, a failed run otherwise.
@@ -876,7 +1001,7 @@ mod tests {
         assert_eq!(s.mfa_serial(), Some("GAHT00000001"));
         assert_eq!(s.region.value, "ap-south-1");
         assert_eq!(s.configured_region(), Some("ap-south-1"));
-        assert_eq!(s.endpoint.as_ref().unwrap().value, "http://profile");
+        assert_eq!(s.endpoint.url, "http://profile");
         assert_eq!(s.asked_duration(), Some(7200));
 
         let env = [
@@ -887,7 +1012,7 @@ mod tests {
         let s = resolved(&Choice::default(), &env, &f).unwrap();
         assert_eq!(s.mfa_serial(), Some("GAHT00000002"));
         assert_eq!(s.region.value, "eu-north-1");
-        assert_eq!(s.endpoint.as_ref().unwrap().value, "http://global");
+        assert_eq!(s.endpoint.url, "http://global");
 
         let env = [
             env[0],
@@ -898,10 +1023,7 @@ mod tests {
         ];
         let s = resolved(&Choice::default(), &env, &f).unwrap();
         assert_eq!(s.region.value, "eu-west-3");
-        assert_eq!(
-            s.endpoint.as_ref().unwrap().origin,
-            Origin::Env("AWS_ENDPOINT_URL_STS")
-        );
+        assert_eq!(s.endpoint.origin, Some(Origin::Env("AWS_ENDPOINT_URL_STS")));
 
         let flags = Choice {
             serial: Some("GAHT00000003".into()),
@@ -921,6 +1043,144 @@ mod tests {
             ("us-east-1", None)
         );
         assert_eq!(s.mfa_serial(), None);
+    }
+
+    #[test]
+    fn endpoints_as_the_aws_cli_picks_them() {
+        let f = files(
+            "[default]\nservices = local\nendpoint_url = http://profile\n\
+             [services local]\nsts =\n  endpoint_url = http://services\n\
+             [profile fips]\nuse_fips_endpoint = true\nregion = us-east-1\n\
+             [profile dual]\nuse_dualstack_endpoint = TRUE\nregion = eu-central-1\n\
+             [profile ignore]\nignore_configured_endpoint_urls = true\nendpoint_url = http://x\n\
+             [profile missing]\nservices = nope\n\
+             [profile legacy]\nsts_regional_endpoints = legacy\n",
+            &format!(
+                "[default]\n{KEYS}[fips]\n{KEYS}[dual]\n{KEYS}[ignore]\n{KEYS}[missing]\n{KEYS}[legacy]\n{KEYS}"
+            ),
+        );
+        let url = |profile: &str, env: &[(&str, &str)]| {
+            let choice = Choice {
+                profile: Some(profile.into()),
+                ..Choice::default()
+            };
+            resolved(&choice, env, &f).map(|s| s.endpoint.url)
+        };
+        // Table: profile, environment, endpoint.
+        for (profile, env, expected) in [
+            ("default", &[][..], "http://services"),
+            (
+                "default",
+                &[("AWS_ENDPOINT_URL", "http://global")],
+                "http://global",
+            ),
+            (
+                "default",
+                &[
+                    ("AWS_ENDPOINT_URL", "http://global"),
+                    ("AWS_ENDPOINT_URL_STS", "http://sts"),
+                ],
+                "http://sts",
+            ),
+            (
+                "default",
+                &[
+                    ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+                    ("AWS_ENDPOINT_URL_STS", "http://sts"),
+                ],
+                "https://sts.us-east-1.amazonaws.com",
+            ),
+            ("fips", &[], "https://sts-fips.us-east-1.amazonaws.com"),
+            (
+                "fips",
+                &[("AWS_USE_FIPS_ENDPOINT", "false")],
+                "https://sts.us-east-1.amazonaws.com",
+            ),
+            ("dual", &[], "https://sts.eu-central-1.api.aws"),
+            (
+                "dual",
+                &[
+                    ("AWS_USE_FIPS_ENDPOINT", "true"),
+                    ("AWS_REGION", "us-east-1"),
+                ],
+                "https://sts-fips.us-east-1.api.aws",
+            ),
+            (
+                "fips",
+                &[("AWS_ENDPOINT_URL_STS", "http://sts")],
+                "http://sts",
+            ),
+            ("ignore", &[], "https://sts.us-east-1.amazonaws.com"),
+            ("legacy", &[], "https://sts.amazonaws.com"),
+            (
+                "legacy",
+                &[("AWS_STS_REGIONAL_ENDPOINTS", "regional")],
+                "https://sts.us-east-1.amazonaws.com",
+            ),
+        ] {
+            assert_eq!(url(profile, env).unwrap(), expected, "{profile} {env:?}");
+        }
+        let err = url("missing", &[]).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "names services = nope, but /h/.aws/config has no [services nope] section"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn partitions_choose_the_region_when_none_is_configured() {
+        let f = files(
+            "[default]\nmfa_serial = arn:aws-us-gov:iam::123456789012:mfa/alice\n\
+             [profile cn]\nrole_arn = arn:aws-cn:iam::123456789012:role/r\nsource_profile = default\n\
+             [profile eu]\nmfa_serial = arn:aws-eusc:iam::123456789012:mfa/alice\n",
+            &format!("[default]\n{KEYS}[eu]\n{KEYS}"),
+        );
+        let s = resolved(&Choice::default(), &[], &f).unwrap();
+        assert_eq!(
+            (s.region.value.as_str(), s.configured_region()),
+            ("us-gov-west-1", None)
+        );
+        assert_eq!(s.endpoint.url, "https://sts.us-gov-west-1.amazonaws.com");
+        let s = resolved(
+            &Choice {
+                profile: Some("cn".into()),
+                ..Choice::default()
+            },
+            &[],
+            &f,
+        )
+        .unwrap();
+        assert_eq!(s.endpoint.url, "https://sts.cn-north-1.amazonaws.com.cn");
+        let s = resolved(
+            &Choice {
+                profile: Some("eu".into()),
+                ..Choice::default()
+            },
+            &[],
+            &f,
+        )
+        .unwrap();
+        assert_eq!(s.endpoint.url, "https://sts.eusc-de-east-1.amazonaws.eu");
+        let s = resolved(&Choice::default(), &[("AWS_REGION", "us-gov-east-1")], &f).unwrap();
+        assert_eq!(s.region.value, "us-gov-east-1", "a configured region wins");
+    }
+
+    #[test]
+    fn ca_bundles() {
+        let f = files(
+            "[default]\nca_bundle = ~/corp.pem\n",
+            &format!("[default]\n{KEYS}"),
+        );
+        let s = resolved(&Choice::default(), &[("HOME", "/h")], &f).unwrap();
+        assert_eq!(s.ca_bundle.unwrap().value, Path::new("/h/corp.pem"));
+        let s = resolved(&Choice::default(), &[("AWS_CA_BUNDLE", "/etc/ca.pem")], &f).unwrap();
+        let bundle = s.ca_bundle.unwrap();
+        assert_eq!(
+            (bundle.value.as_path(), bundle.origin),
+            (Path::new("/etc/ca.pem"), Origin::Env("AWS_CA_BUNDLE"))
+        );
     }
 
     #[test]

@@ -10,8 +10,9 @@ use aws_sdk_sts::config::{
     BehaviorVersion, Credentials as AwsKeys, ProvideCredentials, Region, SharedHttpClient,
 };
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::Connector;
 use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::{Connector, tls};
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
 };
@@ -133,6 +134,8 @@ pub(crate) enum Call<'a> {
 pub(crate) struct Client {
     sts: aws_sdk_sts::Client,
     bounds: Bounds,
+    /// The setting that named the CAs trusted, for a refused certificate's message.
+    ca_origin: Option<String>,
     /// The endpoint as messages name it, and the setting that chose it.
     endpoint: String,
     endpoint_origin: Option<Origin>,
@@ -140,7 +143,12 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    pub(crate) fn new(settings: &Settings, keys: AwsKeys, bounds: Bounds) -> Client {
+    pub(crate) fn new(
+        settings: &Settings,
+        keys: AwsKeys,
+        bounds: Bounds,
+        network: Network,
+    ) -> Client {
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(bounds.attempt.min(Duration::from_secs(5)))
             .read_timeout(bounds.attempt)
@@ -151,24 +159,26 @@ impl Client {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(settings.region.value.clone()))
             .credentials_provider(keys)
-            .http_client(SharedHttpClient::new(Https))
+            .http_client(SharedHttpClient::new(network.clone()))
             .timeout_config(timeouts)
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(3)
                     .with_initial_backoff(bounds.backoff),
             );
-        if let Some(url) = &settings.endpoint {
-            config = config.endpoint_url(&url.value);
-        }
+        // The endpoint settings resolved (the default one by the SDK's own rules): the host we
+        // connect to is the host messages name.
+        config = config.endpoint_url(&settings.endpoint.url);
         Client {
             sts: aws_sdk_sts::Client::from_conf(config.build()),
             bounds,
-            endpoint: settings.endpoint.as_ref().map_or_else(
-                || format!("sts.{}.amazonaws.com", settings.region.value),
-                |e| shown(&e.value),
-            ),
-            endpoint_origin: settings.endpoint.as_ref().map(|e| e.origin.clone()),
+            ca_origin: network.ca_origin,
+            // A configured endpoint as written; the default one by its host.
+            endpoint: shown(match settings.endpoint.origin {
+                Some(_) => &settings.endpoint.url,
+                None => crate::endpoint::host(&settings.endpoint.url),
+            }),
+            endpoint_origin: settings.endpoint.origin.clone(),
             label: shown(&settings.label),
         }
     }
@@ -184,6 +194,7 @@ impl Client {
         Client {
             sts: aws_sdk_sts::Client::from_conf(config),
             bounds: self.bounds,
+            ca_origin: self.ca_origin.clone(),
             endpoint: self.endpoint.clone(),
             endpoint_origin: self.endpoint_origin.clone(),
             label: self.label.clone(),
@@ -268,6 +279,16 @@ impl Client {
             SdkError::DispatchFailure(failure) if failure.is_timeout() => {
                 return plain(format!(
                     "STS at {endpoint} did not answer in time: check your network, VPN or proxy"
+                ));
+            }
+            SdkError::DispatchFailure(_) if certificate_refused(&err) => {
+                let fix = match &self.ca_origin {
+                    Some(origin) => format!("it is not signed by a CA in the bundle {origin} names: fix {origin}"),
+                    None => "behind a TLS-inspecting proxy, set AWS_CA_BUNDLE (or ca_bundle in the profile) to the PEM file of its CA".to_owned(),
+                };
+                return plain(format!(
+                    "the TLS certificate of {endpoint} is not trusted ({}): {fix}",
+                    clean(&innermost(&err))
                 ));
             }
             SdkError::DispatchFailure(_) => {
@@ -367,27 +388,74 @@ impl Client {
     }
 }
 
-/// One TLS stack with one crypto provider (rustls and ring: small, no C toolchain to build), the
-/// proxy the environment names (`HTTPS_PROXY`, `NO_PROXY`), and a bound on the answer's size.
-#[derive(Debug)]
-struct Https;
+/// How calls reach STS: one TLS stack with one crypto provider (rustls and ring: small, no C
+/// toolchain to build), the proxy the environment names for the endpoint (chosen as the AWS CLI
+/// chooses it), the CAs to trust, and a bound on every answer's size.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Network {
+    proxy: Option<String>,
+    /// The CAs to trust instead of the system's (`AWS_CA_BUNDLE`, `ca_bundle`).
+    tls: Option<TlsContext>,
+    /// Where the CAs came from, for messages.
+    ca_origin: Option<String>,
+}
 
-impl HttpClient for Https {
+impl Network {
+    /// `proxy` for the endpoint; `ca_bundle` the text of a PEM file and the setting naming it.
+    pub(crate) fn new(proxy: Option<String>, ca_bundle: Option<(&str, String)>) -> Result<Network> {
+        let (tls, ca_origin) = match ca_bundle {
+            Some((pem, origin)) => {
+                if !pem.contains("-----BEGIN CERTIFICATE-----") {
+                    return Err(Error::new(format!(
+                        "the CA bundle that {origin} names holds no PEM certificate: point it at a PEM file of CA certificates"
+                    )));
+                }
+                let context = TlsContext::builder()
+                    .with_trust_store(
+                        TrustStore::empty()
+                            .with_native_roots(false)
+                            .with_pem_certificate(pem.as_bytes()),
+                    )
+                    .build()
+                    .map_err(|e| {
+                        Error::new(format!(
+                            "the CA bundle that {origin} names cannot be used ({}): point it at a PEM file of CA certificates",
+                            clean(&innermost(&e))
+                        ))
+                    })?;
+                (Some(context), Some(origin))
+            }
+            None => (None, None),
+        };
+        Ok(Network {
+            proxy,
+            tls,
+            ca_origin,
+        })
+    }
+}
+
+impl HttpClient for Network {
     fn http_connector(
         &self,
         settings: &HttpConnectorSettings,
         components: &RuntimeComponents,
     ) -> SharedHttpConnector {
+        let proxy = match &self.proxy {
+            Some(url) => ProxyConfig::all(url.as_str()).unwrap_or_else(|_| ProxyConfig::disabled()),
+            None => ProxyConfig::disabled(),
+        };
         let mut connector = Connector::builder()
             .connector_settings(settings.clone())
-            .proxy_config(ProxyConfig::from_env());
+            .proxy_config(proxy);
         connector.set_sleep_impl(components.sleep_impl());
-        let connector = connector
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build();
-        SharedHttpConnector::new(Bounded(SharedHttpConnector::new(connector)))
+        let mut connector = connector.tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ));
+        if let Some(context) = &self.tls {
+            connector = connector.tls_context(context.clone());
+        }
+        SharedHttpConnector::new(Bounded(SharedHttpConnector::new(connector.build())))
     }
 }
 
@@ -431,6 +499,12 @@ impl HttpConnector for Bounded {
             Ok(response)
         })
     }
+}
+
+/// Whether TLS refused the endpoint's certificate (rustls: "invalid peer certificate").
+fn certificate_refused(err: &(dyn std::error::Error + 'static)) -> bool {
+    let text = innermost(err).to_ascii_lowercase();
+    text.contains("certificate") && (text.contains("invalid") || text.contains("unknown"))
 }
 
 fn too_large(err: &(dyn std::error::Error + 'static)) -> bool {

@@ -1,0 +1,119 @@
+//! Which STS endpoint a region means, with FIPS, dual-stack or the legacy global endpoint: the
+//! SDK's own endpoint rules, asked once, so that the host we connect to is the host we name.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+
+/// How the default endpoint is chosen when none is configured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Variant {
+    pub(crate) fips: bool,
+    pub(crate) dual_stack: bool,
+    /// `sts_regional_endpoints = legacy`: the global endpoint for the regions that had it.
+    pub(crate) legacy_global: bool,
+}
+
+/// The URL of STS in `region`, or why there is none (e.g. FIPS where no FIPS endpoint exists).
+pub(crate) fn default_url(region: &str, variant: Variant) -> Result<String, String> {
+    let params = Params::builder()
+        .region(region)
+        .use_fips(variant.fips)
+        .use_dual_stack(variant.dual_stack)
+        .use_global_endpoint(variant.legacy_global)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let resolver = DefaultResolver::new();
+    let future = pin!(resolver.resolve_endpoint(&params));
+    // The rules are evaluated in place: the future is ready when first asked.
+    match future.poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(Ok(endpoint)) => Ok(endpoint.url().to_owned()),
+        Poll::Ready(Err(e)) => Err(e.to_string()),
+        Poll::Pending => Err("the endpoint rules did not answer at once".to_owned()),
+    }
+}
+
+/// The region STS is usually called in for an ARN's partition, when no region is configured.
+pub(crate) fn partition_region(partition: &str) -> Option<&'static str> {
+    Some(match partition {
+        "aws-us-gov" => "us-gov-west-1",
+        "aws-cn" => "cn-north-1",
+        "aws-iso" => "us-iso-east-1",
+        "aws-iso-b" => "us-isob-east-1",
+        "aws-iso-e" => "eu-isoe-west-1",
+        "aws-iso-f" => "us-isof-south-1",
+        "aws-eusc" => "eusc-de-east-1",
+        _ => return None,
+    })
+}
+
+/// The host of a URL, for messages and the proxy rules.
+pub(crate) fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sdk_s_rules() {
+        let url = |region: &str, fips, dual_stack, legacy_global| {
+            default_url(
+                region,
+                Variant {
+                    fips,
+                    dual_stack,
+                    legacy_global,
+                },
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            url("us-east-1", false, false, false),
+            "https://sts.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            url("us-east-1", true, false, false),
+            "https://sts-fips.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            url("eu-central-1", false, true, false),
+            "https://sts.eu-central-1.api.aws"
+        );
+        assert_eq!(
+            url("us-east-1", true, true, false),
+            "https://sts-fips.us-east-1.api.aws"
+        );
+        assert_eq!(
+            url("us-east-1", false, false, true),
+            "https://sts.amazonaws.com"
+        );
+        assert_eq!(
+            url("cn-north-1", false, false, false),
+            "https://sts.cn-north-1.amazonaws.com.cn"
+        );
+        assert_eq!(
+            url("eusc-de-east-1", false, false, false),
+            "https://sts.eusc-de-east-1.amazonaws.eu"
+        );
+        assert_eq!(
+            url("us-gov-west-1", false, false, false),
+            "https://sts.us-gov-west-1.amazonaws.com"
+        );
+    }
+
+    #[test]
+    fn partitions_and_hosts() {
+        assert_eq!(partition_region("aws-us-gov"), Some("us-gov-west-1"));
+        assert_eq!(partition_region("aws"), None);
+        assert_eq!(
+            host("https://sts.eusc-de-east-1.amazonaws.eu"),
+            "sts.eusc-de-east-1.amazonaws.eu"
+        );
+        assert_eq!(host("http://127.0.0.1:5000/x"), "127.0.0.1:5000");
+    }
+}
