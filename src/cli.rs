@@ -141,7 +141,7 @@ const FLAGS: &[Flag] = &[
         short: None,
         value: Some("REGION"),
         modes: &[E, S],
-        help: "else $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region,\nelse us-east-1",
+        help: "else $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region,\nelse the usual region of the device's or role's partition\n(us-gov-west-1, cn-north-1, ...), else us-east-1",
     },
     Flag {
         id: Opt::RoleArn,

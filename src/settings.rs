@@ -34,7 +34,10 @@ impl AwsFiles {
         let locate = |var: &str, default: &str| match env.os(var) {
             // Set but empty: the AWS CLI then reads no file at all.
             Some(value) if value.is_empty() => None,
-            Some(value) => Some(expand_home(Path::new(value), home.as_deref())),
+            Some(value) => Some(expand_home(
+                &expand_vars(Path::new(value), env),
+                home.as_deref(),
+            )),
             None => home.as_ref().map(|h| h.join(".aws").join(default)),
         };
         (
@@ -86,6 +89,39 @@ impl AwsFiles {
             self.place(FileKind::Credentials)
         )
     }
+}
+
+/// `$NAME` and `${NAME}` replaced by set variables, as the AWS CLI (Python's
+/// `os.path.expandvars`) does with these paths; anything else stays as written.
+fn expand_vars(path: &Path, env: &Environment) -> PathBuf {
+    let Some(text) = path.to_str().filter(|t| t.contains('$')) else {
+        return path.to_owned();
+    };
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, tail) = match after.strip_prefix('{') {
+            Some(braced) => match braced.find('}') {
+                Some(end) => (&braced[..end], &braced[end + 1..]),
+                None => ("", after),
+            },
+            None => {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            }
+        };
+        match env.text(name).ok().flatten().filter(|_| !name.is_empty()) {
+            Some(value) => out.push_str(value),
+            None => out.push_str(&rest[at..rest.len() - tail.len()]),
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    PathBuf::from(out)
 }
 
 /// `~/x` as the AWS CLI expands it.
@@ -377,8 +413,10 @@ pub(crate) fn resolve(
         if let Some(name) = session_name {
             last.session_name = name.to_owned();
         }
-        if last.session_name.is_empty() {
-            last.session_name = format!("mfa-env-{now}");
+    }
+    for role in &mut roles {
+        if role.session_name.is_empty() {
+            role.session_name = format!("mfa-env-{now}");
         }
     }
 
@@ -1165,6 +1203,19 @@ mod tests {
         assert_eq!(s.endpoint.url, "https://sts.eusc-de-east-1.amazonaws.eu");
         let s = resolved(&Choice::default(), &[("AWS_REGION", "us-gov-east-1")], &f).unwrap();
         assert_eq!(s.region.value, "us-gov-east-1", "a configured region wins");
+    }
+
+    #[test]
+    fn file_paths_expand_as_the_aws_cli_expands_them() {
+        let env = Environment::of(&[
+            ("HOME", "/h"),
+            ("X", "/x"),
+            ("AWS_CONFIG_FILE", "$X/a ${X}/b $NOPE/c ${X"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "~/k"),
+        ]);
+        let (config, credentials) = AwsFiles::locate(&env);
+        assert_eq!(config.unwrap(), Path::new("/x/a /x/b $NOPE/c ${X"));
+        assert_eq!(credentials.unwrap(), Path::new("/h/k"));
     }
 
     #[test]

@@ -1,0 +1,189 @@
+//! `AWS_CA_BUNDLE` and `ca_bundle`, for real: an STS on loopback whose certificate comes from a
+//! CA made here, as behind a TLS-inspecting proxy.
+
+use crate::support::*;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// A CA, and a certificate for 127.0.0.1 that it signed, made with openssl in `dir`.
+fn make_ca(dir: &Path, name: &str) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let ca_subject = format!("/CN={name}");
+    let ca_key = format!("{name}.key");
+    let ca_pem = format!("{name}.pem");
+    let mut args = vec!["req", "-x509"];
+    args.extend(key);
+    args.extend([
+        "-keyout",
+        &ca_key,
+        "-out",
+        &ca_pem,
+        "-days",
+        "2",
+        "-subj",
+        &ca_subject,
+    ]);
+    args.extend([
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    ]);
+    openssl(&args);
+    let mut args = vec!["req"];
+    args.extend(key);
+    args.extend([
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    openssl(&args);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        &ca_pem,
+        "-CAkey",
+        &ca_key,
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+}
+
+/// An STS speaking TLS with the certificate in `dir`, answering every call with credentials.
+struct TlsSts {
+    url: String,
+    child: Child,
+}
+
+impl Drop for TlsSts {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tls_sts(dir: &Path) -> TlsSts {
+    let port = free_port();
+    let script = format!(
+        r#"
+import http.server, ssl
+class Sts(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b'<GetSessionTokenResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetSessionTokenResult><Credentials><AccessKeyId>{FIXED_ID}</AccessKeyId><SecretAccessKey>{FIXED_SECRET}</SecretAccessKey><SessionToken>{FIXED_TOKEN}</SessionToken><Expiration>{FIXED_EXPIRATION}</Expiration></Credentials></GetSessionTokenResult></GetSessionTokenResponse>'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", {port}), Sts)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain("server.pem", "server.key")
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+"#
+    );
+    let child = Command::new("python3")
+        .args(["-c", &script])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed().as_secs() < 20, "the TLS STS did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    TlsSts {
+        url: format!("https://127.0.0.1:{port}"),
+        child,
+    }
+}
+
+#[test]
+fn a_ca_bundle_makes_a_private_ca_trusted() {
+    if !require("openssl") || !require("python3") {
+        return;
+    }
+    let home = Home::with_default_profile();
+    let dir = home.file("pki");
+    std::fs::create_dir_all(&dir).unwrap();
+    make_ca(&dir, "other-ca");
+    make_ca(&dir, "corp-ca");
+    let sts = tls_sts(&dir);
+    let attempt = |env: &[(&str, &Path)]| {
+        let mut cmd = mfa_at(&home, &sts.url);
+        cmd.args(["-s", "bash", "-t", "123456", "--no-cache"]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        run(&mut cmd, "")
+    };
+
+    // The system's CAs do not know this one: one line that names the fix.
+    let out = attempt(&[]);
+    assert_fails(
+        &out,
+        &format!("the TLS certificate of {} is not trusted", sts.url),
+    );
+    assert!(
+        stderr(&out)
+            .contains("set AWS_CA_BUNDLE (or ca_bundle in the profile) to the PEM file of its CA")
+    );
+
+    // The bundle, from the environment or from the profile.
+    let out = attempt(&[("AWS_CA_BUNDLE", &dir.join("corp-ca.pem"))]);
+    assert!(assert_succeeds(&out).contains(FIXED_TOKEN));
+    home.config(&format!(
+        "[default]\nmfa_serial = {SERIAL}\nca_bundle = ~/pki/corp-ca.pem\n"
+    ));
+    assert_succeeds(&attempt(&[]));
+
+    // Another CA's bundle: the run names the setting to fix.
+    let out = attempt(&[("AWS_CA_BUNDLE", &dir.join("other-ca.pem"))]);
+    assert_fails(
+        &out,
+        "it is not signed by a CA in the bundle AWS_CA_BUNDLE names: fix AWS_CA_BUNDLE",
+    );
+    let out = attempt(&[("AWS_CA_BUNDLE", &dir.join("missing.pem"))]);
+    assert_fails(&out, "AWS_CA_BUNDLE names the CA bundle");
+    let out = attempt(&[("AWS_CA_BUNDLE", &dir.join("server.ext"))]);
+    assert_fails(&out, "holds no PEM certificate");
+}
