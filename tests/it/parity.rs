@@ -719,3 +719,22 @@ fn documented_differences_hold() {
     );
     assert_eq!(ours(&[]).signing_region(), "eu-north-1");
 }
+
+/// The host a message names is the host the run connects to (not one computed apart).
+#[test]
+fn messages_name_the_host_actually_used() {
+    let home = Home::with_default_profile();
+    for (region, host) in [
+        ("eusc-de-east-1", "sts.eusc-de-east-1.amazonaws.eu"),
+        ("cn-north-1", "sts.cn-north-1.amazonaws.com.cn"),
+    ] {
+        // Through a proxy that is not there: nothing leaves the machine.
+        let out = run(
+            home.mfa()
+                .args(["-s", "bash", "-t", "123456", "--region", region])
+                .env("HTTPS_PROXY", "http://127.0.0.1:9"),
+            "",
+        );
+        assert_fails(&out, &format!("cannot reach STS at {host} ("));
+    }
+}
