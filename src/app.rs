@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cache::Scope;
-use crate::cli::{self, Choice, Export, Forget, Request, Status, Unset};
+use crate::cli::{self, Choice, Exec, Export, Forget, Request, Status, Unset};
 use crate::credentials::Credentials;
 use crate::durations;
 use crate::environment::Environment;
@@ -40,6 +40,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode> {
         Request::Unset(unset) => self::unset(&unset, &env)?,
         Request::Status(status) => return self::status(&status, &env),
         Request::Export(export) => self::export(&export, &env)?,
+        Request::Exec(exec) => return self::exec(&exec, &env),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -203,6 +204,44 @@ fn export(request: &Export, env: &Environment) -> Result<()> {
         return Ok(());
     }
     output::stdout(&rendered.stdout)
+}
+
+/// Runs a command (or the user's shell) with the session in its environment.
+fn exec(request: &Exec, env: &Environment) -> Result<ExitCode> {
+    let now = time::now();
+    let files = AwsFiles::load(env)?;
+    let settings = settings::resolve(
+        &request.choice,
+        request.obtain.role_session_name.as_deref(),
+        env,
+        &files,
+        now,
+    )?;
+    let shell;
+    let command: &[std::ffi::OsString] = if request.command.is_empty() {
+        shell = [crate::exec::default_shell(env)];
+        &shell
+    } else {
+        &request.command
+    };
+    // The session first (and so the credentials checked), then the command: a command that
+    // cannot run is refused before anything is printed or started.
+    let creds = obtain::session(&request.choice, &request.obtain, &settings, env, now)?;
+    crate::exec::check_runnable(&command[0], env)?;
+    let profile = settings
+        .keys_id
+        .is_none()
+        .then_some(settings.label.as_str());
+    let vars = crate::exec::child_env(env, &creds, settings.configured_region(), profile);
+    if request.command.is_empty() && std::io::stderr().is_terminal() {
+        note(&format!(
+            "starting {} with the session for '{}' until {}; `exit` leaves it",
+            shown(&command[0].to_string_lossy()),
+            shown(&settings.label),
+            time::format_until(creds.expiration, now)
+        ));
+    }
+    crate::exec::run(command, vars)
 }
 
 /// What the apply does to the profile variables: remember the profile, and what it replaces.

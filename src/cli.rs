@@ -18,6 +18,7 @@ pub(crate) enum Mode {
     Unset,
     Init,
     Status,
+    Exec,
     Help,
     Version,
 }
@@ -30,6 +31,7 @@ impl Mode {
             Mode::Unset => "--unset",
             Mode::Init => "init",
             Mode::Status => "status",
+            Mode::Exec => "exec",
             Mode::Help => "--help",
             Mode::Version => "--version",
         }
@@ -40,12 +42,13 @@ impl Mode {
         match self {
             Mode::Init => Some("init"),
             Mode::Status => Some("status"),
+            Mode::Exec => Some("exec"),
             _ => None,
         }
     }
 }
 
-const WORDS: &[Mode] = &[Mode::Init, Mode::Status];
+const WORDS: &[Mode] = &[Mode::Init, Mode::Status, Mode::Exec];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Opt {
@@ -83,7 +86,7 @@ struct Flag {
     modes: &'static [Mode],
 }
 
-use Mode::{Export as E, Init as I, Status as S, Unset as U};
+use Mode::{Exec as X, Export as E, Init as I, Status as S, Unset as U};
 
 /// Every flag, in `--help` order.
 const FLAGS: &[Flag] = &[
@@ -100,7 +103,7 @@ const FLAGS: &[Flag] = &[
         long: "profile",
         short: Some('p'),
         value: Some("NAME"),
-        modes: &[E, U, S],
+        modes: &[E, U, S, X],
         help: "long-term profile (else $AWS_PROFILE, $MFA_ENV_PROFILE,\n\"default\"; see below)",
     },
     Flag {
@@ -108,7 +111,7 @@ const FLAGS: &[Flag] = &[
         long: "serial-number",
         short: None,
         value: Some("ID"),
-        modes: &[E, S],
+        modes: &[E, S, X],
         help: "MFA device serial or ARN (else $AWS_MFA_SERIAL, else the\nprofile's mfa_serial)",
     },
     Flag {
@@ -116,7 +119,7 @@ const FLAGS: &[Flag] = &[
         long: "token-code",
         short: Some('t'),
         value: Some("CODE"),
-        modes: &[E],
+        modes: &[E, X],
         help: "the 6-digit code (123456, 123 456); \"-\" reads one line from\nstdin; absent: asked on the terminal",
     },
     Flag {
@@ -124,7 +127,7 @@ const FLAGS: &[Flag] = &[
         long: "totp-secret-env",
         short: None,
         value: Some("VAR"),
-        modes: &[E],
+        modes: &[E, X],
         help: "compute the code from the base32 seed in $VAR (automation)",
     },
     Flag {
@@ -132,7 +135,7 @@ const FLAGS: &[Flag] = &[
         long: "duration-seconds",
         short: Some('d'),
         value: Some("N"),
-        modes: &[E, S],
+        modes: &[E, S, X],
         help: "session length in seconds, else the profile's duration_seconds:\nDURATIONS",
     },
     Flag {
@@ -140,7 +143,7 @@ const FLAGS: &[Flag] = &[
         long: "region",
         short: None,
         value: Some("REGION"),
-        modes: &[E, S],
+        modes: &[E, S, X],
         help: "else $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region,\nelse the usual region of the device's or role's partition\n(us-gov-west-1, cn-north-1, ...), else us-east-1",
     },
     Flag {
@@ -148,7 +151,7 @@ const FLAGS: &[Flag] = &[
         long: "role-arn",
         short: None,
         value: Some("ARN"),
-        modes: &[E, S],
+        modes: &[E, S, X],
         help: "assume this role with the MFA code (else the profile's role_arn)",
     },
     Flag {
@@ -156,7 +159,7 @@ const FLAGS: &[Flag] = &[
         long: "role-session-name",
         short: None,
         value: Some("NAME"),
-        modes: &[E],
+        modes: &[E, X],
         help: "session name for the role (else role_session_name)",
     },
     Flag {
@@ -164,7 +167,7 @@ const FLAGS: &[Flag] = &[
         long: "external-id",
         short: None,
         value: Some("ID"),
-        modes: &[E, S],
+        modes: &[E, S, X],
         help: "external id for the role (else external_id)",
     },
     Flag {
@@ -188,7 +191,7 @@ const FLAGS: &[Flag] = &[
         long: "min-remaining",
         short: None,
         value: Some("TIME"),
-        modes: &[E, S],
+        modes: &[E, S, X],
         help: "reuse a cached session only while more than TIME is left\n(90s, 15m, 1h; default 15m)",
     },
     Flag {
@@ -196,7 +199,7 @@ const FLAGS: &[Flag] = &[
         long: "force",
         short: None,
         value: None,
-        modes: &[E],
+        modes: &[E, X],
         help: "ignore the cached session, ask for a new code",
     },
     Flag {
@@ -204,7 +207,7 @@ const FLAGS: &[Flag] = &[
         long: "no-cache",
         short: None,
         value: None,
-        modes: &[E],
+        modes: &[E, X],
         help: "neither read nor write the session cache",
     },
     Flag {
@@ -336,6 +339,14 @@ pub(crate) struct Status {
     pub(crate) choice: Choice,
 }
 
+/// `exec`: a command (program and arguments, never read as our flags), or none for a shell.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Exec {
+    pub(crate) choice: Choice,
+    pub(crate) obtain: Obtain,
+    pub(crate) command: Vec<OsString>,
+}
+
 /// One request per mode.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Request {
@@ -343,6 +354,7 @@ pub(crate) enum Request {
     Unset(Unset),
     Init(Init),
     Status(Status),
+    Exec(Exec),
     Help,
     Version,
 }
@@ -353,6 +365,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request>
     let mut word_mode: Option<Mode> = None;
     let mut positional: Vec<String> = Vec::new();
     let mut given: Vec<(&'static Flag, Option<String>)> = Vec::new();
+    let mut command: Vec<OsString> = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
             Long(name) => {
@@ -399,6 +412,12 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request>
                 };
                 given.push((flag, value));
             }
+            // The command of `exec` and everything after it are the command's own.
+            Value(word) if word_mode == Some(Mode::Exec) => {
+                command.push(word);
+                command.extend(parser.raw_args()?);
+                break;
+            }
             Value(word) => {
                 let word = word.into_string().map_err(|w| {
                     Error::usage(format!(
@@ -441,7 +460,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request>
             return Err(not_for(flag, mode));
         }
     }
-    build(mode, &given, positional)
+    build(mode, &given, positional, command)
 }
 
 /// The request for `mode` from flags already known to apply to it.
@@ -449,6 +468,7 @@ fn build(
     mode: Mode,
     given: &[(&'static Flag, Option<String>)],
     positional: Vec<String>,
+    command: Vec<OsString>,
 ) -> Result<Request> {
     let mut choice = Choice::default();
     let mut obtain = Obtain::default();
@@ -605,6 +625,18 @@ fn build(
             })
         }
         Mode::Status => Request::Status(Status { choice }),
+        Mode::Exec => {
+            if obtain.force && obtain.no_cache {
+                return Err(Error::usage(
+                    "--force and --no-cache contradict each other: pick one",
+                ));
+            }
+            Request::Exec(Exec {
+                choice,
+                obtain,
+                command,
+            })
+        }
     })
 }
 
@@ -733,6 +765,7 @@ USAGE:
     mfa-env --unset [--forget [--all]] print lines that clear them (no network)
     mfa-env init SHELL [--cmd NAME]    print a snippet that defines `mfa` for SHELL
     mfa-env status [OPTIONS]           is a cached session still valid? (exit 0 if so)
+    mfa-env exec [OPTIONS] [--] CMD... run CMD with the session (no CMD: your shell)
 
 OPTIONS:
 ",
@@ -887,6 +920,18 @@ mod tests {
         );
         assert!(matches!(parse_line("status -p x"), Ok(Request::Status(_))));
         assert!(matches!(parse_line("-p x status"), Ok(Request::Status(_))));
+        let exec = |line: &str| match parse_line(line) {
+            Ok(Request::Exec(e)) => e,
+            other => panic!("{line}: {other:?}"),
+        };
+        let e = exec("exec -p prod -- ls -p --unset");
+        assert_eq!(e.choice.profile.as_deref(), Some("prod"));
+        assert_eq!(e.command, ["ls", "-p", "--unset"].map(OsString::from));
+        assert_eq!(
+            exec("-t 123456 exec terraform plan -p").command,
+            ["terraform", "plan", "-p"].map(OsString::from)
+        );
+        assert!(exec("exec").command.is_empty());
         assert_eq!(
             parse_line("--unset --forget").unwrap(),
             Request::Unset(Unset {
@@ -910,11 +955,12 @@ mod tests {
     /// the modes the table gives it, and refused by the others with a usage error naming the mode.
     #[test]
     fn every_flag_against_every_mode() {
-        let modes: [(Mode, &[&str]); 6] = [
+        let modes: [(Mode, &[&str]); 7] = [
             (Mode::Export, &[]),
             (Mode::Unset, &["--unset"]),
             (Mode::Init, &["init", "bash"]),
             (Mode::Status, &["status"]),
+            (Mode::Exec, &["exec"]),
             (Mode::Help, &["--help"]),
             (Mode::Version, &["--version"]),
         ];

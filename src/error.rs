@@ -10,6 +10,10 @@ pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 pub(crate) mod exit {
     pub(crate) const FAILED: u8 = 1;
     pub(crate) const USAGE: u8 = 2;
+    /// `exec`: the command is there but cannot be run.
+    pub(crate) const CANNOT_RUN: u8 = 126;
+    /// `exec`: no such command.
+    pub(crate) const NOT_FOUND: u8 = 127;
     /// A signal ended the run at the prompt: 128 + its number, as shells report it.
     pub(crate) const fn signal(number: i32) -> u8 {
         (128 + number) as u8
@@ -22,6 +26,8 @@ pub(crate) enum Error {
     Usage(String),
     /// Anything else that stops a run.
     Failed(String),
+    /// A run that ends with its own exit code (`exec`: 126, 127).
+    Exit(u8, String),
     /// Stdout is gone (a closed pipe): nobody is left to read a message.
     Quiet,
 }
@@ -39,6 +45,7 @@ impl Error {
         match self {
             Error::Usage(_) => exit::USAGE,
             Error::Failed(_) | Error::Quiet => exit::FAILED,
+            Error::Exit(code, _) => *code,
         }
     }
 }
@@ -46,7 +53,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(m) | Error::Failed(m) => f.write_str(m),
+            Error::Usage(m) | Error::Failed(m) | Error::Exit(_, m) => f.write_str(m),
             Error::Quiet => Ok(()),
         }
     }

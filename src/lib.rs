@@ -15,6 +15,7 @@ mod durations;
 mod endpoint;
 mod environment;
 mod error;
+mod exec;
 mod files;
 mod init;
 mod obtain;

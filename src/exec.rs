@@ -1,0 +1,270 @@
+//! `mfa-env exec`: run one command (or the user's shell) with the session in its environment.
+//! On Unix the command takes mfa-env's place (same process, signals and job control go straight
+//! to it, its status is the status); on Windows mfa-env waits for it and passes its exit code on.
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+
+use crate::credentials::{Credentials, VARIABLES};
+use crate::environment::Environment;
+use crate::error::{Error, Result, shown};
+use crate::render::{PROFILE_CHOOSERS, PROFILE_VAR};
+
+/// Variables the command must not inherit: other credentials, and names that make some SDKs
+/// prefer a profile to the session.
+const REMOVED: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_SESSION_EXPIRATION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    PROFILE_VAR,
+];
+
+/// The command's environment: the parent's, without `REMOVED`, with the session, the region
+/// when one was configured, and the profile the session was made from.
+pub(crate) fn child_env(
+    env: &Environment,
+    creds: &Credentials,
+    region: Option<&str>,
+    profile: Option<&str>,
+) -> Vec<(OsString, OsString)> {
+    let removed = |name: &OsStr| {
+        let name = name.to_string_lossy();
+        REMOVED.iter().any(|r| name.eq_ignore_ascii_case(r))
+            || PROFILE_CHOOSERS
+                .iter()
+                .any(|(_, keeper)| name.eq_ignore_ascii_case(keeper))
+            || (region.is_some() && (name == "AWS_REGION" || name == "AWS_DEFAULT_REGION"))
+    };
+    let mut vars: Vec<(OsString, OsString)> = env
+        .vars()
+        .filter(|(name, _)| !removed(name))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    for (name, value) in creds.variables() {
+        vars.push((name.into(), value.into()));
+    }
+    if let Some(region) = region {
+        vars.push(("AWS_REGION".into(), region.into()));
+        vars.push(("AWS_DEFAULT_REGION".into(), region.into()));
+    }
+    if let Some(profile) = profile {
+        vars.push((PROFILE_VAR.into(), profile.into()));
+    }
+    debug_assert!(VARIABLES.iter().all(|v| REMOVED.contains(v)));
+    vars
+}
+
+/// The program to run with no command given: the user's shell.
+pub(crate) fn default_shell(env: &Environment) -> OsString {
+    #[cfg(windows)]
+    let (var, fallback) = ("ComSpec", "cmd.exe");
+    #[cfg(not(windows))]
+    let (var, fallback) = ("SHELL", "/bin/sh");
+    env.os(var)
+        .filter(|s| !s.is_empty())
+        .map_or_else(|| OsString::from(fallback), OsStr::to_os_string)
+}
+
+/// Why a command cannot run, found before anything else is done: 127 when there is no such
+/// command, 126 when it is there but cannot be run.
+pub(crate) fn check_runnable(program: &OsStr, env: &Environment) -> Result<()> {
+    let shown_name = shown(&program.to_string_lossy());
+    let not_found = || {
+        Error::Exit(
+            crate::error::exit::NOT_FOUND,
+            format!("cannot run '{shown_name}': not found on PATH"),
+        )
+    };
+    let cannot = |why: &str| {
+        Error::Exit(
+            crate::error::exit::CANNOT_RUN,
+            format!("cannot run '{shown_name}': {why}"),
+        )
+    };
+    let path = Path::new(program);
+    if program.is_empty() {
+        return Err(not_found());
+    }
+    let candidates: Vec<PathBuf> =
+        if path.components().count() > 1 || cfg!(windows) && path.is_absolute() {
+            vec![path.to_owned()]
+        } else {
+            env.os("PATH")
+                .map(|p| std::env::split_paths(p).map(|dir| dir.join(path)).collect())
+                .unwrap_or_default()
+        };
+    let mut found_unrunnable = None;
+    for candidate in &candidates {
+        match runnable(candidate) {
+            Some(true) => return Ok(()),
+            Some(false) => {
+                found_unrunnable.get_or_insert(candidate);
+            }
+            None => {}
+        }
+    }
+    match found_unrunnable {
+        Some(candidate) if candidate.is_dir() => Err(cannot("it is a directory")),
+        Some(_) => Err(cannot("permission denied (it is not executable)")),
+        // On Windows the loader also tries PATHEXT; let it decide.
+        None if cfg!(windows) => Ok(()),
+        None if path.components().count() > 1 => Err(Error::Exit(
+            crate::error::exit::NOT_FOUND,
+            format!("cannot run '{shown_name}': no such file"),
+        )),
+        None => Err(not_found()),
+    }
+}
+
+/// `Some(true)`: a file we may execute; `Some(false)`: something there we may not; `None`:
+/// nothing there.
+fn runnable(path: &Path) -> Option<bool> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        return Some(false);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+        // SAFETY: a valid NUL-terminated path; access has no other preconditions.
+        Some(unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0)
+    }
+    #[cfg(not(unix))]
+    Some(true)
+}
+
+/// Runs the command in mfa-env's place; returns only if that could not be done.
+#[cfg(unix)]
+pub(crate) fn run(
+    command: &[OsString],
+    vars: Vec<(OsString, OsString)>,
+) -> Result<std::process::ExitCode> {
+    use std::os::unix::process::CommandExt;
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| Error::new("no command"))?;
+    let error = std::process::Command::new(program)
+        .args(args)
+        .env_clear()
+        .envs(vars)
+        .exec();
+    Err(launch_error(program, &error))
+}
+
+/// Starts the command with our standard handles, lets Ctrl+C reach it (and not end mfa-env
+/// first), waits, and passes its exit code on.
+#[cfg(windows)]
+pub(crate) fn run(
+    command: &[OsString],
+    vars: Vec<(OsString, OsString)>,
+) -> Result<std::process::ExitCode> {
+    use windows_sys::Win32::System::Console::SetConsoleCtrlHandler;
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| Error::new("no command"))?;
+    // SAFETY: a null handler with TRUE makes this process ignore Ctrl+C; the child does not
+    // inherit that, so the key reaches it.
+    unsafe { SetConsoleCtrlHandler(None, 1) };
+    let status = std::process::Command::new(program)
+        .args(args)
+        .env_clear()
+        .envs(vars)
+        .status()
+        .map_err(|e| launch_error(program, &e))?;
+    let code = status.code().unwrap_or(1);
+    Ok(std::process::ExitCode::from((code & 0xff) as u8))
+}
+
+fn launch_error(program: &OsStr, error: &std::io::Error) -> Error {
+    let name = shown(&program.to_string_lossy());
+    match error.kind() {
+        std::io::ErrorKind::NotFound => Error::Exit(
+            crate::error::exit::NOT_FOUND,
+            format!("cannot run '{name}': not found on PATH"),
+        ),
+        _ => Error::Exit(
+            crate::error::exit::CANNOT_RUN,
+            format!("cannot run '{name}': {error}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::example;
+
+    #[test]
+    fn the_child_environment() {
+        let env = Environment::of(&[
+            ("PATH", "/bin"),
+            ("AWS_ACCESS_KEY_ID", "AKIAOLD"),
+            ("AWS_SECURITY_TOKEN", "old"),
+            ("AWS_PROFILE", "work"),
+            ("aws_default_profile", "x"),
+            ("AWS_REGION", "eu-west-1"),
+            ("MFA_ENV_RESTORE_PROFILE", "work"),
+            ("HOME", "/h"),
+        ]);
+        let vars: std::collections::BTreeMap<String, String> =
+            child_env(&env, &example(), Some("ap-south-1"), Some("prod"))
+                .into_iter()
+                .map(|(k, v)| (k.into_string().unwrap(), v.into_string().unwrap()))
+                .collect();
+        let names: Vec<&str> = vars.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "AWS_ACCESS_KEY_ID",
+                "AWS_CREDENTIAL_EXPIRATION",
+                "AWS_DEFAULT_REGION",
+                "AWS_REGION",
+                "AWS_SECRET_ACCESS_KEY",
+                "AWS_SESSION_TOKEN",
+                "HOME",
+                "MFA_ENV_PROFILE",
+                "PATH"
+            ]
+        );
+        assert_eq!(vars["AWS_ACCESS_KEY_ID"], "ASIAEXAMPLE123");
+        assert_eq!(vars["AWS_REGION"], "ap-south-1");
+        assert_eq!(vars["MFA_ENV_PROFILE"], "prod");
+        // No region configured: the caller's region variables stay as they are.
+        let vars = child_env(&env, &example(), None, None);
+        assert!(
+            vars.iter()
+                .any(|(k, v)| k == "AWS_REGION" && v == "eu-west-1")
+        );
+        assert!(!vars.iter().any(|(k, _)| k == "MFA_ENV_PROFILE"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn commands_that_cannot_run() {
+        let env = Environment::of(&[("PATH", "/usr/bin:/bin")]);
+        assert!(check_runnable(OsStr::new("sh"), &env).is_ok());
+        assert!(check_runnable(OsStr::new("/bin/sh"), &env).is_ok());
+        let code = |program: &str| {
+            check_runnable(OsStr::new(program), &env)
+                .unwrap_err()
+                .exit_code()
+        };
+        assert_eq!(code("terrafrom-nope"), 127);
+        assert_eq!(code("./no-such-file"), 127);
+        let dir = std::env::temp_dir().join(format!("mfa-env-exec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let plain = dir.join("plain");
+        std::fs::write(&plain, "#!/bin/sh\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(code(plain.to_str().unwrap()), 126);
+        assert_eq!(code(dir.to_str().unwrap()), 126);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
