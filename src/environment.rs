@@ -28,7 +28,7 @@ impl Environment {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, unix))]
     pub(crate) fn set_os(&mut self, name: &str, value: OsString) {
         self.vars.insert(name.into(), value);
     }
@@ -92,6 +92,7 @@ mod tests {
 
     #[test]
     fn text_values() {
+        #[cfg_attr(not(unix), allow(unused_mut))]
         let mut env = Environment::of(&[("A", "x"), ("EMPTY", ""), ("T", "TRUE")]);
         assert_eq!(env.flag("T").unwrap(), Some(true));
         assert_eq!(env.flag("A").unwrap(), Some(false));

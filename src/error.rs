@@ -15,6 +15,7 @@ pub(crate) mod exit {
     /// `exec`: no such command.
     pub(crate) const NOT_FOUND: u8 = 127;
     /// A signal ended the run at the prompt: 128 + its number, as shells report it.
+    #[cfg(unix)]
     pub(crate) const fn signal(number: i32) -> u8 {
         (128 + number) as u8
     }
@@ -98,6 +99,7 @@ mod tests {
     fn exit_codes() {
         assert_eq!(Error::usage("x").exit_code(), 2);
         assert_eq!(Error::new("x").exit_code(), 1);
+        #[cfg(unix)]
         assert_eq!(exit::signal(2), 130);
     }
 }

@@ -281,22 +281,80 @@ mod unix_terminal {
     }
 }
 
-/// On Windows the console prompt restores its own mode; there is nothing more to guard.
 #[cfg(windows)]
-pub(crate) struct TerminalGuard;
+pub(crate) use windows_console::TerminalGuard;
 
+/// The console's input mode while a code is typed without echo, restored on every way out:
+/// a normal return, an error, and Ctrl+C or Ctrl+Break (then the run exits with 130).
 #[cfg(windows)]
-impl TerminalGuard {
-    pub(crate) fn open() -> Option<TerminalGuard> {
-        OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("CONIN$")
-            .ok()
-            .map(|_| TerminalGuard)
+mod windows_console {
+    use std::fs::{File, OpenOptions};
+    use std::io::Write;
+    use std::os::windows::io::AsRawHandle;
+    use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
+    use windows_sys::Win32::Foundation::HANDLE;
+    use windows_sys::Win32::System::Console::{
+        GetConsoleMode, SetConsoleCtrlHandler, SetConsoleMode,
+    };
+    use windows_sys::Win32::System::Threading::ExitProcess;
+
+    /// The console input handle while a prompt is open (0 when none), and its mode before it.
+    static CONSOLE: AtomicUsize = AtomicUsize::new(0);
+    static SAVED: AtomicU32 = AtomicU32::new(0);
+
+    unsafe extern "system" fn restore_and_exit(_event: u32) -> i32 {
+        let handle = CONSOLE.load(Ordering::SeqCst);
+        if handle != 0 {
+            // SAFETY: the handle stays open while the guard lives; the mode was saved from it.
+            unsafe { SetConsoleMode(handle as HANDLE, SAVED.load(Ordering::SeqCst)) };
+        }
+        // SAFETY: ends the process, as the default handler would, with the status shells use.
+        unsafe { ExitProcess(130) }
     }
 
-    pub(crate) fn newline(&self) {
-        eprintln!();
+    pub(crate) struct TerminalGuard {
+        console: File,
+    }
+
+    impl TerminalGuard {
+        /// `None` when there is no console.
+        pub(crate) fn open() -> Option<TerminalGuard> {
+            let console = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("CONIN$")
+                .ok()?;
+            let handle = console.as_raw_handle() as HANDLE;
+            let mut mode = 0;
+            // SAFETY: a valid console handle and a place for its mode.
+            if unsafe { GetConsoleMode(handle, &mut mode) } == 0 {
+                return None;
+            }
+            SAVED.store(mode, Ordering::SeqCst);
+            CONSOLE.store(handle as usize, Ordering::SeqCst);
+            // SAFETY: installs a handler that only restores the mode and exits.
+            unsafe { SetConsoleCtrlHandler(Some(restore_and_exit), 1) };
+            Some(TerminalGuard { console })
+        }
+
+        /// Ends the prompt's line, so that what follows starts on a line of its own.
+        pub(crate) fn newline(&self) {
+            if let Ok(mut out) = OpenOptions::new().write(true).open("CONOUT$") {
+                let _ = out.write_all(b"\r\n");
+            }
+        }
+    }
+
+    impl Drop for TerminalGuard {
+        fn drop(&mut self) {
+            let handle = self.console.as_raw_handle() as HANDLE;
+            // SAFETY: restores the saved mode and removes the handler installed in open().
+            unsafe {
+                SetConsoleMode(handle, SAVED.load(Ordering::SeqCst));
+                SetConsoleCtrlHandler(Some(restore_and_exit), 0);
+            }
+            CONSOLE.store(0, Ordering::SeqCst);
+        }
     }
 }

@@ -3,43 +3,9 @@
 
 use crate::support::*;
 
+use crate::wine::*;
+
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::Output;
-use std::sync::Mutex;
-
-/// One Wine prefix for this test binary; Wine runs one at a time.
-static WINE: Mutex<()> = Mutex::new(());
-
-/// Runs `batch` (written with CRLF) with Wine's cmd in `dir`, `args` after it.
-fn wine_cmd(dir: &Path, batch: &str, args: &[&str]) -> Option<Output> {
-    if !require("wine") {
-        return None;
-    }
-    let _one_at_a_time = WINE.lock().unwrap_or_else(|e| e.into_inner());
-    let prefix = std::env::temp_dir().join("mfa-env-test-wineprefix");
-    let out = std::process::Command::new("wine")
-        .args(["cmd", "/c", batch])
-        .args(args)
-        .current_dir(dir)
-        .env("WINEPREFIX", prefix)
-        .env("WINEDEBUG", "-all")
-        .env("TEMP", windows_path(&dir.join("temp")))
-        .env("TMP", windows_path(&dir.join("temp")))
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    Some(out)
-}
-
-/// How Wine names a Unix path.
-fn windows_path(path: &Path) -> String {
-    format!("Z:{}", path.display()).replace('/', "\\")
-}
-
-fn write_batch(path: &Path, lines: &[&str]) {
-    std::fs::write(path, lines.join("\r\n") + "\r\n").unwrap();
-}
 
 /// `NAME=value` lines as cmd's `set` prints them.
 fn parse_set(text: &str) -> HashMap<String, String> {

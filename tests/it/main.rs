@@ -21,3 +21,5 @@ mod prompt;
 mod session_wins;
 mod shells;
 mod tls;
+mod windows;
+mod wine;
