@@ -12,6 +12,7 @@ use crate::credentials::Credentials;
 use crate::durations;
 use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
+use crate::files;
 use crate::init;
 use crate::obtain::{self, cache};
 use crate::output::{self, note};
@@ -226,13 +227,20 @@ fn exec(request: &Exec, env: &Environment) -> Result<ExitCode> {
     };
     // The session first (and so the credentials checked), then the command: a command that
     // cannot run is refused before anything is printed or started.
-    let creds = obtain::session(&request.choice, &request.obtain, &settings, env, now)?;
+    let (creds, renewal) = if request.server {
+        let (creds, renewal) =
+            obtain::renewable_session(&request.choice, &request.obtain, &settings, env, now)?;
+        (creds, Some(renewal))
+    } else {
+        let creds = obtain::session(&request.choice, &request.obtain, &settings, env, now)?;
+        (creds, None)
+    };
     crate::exec::check_runnable(&command[0], env)?;
     let profile = settings
         .keys_id
         .is_none()
         .then_some(settings.label.as_str());
-    let vars = crate::exec::child_env(env, &creds, settings.configured_region(), profile);
+    let mut vars = crate::exec::child_env(env, &creds, settings.configured_region(), profile);
     if request.command.is_empty() && std::io::stderr().is_terminal() {
         note(&format!(
             "starting {} with the session for '{}' until {}; `exit` leaves it",
@@ -241,7 +249,17 @@ fn exec(request: &Exec, env: &Environment) -> Result<ExitCode> {
             time::format_until(creds.expiration, now)
         ));
     }
-    crate::exec::run(command, vars)
+    match renewal {
+        // mfa-env stays, as the endpoint's home, until the command ends.
+        Some(renewal) => {
+            let empty = files::empty_file(&obtain::cache_dir(env), "empty-credentials")?;
+            crate::exec::hold_signals();
+            let endpoint = crate::server::start(creds, renewal, &settings.label)?;
+            vars = crate::exec::server_env(vars, &endpoint.url, &endpoint.token, &empty);
+            crate::exec::run_beside(command, vars)
+        }
+        None => crate::exec::run(command, vars),
+    }
 }
 
 /// What the apply does to the profile variables: remember the profile, and what it replaces.

@@ -82,6 +82,7 @@ struct Entry {
     credentials: Credentials,
 }
 
+#[derive(Clone)]
 pub(crate) struct Cache {
     dir: PathBuf,
 }

@@ -71,6 +71,7 @@ enum Opt {
     Forget,
     All,
     Cmd,
+    Server,
     Help,
     Version,
 }
@@ -243,6 +244,14 @@ const FLAGS: &[Flag] = &[
         help: "with init: name of the function (default: mfa)",
     },
     Flag {
+        id: Opt::Server,
+        long: "server",
+        short: None,
+        value: None,
+        modes: &[X],
+        help: "with exec: serve the session from a local endpoint that renews\nit, instead of putting keys in the command's environment",
+    },
+    Flag {
         id: Opt::Help,
         long: "help",
         short: Some('h'),
@@ -344,6 +353,8 @@ pub(crate) struct Status {
 pub(crate) struct Exec {
     pub(crate) choice: Choice,
     pub(crate) obtain: Obtain,
+    /// `--server`: the credential endpoint instead of keys in the environment.
+    pub(crate) server: bool,
     pub(crate) command: Vec<OsString>,
 }
 
@@ -475,6 +486,7 @@ fn build(
     let mut shell = None;
     let mut write_profile: Option<String> = None;
     let (mut overwrite_long_term, mut forget, mut all) = (false, false, false);
+    let mut server = false;
     let mut function = None;
     let mut profile_flag = false;
     for (flag, value) in given {
@@ -542,6 +554,7 @@ fn build(
             Opt::Forget => forget = true,
             Opt::All => all = true,
             Opt::Cmd => function = Some(value),
+            Opt::Server => server = true,
             Opt::Unset | Opt::Help | Opt::Version => {}
         }
     }
@@ -634,6 +647,7 @@ fn build(
             Request::Exec(Exec {
                 choice,
                 obtain,
+                server,
                 command,
             })
         }
@@ -766,6 +780,7 @@ USAGE:
     mfa-env init SHELL [--cmd NAME]    print a snippet that defines `mfa` for SHELL
     mfa-env status [OPTIONS]           is a cached session still valid? (exit 0 if so)
     mfa-env exec [OPTIONS] [--] CMD... run CMD with the session (no CMD: your shell)
+    mfa-env exec --server [OPTIONS] [--] CMD...   ... from a local endpoint that renews it
 
 OPTIONS:
 ",
@@ -981,9 +996,13 @@ mod tests {
                 Opt::WriteProfile => (&["mfa"], &[]),
                 Opt::OverwriteLongTerm => (&[], &["--write-profile", "mfa"]),
                 Opt::MinRemaining => (&["5m"], &[]),
-                Opt::Force | Opt::NoCache | Opt::Unset | Opt::Forget | Opt::Help | Opt::Version => {
-                    (&[], &[])
-                }
+                Opt::Force
+                | Opt::NoCache
+                | Opt::Unset
+                | Opt::Forget
+                | Opt::Server
+                | Opt::Help
+                | Opt::Version => (&[], &[]),
                 Opt::All => (&[], &["--forget"]),
                 Opt::Cmd => (&["m"], &[]),
             }

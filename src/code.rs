@@ -15,9 +15,14 @@ use crate::totp::{Clock, SystemClock, Totp};
 const MAX_LINE: usize = 256;
 
 enum Source {
+    /// No code may be asked for (a renewal, with nobody there).
+    Never,
     Given(String),
     Stdin,
-    Totp { totp: Totp, var: String },
+    Totp {
+        totp: Totp,
+        var: String,
+    },
     Prompt,
 }
 
@@ -60,9 +65,22 @@ impl Codes {
         })
     }
 
+    /// Codes that are never there: for calls that must not need one.
+    pub(crate) fn none() -> Codes {
+        Codes {
+            source: Source::Never,
+            clock: Box::new(SystemClock),
+            step: None,
+        }
+    }
+
     /// The code to send for `serial`, asked for `label`'s session.
     pub(crate) fn first(&mut self, serial: &str, label: &str) -> Result<String> {
         match &self.source {
+            Source::Never => Err(Error::new(format!(
+                "renewing the session for '{}' would need an MFA code, and nobody is asked here",
+                shown(label)
+            ))),
             Source::Given(code) => Ok(code.clone()),
             Source::Stdin => read_stdin_code(),
             Source::Totp { totp, .. } => {

@@ -59,6 +59,40 @@ pub(crate) fn child_env(
     vars
 }
 
+/// What the container credential provider would be given instead of keys, and what must not
+/// win over it.
+const CONTAINER_REMOVED: &[&str] = &[
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+];
+
+/// `exec --server`'s environment: as `exec`'s, but the session comes from the endpoint, and the
+/// shared credentials file is an empty one, so that long-term keys there cannot win over it
+/// (botocore reads that file before the container endpoint).
+pub(crate) fn server_env(
+    mut vars: Vec<(OsString, OsString)>,
+    url: &str,
+    token: &str,
+    empty_credentials: &Path,
+) -> Vec<(OsString, OsString)> {
+    vars.retain(|(name, _)| {
+        let name = name.to_string_lossy();
+        !VARIABLES.iter().any(|v| name.eq_ignore_ascii_case(v))
+            && !CONTAINER_REMOVED
+                .iter()
+                .any(|v| name.eq_ignore_ascii_case(v))
+    });
+    vars.push(("AWS_CONTAINER_CREDENTIALS_FULL_URI".into(), url.into()));
+    vars.push(("AWS_CONTAINER_AUTHORIZATION_TOKEN".into(), token.into()));
+    vars.push((
+        "AWS_SHARED_CREDENTIALS_FILE".into(),
+        empty_credentials.as_os_str().to_owned(),
+    ));
+    vars
+}
+
 /// The program to run with no command given: the user's shell.
 pub(crate) fn default_shell(env: &Environment) -> OsString {
     #[cfg(windows)]
@@ -179,6 +213,118 @@ pub(crate) fn run(
         .map_err(|e| launch_error(program, &e))?;
     let code = status.code().unwrap_or(1);
     Ok(std::process::ExitCode::from((code & 0xff) as u8))
+}
+
+/// The signals `run_beside` passes on to the command.
+#[cfg(unix)]
+const FORWARDED: [libc::c_int; 7] = [
+    libc::SIGINT,
+    libc::SIGTERM,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGWINCH,
+];
+
+/// Blocks the signals `run_beside` passes on, in this thread and every thread started after:
+/// call it before any other thread starts, so that only the forwarding thread takes them.
+#[cfg(unix)]
+pub(crate) fn hold_signals() {
+    // SAFETY: plain signal-set manipulation on a local value, then this thread's mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for signal in FORWARDED {
+            libc::sigaddset(&mut set, signal);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+#[cfg(windows)]
+pub(crate) fn hold_signals() {}
+
+/// Runs the command as a child (for `--server`, whose endpoint lives in this process), passes
+/// the signals sent to mfa-env on to it, and returns its status (128+N for signal N). The
+/// signals must be held (`hold_signals`) before the endpoint's threads start.
+#[cfg(unix)]
+pub(crate) fn run_beside(
+    command: &[OsString],
+    vars: Vec<(OsString, OsString)>,
+) -> Result<std::process::ExitCode> {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| Error::new("no command"))?;
+    // SAFETY: plain signal-set manipulation on a local value.
+    let set = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for signal in FORWARDED {
+            libc::sigaddset(&mut set, signal);
+        }
+        set
+    };
+    let mut child_command = std::process::Command::new(program);
+    child_command.args(args).env_clear().envs(vars);
+    // SAFETY: sigprocmask is async-signal-safe; the command starts with nothing blocked.
+    unsafe {
+        child_command.pre_exec(|| {
+            let mut empty: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut empty);
+            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+    let mut child = child_command
+        .spawn()
+        .map_err(|e| launch_error(program, &e))?;
+    let pid = child.id() as libc::pid_t;
+    std::thread::spawn(move || {
+        loop {
+            #[cfg(target_os = "linux")]
+            {
+                // SAFETY: waits for one of the blocked signals; info is written by the call.
+                let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+                let signal = unsafe { libc::sigwaitinfo(&set, &mut info) };
+                // From the terminal (no sending process): the command, in the same process
+                // group, got it too. Sent to mfa-env by a process: pass it on.
+                // SAFETY: si_pid is valid for signals sent with kill(2); 0 otherwise.
+                if signal > 0 && unsafe { info.si_pid() } != 0 {
+                    // SAFETY: signals the child we started.
+                    unsafe { libc::kill(pid, signal) };
+                }
+            }
+            #[cfg(not(target_os = "linux"))]
+            {
+                let mut signal: libc::c_int = 0;
+                // SAFETY: waits for one of the blocked signals.
+                if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
+                    // SAFETY: signals the child we started.
+                    unsafe { libc::kill(pid, signal) };
+                }
+            }
+        }
+    });
+    let status = child
+        .wait()
+        .map_err(|e| Error::new(format!("lost the command: {e}")))?;
+    let code = match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(signal)) => 128 + signal,
+        (None, None) => 1,
+    };
+    Ok(std::process::ExitCode::from((code & 0xff) as u8))
+}
+
+/// On Windows `exec` already waits for the command.
+#[cfg(windows)]
+pub(crate) fn run_beside(
+    command: &[OsString],
+    vars: Vec<(OsString, OsString)>,
+) -> Result<std::process::ExitCode> {
+    run(command, vars)
 }
 
 fn launch_error(program: &OsStr, error: &std::io::Error) -> Error {

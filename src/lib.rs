@@ -24,6 +24,7 @@ mod platform;
 mod profiles;
 mod proxy;
 mod render;
+mod server;
 mod settings;
 mod shell;
 mod sts;

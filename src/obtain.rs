@@ -25,120 +25,273 @@ pub(crate) fn session(
     env: &Environment,
     now: i64,
 ) -> Result<Credentials> {
-    let cache = if obtain.no_cache { None } else { cache(env) };
+    let calls = Calls::new(settings, obtain, env)?;
     let scope = Scope::new(settings);
     let min_remaining = choice.min_remaining.unwrap_or(durations::MIN_REMAINING);
-    if let Some(cache) = &cache
-        && !obtain.force
-        && let Some(creds) = cache
-            .load(&scope)
-            .filter(|c| c.seconds_left() > min_remaining)
+    if !obtain.force
+        && let Some(creds) = calls.cached(&scope, min_remaining)
     {
         return Ok(creds);
     }
     let mut codes = Codes::new(obtain.code.as_ref(), env)?;
-    let bounds = sts::Bounds::for_run(env);
-    let network = network(settings, env)?;
-    let creds = fetch(
-        settings,
-        &mut codes,
-        cache.as_ref(),
-        obtain.force,
-        now,
-        bounds,
-        network,
-    )?;
-    if let Some(Err(e)) = cache.as_ref().map(|c| c.store(&scope, &creds)) {
-        note(&format!("{e} (the session is fine; only reuse is lost)"));
-    }
+    // A cached MFA session of the source profile signs the first AssumeRole: no new code.
+    let chained = if obtain.force {
+        None
+    } else {
+        calls.source_session(durations::CHAIN_MIN_LEFT)
+    };
+    let creds = calls.fetch(&mut codes, chained.as_ref(), now)?;
+    calls.store(&scope, &creds);
     Ok(creds)
 }
 
-/// New credentials from STS: GetSessionToken for a plain session, else the chain of roles.
-fn fetch(
+/// For `exec --server`: the session, and how to renew it later without asking anyone.
+pub(crate) fn renewable_session(
+    choice: &Choice,
+    obtain: &Obtain,
     settings: &Settings,
-    codes: &mut Codes,
-    cache: Option<&Cache>,
-    force: bool,
+    env: &Environment,
     now: i64,
+) -> Result<(Credentials, Renewal)> {
+    let calls = Calls::new(settings, obtain, env)?;
+    let mfa_first = settings.roles.first().is_some_and(|r| r.serial.is_some());
+    let mfa_later = settings.roles.iter().skip(1).any(|r| r.serial.is_some());
+    let renewer = match (settings.roles.is_empty(), mfa_first, mfa_later) {
+        // A plain session: renewed by another mfa-env run, which puts it in the cache.
+        (true, _, _) => Renewer::Cache(Scope::new(settings)),
+        // No MFA anywhere: the long-term keys assume the roles again.
+        (false, false, false) => Renewer::LongTerm,
+        // MFA on the first role: an MFA session of the source profile assumes them again.
+        (false, true, false) if Scope::source_session(settings).is_some() => Renewer::FromSession,
+        _ => Renewer::Not,
+    };
+    if renewer == Renewer::FromSession {
+        // The MFA session first (cached, or made with a code now), then the roles from it.
+        let min_remaining = choice.min_remaining.unwrap_or(durations::MIN_REMAINING);
+        let session = match calls
+            .source_session(min_remaining)
+            .filter(|_| !obtain.force)
+        {
+            Some(session) => session,
+            None => {
+                let mut codes = Codes::new(obtain.code.as_ref(), env)?;
+                let session = calls.source_fetch(&mut codes, now)?;
+                if let Some(scope) = Scope::source_session(settings) {
+                    calls.store(&scope, &session);
+                }
+                session
+            }
+        };
+        let scope = Scope::new(settings);
+        let creds = match calls
+            .cached(&scope, min_remaining)
+            .filter(|_| !obtain.force)
+        {
+            Some(creds) => creds,
+            None => {
+                let creds = calls.fetch(&mut Codes::none(), Some(&session), now)?;
+                calls.store(&scope, &creds);
+                creds
+            }
+        };
+        return Ok((creds, Renewal { calls, renewer }));
+    }
+    let creds = session(choice, obtain, settings, env, now)?;
+    Ok((creds, Renewal { calls, renewer }))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Renewer {
+    /// Another mfa-env run renews a plain session: it is picked up from the cache.
+    Cache(Scope),
+    /// The roles are assumed again from the cached MFA session of their source profile.
+    FromSession,
+    /// The roles need no MFA: the long-term keys assume them again.
+    LongTerm,
+    /// Served while it lasts (MFA on a role past the first).
+    Not,
+}
+
+/// How a served session is renewed without a person, and when that can no longer be done.
+pub(crate) struct Renewal {
+    calls: Calls,
+    renewer: Renewer,
+}
+
+impl Renewal {
+    /// Credentials with more time left than `current`, if they can be had without a code.
+    pub(crate) fn renew(&self, current: &Credentials, now: i64) -> Result<Option<Credentials>> {
+        let newer = |c: Credentials| (c.expiration > current.expiration).then_some(c);
+        match &self.renewer {
+            Renewer::Cache(scope) => Ok(self.calls.cached(scope, 0).and_then(newer)),
+            Renewer::FromSession => {
+                let Some(session) = self.calls.source_session(durations::CHAIN_MIN_LEFT) else {
+                    return Ok(None);
+                };
+                let creds = self.calls.fetch(&mut Codes::none(), Some(&session), now)?;
+                self.calls.store(&Scope::new(&self.calls.settings), &creds);
+                Ok(newer(creds))
+            }
+            Renewer::LongTerm => {
+                let creds = self.calls.fetch(&mut Codes::none(), None, now)?;
+                Ok(newer(creds))
+            }
+            Renewer::Not => Ok(None),
+        }
+    }
+
+    /// When the MFA session behind what is served ends, for a warning before it does.
+    pub(crate) fn mfa_ends(&self, current: &Credentials) -> Option<i64> {
+        match &self.renewer {
+            Renewer::Cache(_) | Renewer::Not => Some(current.expiration),
+            Renewer::FromSession => self
+                .calls
+                .source_session(0)
+                .map_or(Some(current.expiration), |s| Some(s.expiration)),
+            Renewer::LongTerm => None,
+        }
+    }
+}
+
+/// What calling STS takes for one run's settings, ready for several calls (renewals too).
+#[derive(Clone)]
+struct Calls {
+    settings: Settings,
+    cache: Option<Cache>,
     bounds: sts::Bounds,
     network: sts::Network,
-) -> Result<Credentials> {
-    let label = shown(&settings.label);
-    if settings.roles.is_empty() && settings.serial.is_none() {
-        return Err(no_serial(settings));
+}
+
+impl Calls {
+    fn new(settings: &Settings, obtain: &Obtain, env: &Environment) -> Result<Calls> {
+        Ok(Calls {
+            settings: settings.clone(),
+            cache: if obtain.no_cache { None } else { cache(env) },
+            bounds: sts::Bounds::for_run(env),
+            network: network(settings, env)?,
+        })
     }
-    let runtime = sts::runtime()?;
 
-    // A cached MFA session of the source profile signs the first AssumeRole: no new code.
-    let chained = if force {
-        None
-    } else {
-        Scope::source_session(settings)
-            .and_then(|scope| cache?.load_any_duration(&scope))
-            .filter(|s| s.seconds_left() > durations::CHAIN_MIN_LEFT)
-    };
-    let keys = match &chained {
-        Some(session) => session_keys(session),
-        None => runtime.block_on(sts::long_term_keys(settings))?,
-    };
-    let mut client = sts::Client::new(settings, keys, bounds, network);
+    /// The cached session for `scope` with more than `min_left` seconds left.
+    fn cached(&self, scope: &Scope, min_left: i64) -> Option<Credentials> {
+        self.cache
+            .as_ref()?
+            .load(scope)
+            .filter(|c| c.seconds_left() > min_left)
+    }
 
-    if settings.roles.is_empty() {
-        let serial = settings
-            .serial
-            .as_ref()
-            .map(|s| s.value.as_str())
-            .unwrap_or_default();
-        let duration = settings.duration.as_ref().map(|d| d.value);
-        let mut code = codes.first(serial, &label)?;
-        loop {
-            match runtime.block_on(client.session_token(serial, &code, duration, now)) {
-                Err(failure) if failure.code_rejected => match codes.next() {
-                    Some(next) => code = next,
-                    None => return Err(failure.error),
-                },
-                result => return Ok(result?),
-            }
+    /// The cached MFA session of the profile whose keys sign for the roles.
+    fn source_session(&self, min_left: i64) -> Option<Credentials> {
+        let scope = Scope::source_session(&self.settings)?;
+        self.cache
+            .as_ref()?
+            .load_any_duration(&scope)
+            .filter(|s| s.seconds_left() > min_left)
+    }
+
+    fn store(&self, scope: &Scope, creds: &Credentials) {
+        if let Some(Err(e)) = self.cache.as_ref().map(|c| c.store(scope, creds)) {
+            note(&format!("{e} (the session is fine; only reuse is lost)"));
         }
     }
 
-    let mut code: Option<String> = None;
-    let mut creds = None;
-    for (index, role) in settings.roles.iter().enumerate() {
-        let signed_by_session = index > 0 || chained.is_some();
-        let mut duration = role.duration.as_ref().map(|d| d.value);
-        if signed_by_session && let Some(asked) = duration.filter(|d| *d > durations::CHAINED_MAX) {
-            note(&format!(
-                "assuming {} with session credentials: AWS caps such a role session at 1 hour, so it lasts {} s, not {asked}",
-                role.arn,
-                durations::CHAINED_MAX
-            ));
-            duration = Some(durations::CHAINED_MAX);
-        }
-        let serial = match (&role.serial, index == 0 && chained.is_some()) {
-            (Some(serial), false) => Some(serial.as_str()),
-            _ => None,
+    /// A plain MFA session of the source profile, with the first role's device.
+    fn source_fetch(&self, codes: &mut Codes, now: i64) -> Result<Credentials> {
+        let serial = self.settings.roles.first().and_then(|r| r.serial.clone());
+        let plain = Settings {
+            roles: Vec::new(),
+            serial: serial.map(|value| crate::settings::Setting {
+                value,
+                origin: crate::settings::Origin::Default,
+            }),
+            duration: None,
+            ..self.settings.clone()
         };
-        if let Some(serial) = serial
-            && code.is_none()
-        {
-            code = Some(codes.first(serial, &label)?);
+        Calls {
+            settings: plain,
+            ..self.clone()
         }
-        let result = loop {
-            let mfa = serial.zip(code.as_deref());
-            match runtime.block_on(client.assume_role(role, mfa, duration, now)) {
-                Err(failure) if failure.code_rejected && mfa.is_some() => match codes.next() {
-                    Some(next) => code = Some(next),
-                    None => break Err(failure.error),
-                },
-                result => break result.map_err(Error::from),
-            }
-        }?;
-        client = client.with_keys(session_keys(&result));
-        creds = Some(result);
+        .fetch(codes, None, now)
     }
-    creds.ok_or_else(|| Error::new("no role to assume"))
+
+    /// New credentials from STS: GetSessionToken for a plain session, else the chain of roles
+    /// (signed by `chained`, an MFA session, when given).
+    fn fetch(
+        &self,
+        codes: &mut Codes,
+        chained: Option<&Credentials>,
+        now: i64,
+    ) -> Result<Credentials> {
+        let settings = &self.settings;
+        let label = shown(&settings.label);
+        if settings.roles.is_empty() && settings.serial.is_none() {
+            return Err(no_serial(settings));
+        }
+        let runtime = sts::runtime()?;
+        let keys = match chained {
+            Some(session) => session_keys(session),
+            None => runtime.block_on(sts::long_term_keys(settings))?,
+        };
+        let mut client = sts::Client::new(settings, keys, self.bounds, self.network.clone());
+
+        if settings.roles.is_empty() {
+            let serial = settings
+                .serial
+                .as_ref()
+                .map(|s| s.value.as_str())
+                .unwrap_or_default();
+            let duration = settings.duration.as_ref().map(|d| d.value);
+            let mut code = codes.first(serial, &label)?;
+            loop {
+                match runtime.block_on(client.session_token(serial, &code, duration, now)) {
+                    Err(failure) if failure.code_rejected => match codes.next() {
+                        Some(next) => code = next,
+                        None => return Err(failure.error),
+                    },
+                    result => return Ok(result?),
+                }
+            }
+        }
+
+        let mut code: Option<String> = None;
+        let mut creds = None;
+        for (index, role) in settings.roles.iter().enumerate() {
+            let signed_by_session = index > 0 || chained.is_some();
+            let mut duration = role.duration.as_ref().map(|d| d.value);
+            if signed_by_session
+                && let Some(asked) = duration.filter(|d| *d > durations::CHAINED_MAX)
+            {
+                note(&format!(
+                    "assuming {} with session credentials: AWS caps such a role session at 1 hour, so it lasts {} s, not {asked}",
+                    role.arn,
+                    durations::CHAINED_MAX
+                ));
+                duration = Some(durations::CHAINED_MAX);
+            }
+            let serial = match (&role.serial, index == 0 && chained.is_some()) {
+                (Some(serial), false) => Some(serial.as_str()),
+                _ => None,
+            };
+            if let Some(serial) = serial
+                && code.is_none()
+            {
+                code = Some(codes.first(serial, &label)?);
+            }
+            let result = loop {
+                let mfa = serial.zip(code.as_deref());
+                match runtime.block_on(client.assume_role(role, mfa, duration, now)) {
+                    Err(failure) if failure.code_rejected && mfa.is_some() => match codes.next() {
+                        Some(next) => code = Some(next),
+                        None => break Err(failure.error),
+                    },
+                    result => break result.map_err(Error::from),
+                }
+            }?;
+            client = client.with_keys(session_keys(&result));
+            creds = Some(result);
+        }
+        creds.ok_or_else(|| Error::new("no role to assume"))
+    }
 }
 
 fn session_keys(session: &Credentials) -> AwsKeys {
@@ -190,4 +343,9 @@ fn network(settings: &Settings, env: &Environment) -> Result<sts::Network> {
 /// Where this run's cache is, if there is a place for one.
 pub(crate) fn cache(env: &Environment) -> Option<Cache> {
     platform::cache_dir(env).map(Cache::at)
+}
+
+/// The cache directory, or the system's temporary directory where there is none.
+pub(crate) fn cache_dir(env: &Environment) -> std::path::PathBuf {
+    platform::cache_dir(env).unwrap_or_else(std::env::temp_dir)
 }

@@ -202,7 +202,7 @@ pub(crate) struct Role {
     pub(crate) profile: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Settings {
     /// The profile the user selected (or "environment"), as messages and the cache name it.
     pub(crate) label: String,

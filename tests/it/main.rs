@@ -18,6 +18,7 @@ mod moto;
 mod parity;
 mod profile;
 mod prompt;
+mod server;
 mod session_wins;
 mod shells;
 mod tls;

@@ -275,6 +275,9 @@ pub enum Reply {
     Huge(usize),
     /// Credentials that differ per request: the access key id ends with the request's number.
     Numbered,
+    /// Numbered credentials lasting this many seconds from the request: GetSessionToken's,
+    /// AssumeRole's. GetCallerIdentity is answered as STS does.
+    Lasting { session: i64, role: i64 },
 }
 
 impl Reply {
@@ -458,6 +461,29 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Mutex<Vec<Reply
                 left -= n;
             }
             return;
+        }
+        Reply::Lasting { .. } | Reply::Numbered if action == "GetCallerIdentity" => (
+            200,
+            format!(
+                "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn><UserId>AROA:s</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r-{number}</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+            ),
+        ),
+        Reply::Lasting { session, role } => {
+            let secs = if action == "AssumeRole" {
+                role
+            } else {
+                session
+            };
+            (
+                200,
+                creds_document(
+                    &action,
+                    &format!("ASIALASTING{number:09}"),
+                    FIXED_SECRET,
+                    FIXED_TOKEN,
+                    &iso_in(secs),
+                ),
+            )
         }
         Reply::Numbered => (
             200,
