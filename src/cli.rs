@@ -57,6 +57,8 @@ enum Opt {
     Serial,
     TokenCode,
     TotpSecretEnv,
+    TokenCommand,
+    Prompt,
     Duration,
     Region,
     RoleArn,
@@ -130,6 +132,22 @@ const FLAGS: &[Flag] = &[
         value: Some("VAR"),
         modes: &[E, X],
         help: "compute the code from the base32 seed in $VAR (automation)",
+    },
+    Flag {
+        id: Opt::TokenCommand,
+        long: "token-command",
+        short: None,
+        value: Some("CMD"),
+        modes: &[E, X],
+        help: "run CMD (sh -c / cmd /c) and take the code from its output\n(else the profile's mfa_process)",
+    },
+    Flag {
+        id: Opt::Prompt,
+        long: "prompt",
+        short: None,
+        value: Some("HOW"),
+        modes: &[E, X],
+        help: "where to ask for the code: terminal, gui (a desktop dialog) or\nnone (else mfa_prompt; default: terminal, else gui)",
     },
     Flag {
         id: Opt::Duration,
@@ -269,12 +287,11 @@ const FLAGS: &[Flag] = &[
     },
 ];
 
-/// Where the MFA code comes from when it is not asked on the terminal.
+/// A code given on the command line: the digits, or "-" for one line of stdin.
 #[derive(PartialEq, Eq)]
 pub(crate) enum CodeSource {
     Given(String),
     Stdin,
-    TotpEnv(String),
 }
 
 // The code stays out of debug output.
@@ -283,7 +300,26 @@ impl std::fmt::Debug for CodeSource {
         match self {
             CodeSource::Given(_) => f.write_str("Given(..)"),
             CodeSource::Stdin => f.write_str("Stdin"),
-            CodeSource::TotpEnv(var) => write!(f, "TotpEnv({var})"),
+        }
+    }
+}
+
+/// Where to ask a person for the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Prompt {
+    Terminal,
+    Gui,
+    /// Never ask: a run without another source fails at once.
+    Nowhere,
+}
+
+impl Prompt {
+    pub(crate) fn parse(text: &str) -> Option<Prompt> {
+        match text {
+            "terminal" => Some(Prompt::Terminal),
+            "gui" => Some(Prompt::Gui),
+            "none" => Some(Prompt::Nowhere),
+            _ => None,
         }
     }
 }
@@ -301,10 +337,14 @@ pub(crate) struct Choice {
     pub(crate) min_remaining: Option<i64>,
 }
 
-/// How a session is obtained when none is cached.
+/// How a session is obtained when none is cached. Code sources are kept apart: their
+/// precedence is decided in `code`, not by the order of the flags.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Obtain {
     pub(crate) code: Option<CodeSource>,
+    pub(crate) totp_env: Option<String>,
+    pub(crate) token_command: Option<String>,
+    pub(crate) prompt: Option<Prompt>,
     pub(crate) role_session_name: Option<String>,
     pub(crate) force: bool,
     pub(crate) no_cache: bool,
@@ -527,7 +567,21 @@ fn build(
             }
             Opt::TotpSecretEnv => {
                 checks::variable_name(&value).map_err(bad)?;
-                obtain.code = Some(CodeSource::TotpEnv(value));
+                obtain.totp_env = Some(value);
+            }
+            Opt::TokenCommand => {
+                if value.trim().is_empty() {
+                    return Err(Error::usage("--token-command needs a command"));
+                }
+                obtain.token_command = Some(value);
+            }
+            Opt::Prompt => {
+                obtain.prompt = Some(Prompt::parse(&value).ok_or_else(|| {
+                    Error::usage(format!(
+                        "--prompt '{}' is not one of terminal, gui, none",
+                        shown(&value)
+                    ))
+                })?);
             }
             Opt::Duration => choice.duration = Some(durations::parse_flag(&value)?),
             Opt::Region => {
@@ -988,6 +1042,8 @@ mod tests {
                 Opt::Serial => (&["GAHT12345678"], &[]),
                 Opt::TokenCode => (&["123456"], &[]),
                 Opt::TotpSecretEnv => (&["SEED"], &[]),
+                Opt::TokenCommand => (&["ykman oath accounts code -s aws"], &[]),
+                Opt::Prompt => (&["gui"], &[]),
                 Opt::Duration => (&["3600"], &[]),
                 Opt::Region => (&["eu-west-1"], &[]),
                 Opt::RoleArn => (&["arn:aws:iam::123456789012:role/r"], &[]),

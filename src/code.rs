@@ -1,18 +1,26 @@
-//! Where the MFA code comes from: `--token-code`, one line of stdin, a TOTP seed in the
-//! environment, or a prompt on the terminal. Every source is checked before a network call, and
-//! no code or seed ever appears in a message.
+//! Where the MFA code comes from, in this order: `--token-code`, a TOTP seed
+//! (`--totp-secret-env`), a command that prints it (`--token-command`, else the profile's
+//! `mfa_process`), else a person: on the terminal, or in a desktop dialog (`--prompt`, else
+//! `mfa_prompt`; by default the terminal when there is one, else a dialog). Every source is
+//! checked before a network call, and no code or seed ever appears in a message.
 
 use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::checks;
-use crate::cli::CodeSource;
+use crate::cli::{CodeSource, Obtain, Prompt};
+use crate::dialog::{self, Desktop};
 use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
 use crate::platform;
+use crate::settings::Settings;
 use crate::totp::{Clock, SystemClock, Totp};
 
 /// More than any line holding a code; a longer one is refused, not read on.
 const MAX_LINE: usize = 256;
+/// A command or a dialog may wait this long for a person (a touch, a typed code).
+const PATIENCE: Duration = Duration::from_secs(120);
 
 enum Source {
     /// No code may be asked for (a renewal, with nobody there).
@@ -23,45 +31,74 @@ enum Source {
         totp: Totp,
         var: String,
     },
-    Prompt,
+    /// A command that prints the code; `origin` names it in messages.
+    Command {
+        command: String,
+        origin: String,
+    },
+    /// A person, where `prompt` says (`None`: the terminal, else a dialog).
+    Person(Option<Prompt>),
 }
 
-/// The codes of one run: the first, and for a TOTP seed a next one when STS refused the first.
+/// The codes of one run: the first, and for a TOTP seed or a command a next one when STS
+/// refused the first (already used).
 pub(crate) struct Codes {
     source: Source,
     clock: Box<dyn Clock>,
     /// The TOTP step of the code last given out.
     step: Option<u64>,
+    last: Option<String>,
+    patience: Duration,
+    env: Environment,
 }
 
 impl Codes {
-    /// Checks what can be checked before anything is sent: a TOTP seed must be there and valid.
-    pub(crate) fn new(source: Option<&CodeSource>, env: &Environment) -> Result<Codes> {
-        let source = match source {
-            Some(CodeSource::Given(code)) => Source::Given(code.clone()),
-            Some(CodeSource::Stdin) => Source::Stdin,
-            Some(CodeSource::TotpEnv(var)) => {
-                let seed = env.text(var)?.ok_or_else(|| {
-                    Error::new(format!(
-                        "--totp-secret-env names {var}, which is not set: set {var} to the virtual MFA device's base32 seed (in CI, from the job's secrets)"
-                    ))
-                })?;
-                let totp = Totp::from_seed(seed).ok_or_else(|| {
-                    Error::new(format!(
-                        "the TOTP seed in {var} is not base32 (A-Z and 2-7, at least 16 of them, = padding at the end): copy the secret key shown when the virtual MFA device was created"
-                    ))
-                })?;
-                Source::Totp {
-                    totp,
-                    var: var.clone(),
-                }
+    /// Picks the source by precedence and checks what can be checked before anything is sent.
+    pub(crate) fn new(obtain: &Obtain, settings: &Settings, env: &Environment) -> Result<Codes> {
+        let source = if let Some(code) = &obtain.code {
+            match code {
+                CodeSource::Given(code) => Source::Given(code.clone()),
+                CodeSource::Stdin => Source::Stdin,
             }
-            None => Source::Prompt,
+        } else if let Some(var) = &obtain.totp_env {
+            let seed = env.text(var)?.ok_or_else(|| {
+                Error::new(format!(
+                    "--totp-secret-env names {var}, which is not set: set {var} to the virtual MFA device's base32 seed (in CI, from the job's secrets)"
+                ))
+            })?;
+            let totp = Totp::from_seed(seed).ok_or_else(|| {
+                Error::new(format!(
+                    "the TOTP seed in {var} is not base32 (A-Z and 2-7, at least 16 of them, = padding at the end): copy the secret key shown when the virtual MFA device was created"
+                ))
+            })?;
+            Source::Totp {
+                totp,
+                var: var.clone(),
+            }
+        } else if let Some(command) = &obtain.token_command {
+            Source::Command {
+                command: command.clone(),
+                origin: "--token-command".to_owned(),
+            }
+        } else if let Some(process) = &settings.mfa_process {
+            Source::Command {
+                command: process.value.clone(),
+                origin: "mfa_process".to_owned(),
+            }
+        } else {
+            Source::Person(
+                obtain
+                    .prompt
+                    .or(settings.mfa_prompt.as_ref().map(|p| p.value)),
+            )
         };
         Ok(Codes {
             source,
             clock: clock(env),
             step: None,
+            last: None,
+            patience: patience(env),
+            env: env.clone(),
         })
     }
 
@@ -71,12 +108,15 @@ impl Codes {
             source: Source::Never,
             clock: Box::new(SystemClock),
             step: None,
+            last: None,
+            patience: PATIENCE,
+            env: Environment::default(),
         }
     }
 
     /// The code to send for `serial`, asked for `label`'s session.
     pub(crate) fn first(&mut self, serial: &str, label: &str) -> Result<String> {
-        match &self.source {
+        let code = match &self.source {
             Source::Never => Err(Error::new(format!(
                 "renewing the session for '{}' would need an MFA code, and nobody is asked here",
                 shown(label)
@@ -88,20 +128,280 @@ impl Codes {
                 self.step = Some(code.step);
                 Ok(code.code)
             }
-            Source::Prompt => ask(serial, label),
-        }
+            Source::Command { command, origin } => {
+                run_for_code(command, origin, self.patience, &self.env)
+            }
+            Source::Person(prompt) => {
+                let text = format!("MFA code for {} ({})", shown(label), shown(serial));
+                ask_person(*prompt, &text, self.patience, &self.env)
+            }
+        }?;
+        self.last = Some(code.clone());
+        Ok(code)
     }
 
-    /// After STS refused a code: the next one, where there is a next one (a TOTP seed's).
-    pub(crate) fn next(&mut self) -> Option<String> {
-        let (Source::Totp { totp, var }, Some(used)) = (&self.source, self.step.take()) else {
-            return None;
-        };
-        eprintln!(
-            "mfa-env: STS refused the code from {var} (perhaps already used); trying the next one"
-        );
-        Some(totp.after(used, self.clock.as_ref()).code)
+    /// After STS refused a code as used: the next one, where a source has a next one (a
+    /// TOTP seed's next step; a command run again in the next 30-second step).
+    pub(crate) fn next(&mut self) -> Option<Result<String>> {
+        match &self.source {
+            Source::Totp { totp, var } => {
+                let used = self.step.take()?;
+                eprintln!(
+                    "mfa-env: STS refused the code from {var} (perhaps already used); trying the next one"
+                );
+                Some(Ok(totp.after(used, self.clock.as_ref()).code))
+            }
+            Source::Command { command, origin } => {
+                let used = self.last.take()?;
+                eprintln!(
+                    "mfa-env: STS refused the code from {origin} (perhaps already used); running it again for the next one"
+                );
+                // Devices make a new code every 30 seconds: wait for the next step.
+                let now = self.clock.since_epoch().as_secs_f64();
+                let wait = 30.0 - now % 30.0;
+                self.clock.sleep(Duration::from_secs_f64(wait));
+                Some(run_for_code(command, origin, self.patience, &self.env).and_then(|code| {
+                    if code == used {
+                        Err(Error::new(format!(
+                            "{origin} printed the same code again: check its device, then run again"
+                        )))
+                    } else {
+                        Ok(code)
+                    }
+                }))
+            }
+            _ => None,
+        }
     }
+}
+
+/// How long a command or a dialog may take; debug builds let tests shorten it
+/// (`MFA_ENV_TEST_PATIENCE_MS`).
+fn patience(env: &Environment) -> Duration {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = env
+        .text("MFA_ENV_TEST_PATIENCE_MS")
+        .ok()
+        .flatten()
+        .and_then(|s| s.parse().ok())
+    {
+        return Duration::from_millis(ms);
+    }
+    let _ = env;
+    PATIENCE
+}
+
+/// Runs `command` through the platform's shell and takes the code from the last non-empty line
+/// it prints. Its stderr passes through ("touch your YubiKey"), its stdin is the terminal when
+/// there is one; what it prints on stdout is never shown.
+fn run_for_code(
+    command: &str,
+    origin: &str,
+    patience: Duration,
+    env: &Environment,
+) -> Result<String> {
+    let shown_command = shown(command);
+    let named = format!("{origin} '{shown_command}'");
+    #[cfg(windows)]
+    let mut process = {
+        let mut c = Command::new("cmd");
+        c.args(["/c", command]);
+        c
+    };
+    #[cfg(not(windows))]
+    let mut process = {
+        let mut c = Command::new("sh");
+        c.args(["-c", command]);
+        c
+    };
+    process
+        .env_clear()
+        .envs(env.vars())
+        .stdin(platform::terminal_input().unwrap_or_else(Stdio::null))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = process
+        .spawn()
+        .map_err(|e| Error::new(format!("cannot run {named}: {e}")))?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let printed = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = (&mut stdout).take(64 * 1024).read_to_end(&mut out);
+        out
+    });
+    // Passed through as it comes, and the last line kept for a failure's message.
+    let relayed = std::thread::spawn(move || {
+        let mut last = String::new();
+        let mut chunk = [0u8; 1024];
+        let mut line = Vec::new();
+        while let Ok(n) = stderr.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            use std::io::Write;
+            let _ = std::io::stderr().write_all(&chunk[..n]);
+            for &b in &chunk[..n] {
+                if b == b'\n' {
+                    if !line.iter().all(u8::is_ascii_whitespace) {
+                        last = String::from_utf8_lossy(&line).trim().to_owned();
+                    }
+                    line.clear();
+                } else if line.len() < 1024 {
+                    line.push(b);
+                }
+            }
+        }
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            last = String::from_utf8_lossy(&line).trim().to_owned();
+        }
+        last
+    });
+    let status = wait_bounded(&mut child, patience).ok_or_else(|| {
+        Error::new(format!(
+            "{named} did not finish within {}, so it was stopped: check that it can run without a question",
+            crate::durations::format_remaining(patience.as_secs() as i64)
+        ))
+    })?;
+    let printed = printed.join().unwrap_or_default();
+    let last_error = relayed.join().unwrap_or_default();
+    if !status.success() {
+        let exit = status
+            .code()
+            .map_or_else(|| "ended by a signal".to_owned(), |c| format!("exit {c}"));
+        let said = if last_error.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", shown(&last_error))
+        };
+        return Err(Error::new(format!("{named} failed ({exit}){said}")));
+    }
+    let text = String::from_utf8_lossy(&printed);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .ok_or_else(|| Error::new(format!("{named} printed no MFA code")))?;
+    checks::code(line).map_err(|why| {
+        Error::new(format!(
+            "{named} printed a last line that is no MFA code ({why}): make it print the 6 digits"
+        ))
+    })
+}
+
+/// The child's status, or `None` (and the child killed) when it takes longer than `limit`.
+fn wait_bounded(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> Option<std::process::ExitStatus> {
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if start.elapsed() < limit => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+}
+
+/// Asks a person: on the terminal or in a dialog, as `prompt` says (`None`: the terminal if
+/// there is one, else a dialog if one can be shown).
+fn ask_person(
+    prompt: Option<Prompt>,
+    text: &str,
+    patience: Duration,
+    env: &Environment,
+) -> Result<String> {
+    let no_terminal = || {
+        Error::new(
+            "no terminal to ask for the MFA code: pass --token-code CODE, or --token-code - to read it from stdin",
+        )
+    };
+    let dialog = || dialog::invocation(Desktop::this(), text, env, |p| platform::on_path(p, env));
+    match prompt {
+        Some(Prompt::Nowhere) => Err(Error::new(
+            "no MFA code source and --prompt none (or mfa_prompt = none): pass --token-code CODE, --token-code -, --totp-secret-env VAR or --token-command CMD",
+        )),
+        Some(Prompt::Terminal) => ask_terminal(text).unwrap_or_else(|| Err(no_terminal())),
+        Some(Prompt::Gui) => match dialog() {
+            Some(invocation) => ask_dialog(&invocation, patience)?.ok_or_else(no_desktop),
+            None => Err(no_desktop()),
+        },
+        None => match ask_terminal(text) {
+            Some(result) => result,
+            None => match dialog() {
+                Some(invocation) => ask_dialog(&invocation, patience)?.ok_or_else(no_terminal),
+                None => Err(no_terminal()),
+            },
+        },
+    }
+}
+
+fn no_desktop() -> Error {
+    Error::new(
+        "no desktop to show the code dialog in (DISPLAY or WAYLAND_DISPLAY, and zenity or kdialog): pass --token-code CODE, or --prompt terminal",
+    )
+}
+
+/// Shows the dialog and reads the code it returns; `None` when no dialog could be shown (the
+/// program ended at once, saying nothing, as where there is no desktop).
+fn ask_dialog(invocation: &dialog::Invocation, patience: Duration) -> Result<Option<String>> {
+    let mut child = Command::new(&invocation.program)
+        .args(&invocation.args)
+        .envs(invocation.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            Error::new(format!(
+                "cannot show the code dialog ({}): {e}",
+                invocation.program
+            ))
+        })?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let printed = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = (&mut stdout).take(4096).read_to_end(&mut out);
+        out
+    });
+    let status = wait_bounded(&mut child, patience).ok_or_else(|| {
+        Error::new(format!(
+            "nobody answered the code dialog within {}; nothing was printed",
+            crate::durations::format_remaining(patience.as_secs() as i64)
+        ))
+    })?;
+    let printed = printed.join().unwrap_or_default();
+    match status.code() {
+        Some(0) => {}
+        Some(1) => {
+            return Err(Error::new(
+                "the code dialog was cancelled; nothing was printed",
+            ));
+        }
+        code => {
+            return Err(Error::new(format!(
+                "the code dialog ({}) failed ({}); pass --token-code CODE instead",
+                invocation.program,
+                code.map_or_else(|| "a signal".to_owned(), |c| format!("exit {c}"))
+            )));
+        }
+    }
+    if printed.is_empty() {
+        return Ok(None);
+    }
+    let text = String::from_utf8_lossy(&printed);
+    checks::code(text.lines().next_back().unwrap_or_default())
+        .map(Some)
+        .map_err(|why| {
+            Error::new(format!(
+                "the MFA code typed in the dialog is wrong: {why}; run again and type the 6 digits your device shows"
+            ))
+        })
 }
 
 /// The system clock; debug builds let tests start it elsewhere and skip its waits.
@@ -183,35 +483,29 @@ fn read_stdin_code() -> Result<String> {
 }
 
 /// Asks on the controlling terminal, never stdout, without echo; the terminal's mode is
-/// restored on every way out, signals included.
-fn ask(serial: &str, label: &str) -> Result<String> {
-    let no_terminal = || {
-        Error::new(
-            "no terminal to ask for the MFA code: pass --token-code CODE, or --token-code - to read it from stdin",
-        )
-    };
-    let guard = platform::TerminalGuard::open().ok_or_else(no_terminal)?;
-    let prompt = format!("MFA code for {} ({}): ", shown(label), shown(serial));
-    let typed = rpassword::prompt_password(prompt);
+/// restored on every way out, signals included. `None` when there is no terminal.
+fn ask_terminal(text: &str) -> Option<Result<String>> {
+    let guard = platform::TerminalGuard::open()?;
+    let typed = rpassword::prompt_password(format!("{text}: "));
     let code = match typed {
         Ok(code) => code,
         Err(e) => {
             // The prompt's line is still open: messages start on a line of their own.
             guard.newline();
-            return Err(match e.kind() {
+            return Some(Err(match e.kind() {
                 std::io::ErrorKind::UnexpectedEof => Error::new(
                     "no MFA code was typed (end of input): run again and type the 6 digits",
                 ),
                 _ => Error::new(format!(
                     "could not read the MFA code from the terminal ({e}): pass --token-code CODE or --token-code - to read it from stdin"
                 )),
-            });
+            }));
         }
     };
     drop(guard);
-    checks::code(&code).map_err(|why| {
+    Some(checks::code(&code).map_err(|why| {
         Error::new(format!(
             "the MFA code typed is wrong: {why}; run again and type the 6 digits your device shows"
         ))
-    })
+    }))
 }

@@ -11,6 +11,7 @@ mod checks;
 mod cli;
 mod code;
 mod credentials;
+mod dialog;
 mod durations;
 mod endpoint;
 mod environment;

@@ -33,7 +33,7 @@ pub(crate) fn session(
     {
         return Ok(creds);
     }
-    let mut codes = Codes::new(obtain.code.as_ref(), env)?;
+    let mut codes = Codes::new(obtain, settings, env)?;
     // A cached MFA session of the source profile signs the first AssumeRole: no new code.
     let chained = if obtain.force {
         None
@@ -74,7 +74,7 @@ pub(crate) fn renewable_session(
         {
             Some(session) => session,
             None => {
-                let mut codes = Codes::new(obtain.code.as_ref(), env)?;
+                let mut codes = Codes::new(obtain, settings, env)?;
                 let session = calls.source_fetch(&mut codes, now)?;
                 if let Some(scope) = Scope::source_session(settings) {
                     calls.store(&scope, &session);
@@ -245,7 +245,7 @@ impl Calls {
             loop {
                 match runtime.block_on(client.session_token(serial, &code, duration, now)) {
                     Err(failure) if failure.code_rejected => match codes.next() {
-                        Some(next) => code = next,
+                        Some(next) => code = next?,
                         None => return Err(failure.error),
                     },
                     result => return Ok(result?),
@@ -281,7 +281,8 @@ impl Calls {
                 let mfa = serial.zip(code.as_deref());
                 match runtime.block_on(client.assume_role(role, mfa, duration, now)) {
                     Err(failure) if failure.code_rejected && mfa.is_some() => match codes.next() {
-                        Some(next) => code = Some(next),
+                        Some(Ok(next)) => code = Some(next),
+                        Some(Err(e)) => break Err(e),
                         None => break Err(failure.error),
                     },
                     result => break result.map_err(Error::from),

@@ -169,6 +169,30 @@ pub(crate) fn is_private(meta: &Metadata) -> bool {
     meta.is_file()
 }
 
+/// The terminal as a child's stdin, when there is one (so a command can ask its own question).
+pub(crate) fn terminal_input() -> Option<std::process::Stdio> {
+    #[cfg(windows)]
+    let console = "CONIN$";
+    #[cfg(not(windows))]
+    let console = "/dev/tty";
+    OpenOptions::new()
+        .read(true)
+        .open(console)
+        .ok()
+        .map(std::process::Stdio::from)
+}
+
+/// Whether `program` is on the PATH the environment names.
+pub(crate) fn on_path(program: &str, env: &Environment) -> bool {
+    let Some(path) = env.os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(path).any(|dir| {
+        let candidate = dir.join(program);
+        candidate.is_file() || (cfg!(windows) && candidate.with_extension("exe").is_file())
+    })
+}
+
 /// Standard input without a buffer in between: a read takes only the bytes asked for.
 pub(crate) fn raw_stdin() -> std::mem::ManuallyDrop<File> {
     #[cfg(unix)]

@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::checks;
-use crate::cli::Choice;
+use crate::cli::{Choice, Prompt};
 use crate::durations;
 use crate::endpoint::{self, Variant};
 use crate::environment::Environment;
@@ -223,6 +223,11 @@ pub(crate) struct Settings {
     pub(crate) endpoint: Endpoint,
     /// The PEM file of the CAs to trust instead of the system's (`AWS_CA_BUNDLE`, `ca_bundle`).
     pub(crate) ca_bundle: Option<Setting<PathBuf>>,
+    /// A command that prints the MFA code (`mfa_process`): the selected profile's, else that of
+    /// the profile whose keys sign.
+    pub(crate) mfa_process: Option<Setting<String>>,
+    /// Where to ask for the code (`mfa_prompt`).
+    pub(crate) mfa_prompt: Option<Setting<Prompt>>,
 }
 
 /// The STS endpoint of a run: configured, or the default for the region and its variant.
@@ -536,6 +541,33 @@ pub(crate) fn resolve(
         }),
     };
 
+    let keys_profile_setting = |key: &'static str| -> Option<Setting<String>> {
+        let profile = files.profiles.get(keys_profile.as_deref()?)?;
+        let (value, kind) = profile.entry(key)?;
+        Some(Setting {
+            value: value.to_owned(),
+            origin: Origin::Profile {
+                profile: profile.name.clone(),
+                key,
+                file: files.place(kind),
+            },
+        })
+    };
+    let mfa_process = setting("mfa_process").or_else(|| keys_profile_setting("mfa_process"));
+    let mfa_prompt = match setting("mfa_prompt") {
+        Some(s) => Some(Setting {
+            value: Prompt::parse(&s.value).ok_or_else(|| {
+                Error::new(format!(
+                    "{} is '{}', not one of terminal, gui, none: fix it",
+                    s.origin,
+                    shown(&s.value)
+                ))
+            })?,
+            origin: s.origin,
+        }),
+        None => None,
+    };
+
     Ok(Settings {
         label,
         keys,
@@ -548,6 +580,8 @@ pub(crate) fn resolve(
         region,
         endpoint,
         ca_bundle,
+        mfa_process,
+        mfa_prompt,
     })
 }
 

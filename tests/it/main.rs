@@ -8,6 +8,7 @@ mod support;
 mod automation;
 mod cache;
 mod cmd;
+mod codes;
 mod exec;
 mod faults;
 mod first_hour;
