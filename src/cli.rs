@@ -888,6 +888,8 @@ The long-term profile is --profile, else $AWS_PROFILE (or $AWS_DEFAULT_PROFILE),
 $MFA_ENV_PROFILE (which an applied session sets, so that a refresh uses the same profile), else
 \"default\". Applying a session clears AWS_PROFILE, so that every SDK uses the session;
 --unset sets it back.
+The MFA code comes from --token-code, else --totp-secret-env, else --token-command, else the
+profile's mfa_process, else a person: on the terminal, or in a desktop dialog without one.
 Exit status: 0 done, 1 the run failed (files, environment, terminal, network), 2 the command
 line is wrong.
 ",
