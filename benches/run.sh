@@ -63,6 +63,17 @@ aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 EOF
 printf '[default]\nmfa_serial = arn:aws:iam::123456789012:mfa/bench\n' >"$home/.aws/config"
 
+# A home with 200 more profiles, for `list`.
+many=$work/many
+mkdir -p "$many"
+cp -r "$home/.aws" "$many/"
+python3 - "$many/.aws/config" <<'PY'
+import sys
+with open(sys.argv[1], "a") as config:
+    for i in range(200):
+        config.write(f"[profile p{i}]\nrole_arn = arn:aws:iam::123456789012:role/r{i}\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/bench\n")
+PY
+
 # Only what the runs need, and nothing from the caller's AWS setup.
 for v in $(env | grep -o '^AWS_[A-Z_]*'); do unset "$v"; done
 export HOME=$home AWS_ENDPOINT_URL_STS=$endpoint AWS_DEFAULT_REGION=us-east-1 SHELL=/bin/bash
@@ -79,7 +90,10 @@ hyperfine -N --warmup 5 --runs 100 --export-json "$work/local.json" \
     "$bin init bash" \
     "$bin --help" \
     "$bin -s bash" \
-    "$bin status" >/dev/null 2>&1
+    "$bin status" \
+    "env HOME=$many $bin list" \
+    "$bin completions bash" \
+    "$bin status --short" >/dev/null 2>&1
 
 echo "timing GetSessionToken round trips against moto..." >&2
 hyperfine -N --warmup 2 --runs 15 --export-json "$work/roundtrip.json" \
@@ -159,6 +173,13 @@ i=1
 for path in "--unset" "init bash" "--help" "cache hit" "status"; do
     ms=$(median_ms "$work/local.json" "$i")
     row "\`$path\` (median)" "$ms ms" "/bin/true $true_ms ms" "$(ratio "$ms" "$true_ms")" "≤ 2 ms"
+    i=$((i + 1))
+done
+for path in "list (200 profiles)" "completions bash" "status --short"; do
+    ms=$(median_ms "$work/local.json" "$i")
+    target="≤ 3× /bin/true"
+    [ "$path" = "status --short" ] && target="≤ 5 ms"
+    row "\`$path\` (median)" "$ms ms" "/bin/true $true_ms ms" "$(ratio "$ms" "$true_ms")" "$target"
     i=$((i + 1))
 done
 row "GetSessionToken round trip on moto (median)" "$ours_ms ms" "aws sts get-session-token $aws_ms ms" "$(ratio "$aws_ms" "$ours_ms") faster" "≥ 10× faster"

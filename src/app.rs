@@ -42,6 +42,23 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode> {
         Request::Status(status) => return self::status(&status, &env),
         Request::Export(export) => self::export(&export, &env)?,
         Request::Exec(exec) => return self::exec(&exec, &env),
+        Request::List(how) => {
+            let files = AwsFiles::load(&env)?;
+            let rows = crate::list::rows(&files, cache(&env).as_ref(), time::now());
+            if rows.is_empty() && how == cli::List::Table {
+                output::note(&format!(
+                    "no profiles in {}: run `aws configure` to create one",
+                    files.both()
+                ));
+                return Ok(ExitCode::SUCCESS);
+            }
+            output::stdout(&match how {
+                cli::List::Table => crate::list::table(&rows),
+                cli::List::Names => crate::list::names(&rows),
+                cli::List::Json => crate::list::json(&rows),
+            })?;
+        }
+        Request::Completions(shell) => output::stdout(&crate::completions::render(shell)?)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -92,6 +109,17 @@ fn unset(request: &Unset, env: &Environment) -> Result<()> {
 }
 
 fn status(request: &Status, env: &Environment) -> Result<ExitCode> {
+    if request.short {
+        // A prompt segment: one line when there is a session, else nothing, and never a
+        // message in the prompt.
+        return Ok(match short_status(request, env) {
+            Some(line) => {
+                output::stdout(&line)?;
+                ExitCode::SUCCESS
+            }
+            None => ExitCode::from(crate::error::exit::FAILED),
+        });
+    }
     let files = AwsFiles::load(env)?;
     let settings = settings::resolve(&request.choice, None, env, &files, time::now())?;
     let label = shown(&settings.label);
@@ -129,6 +157,31 @@ fn status(request: &Status, env: &Environment) -> Result<ExitCode> {
     } else {
         ExitCode::from(crate::error::exit::FAILED)
     })
+}
+
+/// `PROFILE TIME_LEFT` for the session in the environment (an apply or `exec` put it there),
+/// else for the cached session of the profile the run picks; `None` when there is none.
+fn short_status(request: &Status, env: &Environment) -> Option<String> {
+    let now = time::now();
+    let choice_given = request.choice != Choice::default();
+    let in_env = (
+        env.text(render::PROFILE_VAR).ok().flatten(),
+        env.text("AWS_CREDENTIAL_EXPIRATION").ok().flatten(),
+    );
+    let (label, expiration) = match in_env {
+        (Some(profile), Some(expiration)) if !choice_given => {
+            (profile.to_owned(), time::parse_utc(expiration)?)
+        }
+        _ => {
+            let files = AwsFiles::load(env).ok()?;
+            let settings = settings::resolve(&request.choice, None, env, &files, now).ok()?;
+            let cached = cache(env)?.load(&Scope::new(&settings))?;
+            (settings.label, cached.expiration)
+        }
+    };
+    let left = expiration - now;
+    (left > request.choice.min_remaining.unwrap_or(0))
+        .then(|| format!("{} {}\n", shown(&label), durations::format_compact(left)))
 }
 
 fn export(request: &Export, env: &Environment) -> Result<()> {

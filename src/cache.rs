@@ -111,6 +111,17 @@ impl Cache {
             .max_by_key(|c| c.expiration)
     }
 
+    /// For each profile with a cached session (any device, region, role or duration): when
+    /// the one that ends last ends. The cache is read once.
+    pub(crate) fn latest_ends(&self) -> std::collections::HashMap<String, i64> {
+        let mut ends = std::collections::HashMap::new();
+        for entry in self.entries() {
+            let end = ends.entry(entry.scope.profile).or_insert(i64::MIN);
+            *end = (*end).max(entry.credentials.expiration);
+        }
+        ends
+    }
+
     fn read(&self, path: &std::path::Path) -> Option<Entry> {
         let file = platform::open_no_follow(path).ok()?;
         let meta = file.metadata().ok()?;

@@ -19,6 +19,8 @@ pub(crate) enum Mode {
     Init,
     Status,
     Exec,
+    List,
+    Completions,
     Help,
     Version,
 }
@@ -32,23 +34,34 @@ impl Mode {
             Mode::Init => "init",
             Mode::Status => "status",
             Mode::Exec => "exec",
+            Mode::List => "list",
+            Mode::Completions => "completions",
             Mode::Help => "--help",
             Mode::Version => "--version",
         }
     }
 
     /// The word that selects the mode, for those chosen by a word.
-    fn word(self) -> Option<&'static str> {
+    pub(crate) fn word(self) -> Option<&'static str> {
         match self {
             Mode::Init => Some("init"),
             Mode::Status => Some("status"),
             Mode::Exec => Some("exec"),
+            Mode::List => Some("list"),
+            Mode::Completions => Some("completions"),
             _ => None,
         }
     }
 }
 
-const WORDS: &[Mode] = &[Mode::Init, Mode::Status, Mode::Exec];
+/// The modes chosen by a word, in `--help` and completion order.
+pub(crate) const WORDS: &[Mode] = &[
+    Mode::Init,
+    Mode::Status,
+    Mode::Exec,
+    Mode::List,
+    Mode::Completions,
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Opt {
@@ -74,6 +87,9 @@ enum Opt {
     All,
     Cmd,
     Server,
+    Short,
+    Names,
+    Json,
     Help,
     Version,
 }
@@ -89,7 +105,7 @@ struct Flag {
     modes: &'static [Mode],
 }
 
-use Mode::{Exec as X, Export as E, Init as I, Status as S, Unset as U};
+use Mode::{Exec as X, Export as E, Init as I, List as L, Status as S, Unset as U};
 
 /// Every flag, in `--help` order.
 const FLAGS: &[Flag] = &[
@@ -270,6 +286,30 @@ const FLAGS: &[Flag] = &[
         help: "with exec: serve the session from a local endpoint that renews\nit, instead of putting keys in the command's environment",
     },
     Flag {
+        id: Opt::Short,
+        long: "short",
+        short: None,
+        value: None,
+        modes: &[S],
+        help: "with status: print PROFILE TIME_LEFT on stdout (a prompt segment)",
+    },
+    Flag {
+        id: Opt::Names,
+        long: "names",
+        short: None,
+        value: None,
+        modes: &[L],
+        help: "with list: only the profile names, one per line",
+    },
+    Flag {
+        id: Opt::Json,
+        long: "json",
+        short: None,
+        value: None,
+        modes: &[L],
+        help: "with list: a JSON array of the same fields",
+    },
+    Flag {
         id: Opt::Help,
         long: "help",
         short: Some('h'),
@@ -386,6 +426,16 @@ pub(crate) struct Init {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Status {
     pub(crate) choice: Choice,
+    /// `--short`: `PROFILE TIME_LEFT` on stdout, for a prompt.
+    pub(crate) short: bool,
+}
+
+/// `list`: the profiles, as a table, names only, or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum List {
+    Table,
+    Names,
+    Json,
 }
 
 /// `exec`: a command (program and arguments, never read as our flags), or none for a shell.
@@ -406,6 +456,8 @@ pub(crate) enum Request {
     Init(Init),
     Status(Status),
     Exec(Exec),
+    List(List),
+    Completions(&'static str),
     Help,
     Version,
 }
@@ -480,7 +532,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request>
                     None if positional.is_empty() => {
                         word_mode = Some(subcommand(&word)?);
                     }
-                    Some(Mode::Init) if positional.is_empty() => positional.push(word),
+                    Some(Mode::Init | Mode::Completions) if positional.is_empty() => {
+                        positional.push(word)
+                    }
                     mode => {
                         return Err(Error::usage(format!(
                             "unexpected argument '{}' for {} (see mfa-env --help)",
@@ -527,6 +581,7 @@ fn build(
     let mut write_profile: Option<String> = None;
     let (mut overwrite_long_term, mut forget, mut all) = (false, false, false);
     let mut server = false;
+    let (mut short, mut names, mut json) = (false, false, false);
     let mut function = None;
     let mut profile_flag = false;
     for (flag, value) in given {
@@ -609,6 +664,9 @@ fn build(
             Opt::All => all = true,
             Opt::Cmd => function = Some(value),
             Opt::Server => server = true,
+            Opt::Short => short = true,
+            Opt::Names => names = true,
+            Opt::Json => json = true,
             Opt::Unset | Opt::Help | Opt::Version => {}
         }
     }
@@ -691,7 +749,36 @@ fn build(
                 function,
             })
         }
-        Mode::Status => Request::Status(Status { choice }),
+        Mode::Status => Request::Status(Status { choice, short }),
+        Mode::List => Request::List(match (names, json) {
+            (true, true) => {
+                return Err(Error::usage(
+                    "--names and --json contradict each other: pick one",
+                ));
+            }
+            (true, false) => List::Names,
+            (false, true) => List::Json,
+            (false, false) => List::Table,
+        }),
+        Mode::Completions => {
+            let supported = || shell::listed(|n| n.completion.is_some());
+            let Some(name) = positional.first() else {
+                return Err(Error::usage(format!(
+                    "completions needs a shell: mfa-env completions SHELL, where SHELL is {}",
+                    supported()
+                )));
+            };
+            let row = shell::lookup(name)
+                .filter(|n| n.completion.is_some())
+                .ok_or_else(|| {
+                    Error::usage(format!(
+                        "completions has no script for '{}': it supports {}",
+                        shown(name),
+                        supported()
+                    ))
+                })?;
+            Request::Completions(row.name)
+        }
         Mode::Exec => {
             if obtain.force && obtain.no_cache {
                 return Err(Error::usage(
@@ -706,6 +793,18 @@ fn build(
             })
         }
     })
+}
+
+/// Every flag as typed (`--shell`, `-s`, ...), for completions.
+pub(crate) fn flag_words() -> Vec<String> {
+    let mut words = Vec::new();
+    for flag in FLAGS {
+        words.push(format!("--{}", flag.long));
+        if let Some(c) = flag.short {
+            words.push(format!("-{c}"));
+        }
+    }
+    words
 }
 
 fn flag(id: Opt) -> &'static Flag {
@@ -832,9 +931,11 @@ USAGE:
     eval \"$(mfa-env [OPTIONS])\"        get session credentials, print lines that set them
     mfa-env --unset [--forget [--all]] print lines that clear them (no network)
     mfa-env init SHELL [--cmd NAME]    print a snippet that defines `mfa` for SHELL
-    mfa-env status [OPTIONS]           is a cached session still valid? (exit 0 if so)
+    mfa-env status [--short] [OPTIONS] is a cached session still valid? (exit 0 if so)
     mfa-env exec [OPTIONS] [--] CMD... run CMD with the session (no CMD: your shell)
     mfa-env exec --server [OPTIONS] [--] CMD...   ... from a local endpoint that renews it
+    mfa-env list [--names | --json]    the profiles, their kind, device and cached session
+    mfa-env completions SHELL          the completion script: bash, zsh, fish, powershell
 
 OPTIONS:
 ",
@@ -1026,12 +1127,14 @@ mod tests {
     /// the modes the table gives it, and refused by the others with a usage error naming the mode.
     #[test]
     fn every_flag_against_every_mode() {
-        let modes: [(Mode, &[&str]); 7] = [
+        let modes: [(Mode, &[&str]); 9] = [
             (Mode::Export, &[]),
             (Mode::Unset, &["--unset"]),
             (Mode::Init, &["init", "bash"]),
             (Mode::Status, &["status"]),
             (Mode::Exec, &["exec"]),
+            (Mode::List, &["list"]),
+            (Mode::Completions, &["completions", "bash"]),
             (Mode::Help, &["--help"]),
             (Mode::Version, &["--version"]),
         ];
@@ -1059,6 +1162,9 @@ mod tests {
                 | Opt::Unset
                 | Opt::Forget
                 | Opt::Server
+                | Opt::Short
+                | Opt::Names
+                | Opt::Json
                 | Opt::Help
                 | Opt::Version => (&[], &[]),
                 Opt::All => (&[], &["--forget"]),

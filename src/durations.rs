@@ -107,6 +107,11 @@ pub(crate) fn format_remaining(secs: i64) -> String {
     }
 }
 
+/// `3h12m`, `45m`, `30s`: a time left for a prompt segment, without spaces.
+pub(crate) fn format_compact(secs: i64) -> String {
+    format_remaining(secs).replace(' ', "")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +153,7 @@ mod tests {
         assert_eq!(format_remaining(240), "4m");
         assert_eq!(format_remaining(59), "59s");
         assert_eq!(format_remaining(-5), "0s");
+        assert_eq!(format_compact(11_520), "3h12m");
     }
 
     #[test]

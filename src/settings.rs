@@ -82,7 +82,7 @@ impl AwsFiles {
             .map_or_else(|| "(no file)".to_owned(), files::display)
     }
 
-    fn both(&self) -> String {
+    pub(crate) fn both(&self) -> String {
         format!(
             "{} or {}",
             self.place(FileKind::Config),

@@ -27,7 +27,7 @@ pub(crate) enum Shell {
     NoOutput,
 }
 
-/// One name that `--shell` and `init` accept.
+/// One name that `--shell`, `init` and `completions` accept.
 pub(crate) struct Name {
     pub(crate) name: &'static str,
     pub(crate) shell: Shell,
@@ -37,9 +37,11 @@ pub(crate) struct Name {
     pub(crate) programs: &'static [&'static str],
     /// The snippet `init` prints, from `shell/`.
     pub(crate) snippet: Option<&'static str>,
+    /// The completion script `completions` prints, from `shell/`.
+    pub(crate) completion: Option<&'static str>,
 }
 
-/// The one table of shell names: parsing, detection, `--help` and `init` read it.
+/// The one table of shell names: parsing, detection, `--help`, `init` and completions read it.
 pub(crate) const NAMES: &[Name] = &[
     Name {
         name: "bash",
@@ -47,6 +49,7 @@ pub(crate) const NAMES: &[Name] = &[
         aliases: &[],
         programs: &["bash"],
         snippet: Some(include_str!("../shell/mfa-env.bash")),
+        completion: Some(include_str!("../shell/completion.bash")),
     },
     Name {
         name: "zsh",
@@ -54,6 +57,7 @@ pub(crate) const NAMES: &[Name] = &[
         aliases: &[],
         programs: &["zsh"],
         snippet: Some(include_str!("../shell/mfa-env.zsh")),
+        completion: Some(include_str!("../shell/completion.zsh")),
     },
     Name {
         name: "sh",
@@ -61,6 +65,7 @@ pub(crate) const NAMES: &[Name] = &[
         aliases: &["dash", "ash"],
         programs: &["sh", "dash", "ash", "yash", "posh", "busybox"],
         snippet: None,
+        completion: None,
     },
     Name {
         name: "ksh",
@@ -68,6 +73,7 @@ pub(crate) const NAMES: &[Name] = &[
         aliases: &["mksh"],
         programs: &["ksh", "ksh93", "mksh", "lksh", "pdksh"],
         snippet: None,
+        completion: None,
     },
     Name {
         name: "fish",
@@ -75,6 +81,7 @@ pub(crate) const NAMES: &[Name] = &[
         aliases: &[],
         programs: &["fish"],
         snippet: Some(include_str!("../shell/mfa-env.fish")),
+        completion: Some(include_str!("../shell/completion.fish")),
     },
     Name {
         name: "powershell",
@@ -82,6 +89,7 @@ pub(crate) const NAMES: &[Name] = &[
         aliases: &["pwsh"],
         programs: &["pwsh", "powershell"],
         snippet: Some(include_str!("../shell/mfa-env.ps1")),
+        completion: Some(include_str!("../shell/completion.ps1")),
     },
     Name {
         name: "cmd",
@@ -89,6 +97,7 @@ pub(crate) const NAMES: &[Name] = &[
         aliases: &[],
         programs: &["cmd"],
         snippet: Some(include_str!("../shell/mfa-env.cmd")),
+        completion: None,
     },
     Name {
         name: "json",
@@ -96,6 +105,7 @@ pub(crate) const NAMES: &[Name] = &[
         aliases: &[],
         programs: &[],
         snippet: None,
+        completion: None,
     },
     Name {
         name: "github",
@@ -103,6 +113,7 @@ pub(crate) const NAMES: &[Name] = &[
         aliases: &[],
         programs: &[],
         snippet: None,
+        completion: None,
     },
     Name {
         name: "dotenv",
@@ -110,6 +121,7 @@ pub(crate) const NAMES: &[Name] = &[
         aliases: &[],
         programs: &[],
         snippet: None,
+        completion: None,
     },
     Name {
         name: "none",
@@ -117,6 +129,7 @@ pub(crate) const NAMES: &[Name] = &[
         aliases: &[],
         programs: &[],
         snippet: None,
+        completion: None,
     },
 ];
 

@@ -18,6 +18,14 @@ pub(crate) fn format_utc(secs: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Reads an ISO 8601 time with a zone (`...Z`, `...+00:00`), as AWS_CREDENTIAL_EXPIRATION holds it.
+pub(crate) fn parse_utc(text: &str) -> Option<i64> {
+    use aws_smithy_types::date_time::{DateTime, Format};
+    DateTime::from_str(text, Format::DateTimeWithOffset)
+        .ok()
+        .map(|t| t.secs())
+}
+
 /// `2026-11-29T01:00:00+00:00`, the form the AWS CLI exports as `AWS_CREDENTIAL_EXPIRATION`.
 pub(crate) fn format_utc_offset(secs: i64) -> String {
     let mut s = format_utc(secs);
@@ -51,6 +59,14 @@ mod tests {
             format_utc_offset(1_795_914_000),
             "2026-11-29T01:00:00+00:00"
         );
+    }
+
+    #[test]
+    fn parses_what_it_writes() {
+        assert_eq!(parse_utc("2026-11-29T01:00:00+00:00"), Some(1_795_914_000));
+        assert_eq!(parse_utc("2026-11-29T01:00:00Z"), Some(1_795_914_000));
+        assert_eq!(parse_utc("2026-11-29T03:00:00+02:00"), Some(1_795_914_000));
+        assert_eq!(parse_utc("tomorrow"), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod first_hour;
 mod golden;
 mod hardening;
 mod init;
+mod list;
 mod moto;
 mod parity;
 mod profile;

@@ -1,0 +1,214 @@
+//! `mfa-env list`: every profile of the config and credentials files, what kind it is, its MFA
+//! device, a role's source, the time left of its cached session, and why mfa-env cannot use it
+//! when it cannot. No network, and never a key, not even an access key id.
+
+use serde::Serialize;
+
+use crate::cache::Cache;
+use crate::durations;
+use crate::error::shown;
+use crate::profiles::Profile;
+use crate::settings::{AwsFiles, SOURCE_KEY};
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub(crate) struct Row {
+    pub(crate) profile: String,
+    pub(crate) kind: &'static str,
+    pub(crate) mfa_device: Option<String>,
+    pub(crate) source_profile: Option<String>,
+    /// `11h 58m`, `expired`, or none cached.
+    pub(crate) session: Option<String>,
+    /// Why mfa-env cannot use the profile, if it cannot.
+    pub(crate) problem: Option<String>,
+}
+
+pub(crate) fn rows(files: &AwsFiles, cache: Option<&Cache>, now: i64) -> Vec<Row> {
+    let ends = cache.map(Cache::latest_ends).unwrap_or_default();
+    files
+        .profiles
+        .all()
+        .iter()
+        .map(|p| {
+            let (kind, source_profile, problem) = kind(p, files);
+            let session = ends.get(&p.name).map(|end| {
+                let left = end - now;
+                if left > 0 {
+                    durations::format_remaining(left)
+                } else {
+                    "expired".to_owned()
+                }
+            });
+            Row {
+                profile: p.name.clone(),
+                kind,
+                mfa_device: p.get("mfa_serial").map(str::to_owned),
+                source_profile,
+                session,
+                problem,
+            }
+        })
+        .collect()
+}
+
+/// The kind of a profile, a role's source, and what stops mfa-env from using it.
+fn kind(p: &Profile, files: &AwsFiles) -> (&'static str, Option<String>, Option<String>) {
+    let has = |key| p.has(key);
+    if has("role_arn") {
+        let source = p.get("source_profile").map(str::to_owned);
+        let problem = match (&source, p.get("credential_source")) {
+            (Some(s), _) if files.profiles.get(s).is_none() => {
+                Some(format!("source_profile '{}' is not a profile", shown(s)))
+            }
+            (Some(_), _) => None,
+            (None, Some(c)) if c.eq_ignore_ascii_case("Environment") => None,
+            (None, Some(c)) => Some(format!("credential_source {} is not supported", shown(c))),
+            (None, None) => Some("role without source_profile".to_owned()),
+        };
+        let source = source.or_else(|| p.get("credential_source").map(|c| format!("({c})")));
+        return ("role", source, problem);
+    }
+    if has("aws_access_key_id") || has("aws_secret_access_key") {
+        let problem = if !has("aws_secret_access_key") {
+            Some("keys missing aws_secret_access_key".to_owned())
+        } else if !has("aws_access_key_id") {
+            Some("keys missing aws_access_key_id".to_owned())
+        } else if let Some(source) = p.get(SOURCE_KEY) {
+            Some(format!("a session mfa-env wrote from '{}'", shown(source)))
+        } else if has("aws_session_token") {
+            Some("temporary keys (aws_session_token)".to_owned())
+        } else {
+            None
+        };
+        return ("keys", None, problem);
+    }
+    if has("credential_process") {
+        return ("process", None, None);
+    }
+    if p.has_prefix("sso_") {
+        return (
+            "sso",
+            None,
+            Some("SSO cannot make an MFA session".to_owned()),
+        );
+    }
+    ("other", None, Some("no keys".to_owned()))
+}
+
+/// Aligned columns, for people.
+pub(crate) fn table(rows: &[Row]) -> String {
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            let or_dash = |v: &Option<String>| v.as_deref().map_or_else(|| "-".to_owned(), shown);
+            [
+                shown(&r.profile),
+                r.kind.to_owned(),
+                or_dash(&r.mfa_device),
+                or_dash(&r.source_profile),
+                or_dash(&r.session),
+                r.problem.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = ["PROFILE", "KIND", "MFA DEVICE", "SOURCE", "SESSION", "NOTE"].map(str::to_owned);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &cells {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&cells) {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                let pad = widths[i] - cell.chars().count() + 2;
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// One name per line, for scripts and completions (names with a newline are left out).
+pub(crate) fn names(rows: &[Row]) -> String {
+    rows.iter()
+        .filter(|r| !r.profile.contains(['\n', '\r']))
+        .map(|r| format!("{}\n", r.profile))
+        .collect()
+}
+
+pub(crate) fn json(rows: &[Row]) -> String {
+    serde_json::to_string_pretty(rows).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profiles::{FileKind, Profiles};
+
+    fn files(config: &str, credentials: &str) -> AwsFiles {
+        let mut profiles = Profiles::default();
+        profiles.merge(config, FileKind::Config).unwrap();
+        profiles.merge(credentials, FileKind::Credentials).unwrap();
+        AwsFiles {
+            config: None,
+            credentials: None,
+            profiles,
+        }
+    }
+
+    #[test]
+    fn every_kind_and_its_problem() {
+        let f = files(
+            "[default]\nmfa_serial = GAHT12345678\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = default\nmfa_serial = GAHT12345678\n\
+             [profile lost]\nrole_arn = arn:aws:iam::123456789012:role/l\nsource_profile = nowhere\n\
+             [profile proc]\ncredential_process = get-keys\n[profile sso]\nsso_start_url = https://x\n[profile bare]\nregion = x\n",
+            "[default]\naws_access_key_id = AKIASECRETKEYID00001\naws_secret_access_key = s\n[half]\naws_access_key_id = AKIAHALF\n\
+             [mfa]\naws_access_key_id = ASIA\naws_secret_access_key = s\naws_session_token = t\nmfa_env_source_profile = default\n",
+        );
+        let rows = rows(&f, None, 0);
+        let got: Vec<(&str, &str, Option<&str>)> = rows
+            .iter()
+            .map(|r| (r.profile.as_str(), r.kind, r.problem.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("default", "keys", None),
+                ("admin", "role", None),
+                (
+                    "lost",
+                    "role",
+                    Some("source_profile 'nowhere' is not a profile")
+                ),
+                ("proc", "process", None),
+                ("sso", "sso", Some("SSO cannot make an MFA session")),
+                ("bare", "other", Some("no keys")),
+                ("half", "keys", Some("keys missing aws_secret_access_key")),
+                (
+                    "mfa",
+                    "keys",
+                    Some("a session mfa-env wrote from 'default'")
+                ),
+            ]
+        );
+        let table = table(&rows);
+        assert!(
+            table.starts_with("PROFILE  KIND     MFA DEVICE    SOURCE   SESSION  NOTE\n"),
+            "{table}"
+        );
+        assert!(
+            table.contains("admin    role     GAHT12345678  default  -\n"),
+            "{table}"
+        );
+        assert!(
+            !table.contains("AKIA") && !json(&rows).contains("AKIA"),
+            "never a key"
+        );
+        assert_eq!(names(&rows).lines().count(), 8);
+    }
+}
