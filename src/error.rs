@@ -65,6 +65,10 @@ impl std::error::Error for Error {}
 /// A fragment that came from the user, a file or the network, made safe for a one-line message
 /// on a terminal: control characters are shown escaped (`\n`, `\x1b`), never sent raw.
 pub(crate) fn shown(text: &str) -> String {
+    // Printable ASCII needs no escape: the common case, kept fast for `list`.
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
