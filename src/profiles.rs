@@ -97,8 +97,9 @@ impl Profiles {
         let prefixed_default = kind == FileKind::Config
             && lines.iter().any(|l| match l.kind {
                 Kind::Section(h) => {
+                    // Parsed only when it could name "default" (quotes and escapes can hide it).
                     h != "default"
-                        && h.contains("default")
+                        && (h.contains("default") || h.contains(['"', '\'', '\\']))
                         && header(h, kind) == Header::Profile("default".into())
                 }
                 _ => false,
@@ -618,6 +619,18 @@ mod tests {
     fn profile_default_wins_in_config() {
         let p = merged("[profile default]\nregion = a\n[default]\nregion = b\n", "");
         assert_eq!(p.get("default").unwrap().get("region"), Some("a"));
+        // Also when quotes or an escape spell it, as Python's shlex reads them.
+        for header in [r#"[profile "def"ault]"#, r"[profile def\ault]"] {
+            let p = merged(
+                &format!("[default]\nregion = b\n{header}\nregion = a\n"),
+                "",
+            );
+            assert_eq!(
+                p.get("default").unwrap().get("region"),
+                Some("a"),
+                "{header}"
+            );
+        }
     }
 
     #[test]
