@@ -1,6 +1,7 @@
 //! The one error type, and the one table of exit codes. Every failure is a value carrying a
 //! complete one-line message that names the fix; `main` prints it once as `mfa-env: <message>`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
@@ -65,9 +66,13 @@ impl std::error::Error for Error {}
 /// A fragment that came from the user, a file or the network, made safe for a one-line message
 /// on a terminal: control characters are shown escaped (`\n`, `\x1b`), never sent raw.
 pub(crate) fn shown(text: &str) -> String {
-    // Printable ASCII needs no escape: the common case, kept fast for `list`.
+    shown_cow(text).into_owned()
+}
+
+/// `shown`, without a copy when nothing needs escaping (printable ASCII, the common case).
+pub(crate) fn shown_cow(text: &str) -> Cow<'_, str> {
     if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
-        return text.to_owned();
+        return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -83,7 +88,7 @@ pub(crate) fn shown(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

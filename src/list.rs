@@ -2,27 +2,31 @@
 //! device, a role's source, the time left of its cached session, and why mfa-env cannot use it
 //! when it cannot. No network, and never a key, not even an access key id.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::cache::Cache;
 use crate::durations;
-use crate::error::shown;
+use crate::error::shown_cow;
 use crate::profiles::Profile;
 use crate::settings::{AwsFiles, SOURCE_KEY};
 
+/// One profile, borrowed from the files: `list` allocates little, as it must stay fast with
+/// hundreds of profiles.
 #[derive(Debug, Serialize, PartialEq, Eq)]
-pub(crate) struct Row {
-    pub(crate) profile: String,
+pub(crate) struct Row<'a> {
+    pub(crate) profile: &'a str,
     pub(crate) kind: &'static str,
-    pub(crate) mfa_device: Option<String>,
-    pub(crate) source_profile: Option<String>,
+    pub(crate) mfa_device: Option<&'a str>,
+    pub(crate) source_profile: Option<Cow<'a, str>>,
     /// `11h 58m`, `expired`, or none cached.
     pub(crate) session: Option<String>,
     /// Why mfa-env cannot use the profile, if it cannot.
     pub(crate) problem: Option<String>,
 }
 
-pub(crate) fn rows(files: &AwsFiles, cache: Option<&Cache>, now: i64) -> Vec<Row> {
+pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> Vec<Row<'a>> {
     let ends = cache.map(Cache::latest_ends).unwrap_or_default();
     files
         .profiles
@@ -39,9 +43,9 @@ pub(crate) fn rows(files: &AwsFiles, cache: Option<&Cache>, now: i64) -> Vec<Row
                 }
             });
             Row {
-                profile: p.name.clone(),
+                profile: &p.name,
                 kind,
-                mfa_device: p.get("mfa_serial").map(str::to_owned),
+                mfa_device: p.get("mfa_serial"),
                 source_profile,
                 session,
                 problem,
@@ -51,20 +55,30 @@ pub(crate) fn rows(files: &AwsFiles, cache: Option<&Cache>, now: i64) -> Vec<Row
 }
 
 /// The kind of a profile, a role's source, and what stops mfa-env from using it.
-fn kind(p: &Profile, files: &AwsFiles) -> (&'static str, Option<String>, Option<String>) {
+fn kind<'a>(
+    p: &'a Profile,
+    files: &AwsFiles,
+) -> (&'static str, Option<Cow<'a, str>>, Option<String>) {
     let has = |key| p.has(key);
     if has("role_arn") {
-        let source = p.get("source_profile").map(str::to_owned);
-        let problem = match (&source, p.get("credential_source")) {
-            (Some(s), _) if files.profiles.get(s).is_none() => {
-                Some(format!("source_profile '{}' is not a profile", shown(s)))
-            }
+        let source = p.get("source_profile");
+        let problem = match (source, p.get("credential_source")) {
+            (Some(s), _) if files.profiles.get(s).is_none() => Some(format!(
+                "source_profile '{}' is not a profile",
+                shown_cow(s)
+            )),
             (Some(_), _) => None,
             (None, Some(c)) if c.eq_ignore_ascii_case("Environment") => None,
-            (None, Some(c)) => Some(format!("credential_source {} is not supported", shown(c))),
+            (None, Some(c)) => Some(format!(
+                "credential_source {} is not supported",
+                shown_cow(c)
+            )),
             (None, None) => Some("role without source_profile".to_owned()),
         };
-        let source = source.or_else(|| p.get("credential_source").map(|c| format!("({c})")));
+        let source = source.map(Cow::Borrowed).or_else(|| {
+            p.get("credential_source")
+                .map(|c| Cow::Owned(format!("({c})")))
+        });
         return ("role", source, problem);
     }
     if has("aws_access_key_id") || has("aws_secret_access_key") {
@@ -73,7 +87,10 @@ fn kind(p: &Profile, files: &AwsFiles) -> (&'static str, Option<String>, Option<
         } else if !has("aws_access_key_id") {
             Some("keys missing aws_access_key_id".to_owned())
         } else if let Some(source) = p.get(SOURCE_KEY) {
-            Some(format!("a session mfa-env wrote from '{}'", shown(source)))
+            Some(format!(
+                "a session mfa-env wrote from '{}'",
+                shown_cow(source)
+            ))
         } else if has("aws_session_token") {
             Some("temporary keys (aws_session_token)".to_owned())
         } else {
@@ -96,38 +113,39 @@ fn kind(p: &Profile, files: &AwsFiles) -> (&'static str, Option<String>, Option<
 
 /// Aligned columns, for people.
 pub(crate) fn table(rows: &[Row]) -> String {
-    let cells: Vec<[String; 6]> = rows
+    fn or_dash(v: Option<&str>) -> Cow<'_, str> {
+        v.map_or(Cow::Borrowed("-"), shown_cow)
+    }
+    let header = ["PROFILE", "KIND", "MFA DEVICE", "SOURCE", "SESSION", "NOTE"].map(Cow::Borrowed);
+    let cells: Vec<[Cow<str>; 6]> = rows
         .iter()
         .map(|r| {
-            let or_dash = |v: &Option<String>| v.as_deref().map_or_else(|| "-".to_owned(), shown);
             [
-                shown(&r.profile),
-                r.kind.to_owned(),
-                or_dash(&r.mfa_device),
-                or_dash(&r.source_profile),
-                or_dash(&r.session),
-                r.problem.clone().unwrap_or_default(),
+                shown_cow(r.profile),
+                Cow::Borrowed(r.kind),
+                or_dash(r.mfa_device),
+                or_dash(r.source_profile.as_deref()),
+                or_dash(r.session.as_deref()),
+                Cow::Borrowed(r.problem.as_deref().unwrap_or_default()),
             ]
         })
         .collect();
-    let header = ["PROFILE", "KIND", "MFA DEVICE", "SOURCE", "SESSION", "NOTE"].map(str::to_owned);
-    let mut widths = header.clone().map(|h| h.chars().count());
-    for row in &cells {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+    let width = |cell: &str| cell.chars().count();
+    let mut widths = [0; 6];
+    for row in std::iter::once(&header).chain(&cells) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width(cell));
         }
     }
     let mut out = String::new();
     for row in std::iter::once(&header).chain(&cells) {
-        let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
-            line.push_str(cell);
+            out.push_str(cell);
             if i + 1 < row.len() {
-                let pad = widths[i] - cell.chars().count() + 2;
-                line.extend(std::iter::repeat_n(' ', pad));
+                out.extend(std::iter::repeat_n(' ', widths[i] - width(cell) + 2));
             }
         }
-        out.push_str(line.trim_end());
+        out.truncate(out.trim_end().len());
         out.push('\n');
     }
     out
@@ -135,10 +153,14 @@ pub(crate) fn table(rows: &[Row]) -> String {
 
 /// One name per line, for scripts and completions (names with a newline are left out).
 pub(crate) fn names(rows: &[Row]) -> String {
-    rows.iter()
-        .filter(|r| !r.profile.contains(['\n', '\r']))
-        .map(|r| format!("{}\n", r.profile))
-        .collect()
+    let mut out = String::new();
+    for name in rows.iter().map(|r| r.profile) {
+        if !name.contains(['\n', '\r']) {
+            out.push_str(name);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 pub(crate) fn json(rows: &[Row]) -> String {
@@ -173,7 +195,7 @@ mod tests {
         let rows = rows(&f, None, 0);
         let got: Vec<(&str, &str, Option<&str>)> = rows
             .iter()
-            .map(|r| (r.profile.as_str(), r.kind, r.problem.as_deref()))
+            .map(|r| (r.profile, r.kind, r.problem.as_deref()))
             .collect();
         assert_eq!(
             got,

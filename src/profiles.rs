@@ -2,6 +2,7 @@
 //! without changing a byte that is not ours. Reading is pure (text in, profiles out); the files
 //! themselves are opened by `files`.
 
+use std::collections::HashMap;
 use std::fmt;
 
 /// Which of the two shared files a text comes from: their section headers differ.
@@ -84,6 +85,8 @@ impl Profile {
 #[derive(Debug, Default)]
 pub(crate) struct Profiles {
     profiles: Vec<Profile>,
+    /// Where each name is in `profiles`: files with hundreds of profiles stay linear.
+    positions: HashMap<String, usize>,
     services: Vec<Profile>,
     /// Config file sections without the `profile ` prefix (`[work]`): a common mistake.
     misnamed: Vec<String>,
@@ -140,9 +143,10 @@ impl Profiles {
     }
 
     fn index(&mut self, name: String, kind: FileKind) -> usize {
-        let index = match self.profiles.iter().position(|p| p.name == name) {
-            Some(i) => i,
+        let index = match self.positions.get(&name) {
+            Some(&i) => i,
             None => {
+                self.positions.insert(name.clone(), self.profiles.len());
                 self.profiles.push(Profile {
                     name,
                     ..Profile::default()
@@ -181,7 +185,7 @@ impl Profiles {
     }
 
     pub(crate) fn get(&self, profile: &str) -> Option<&Profile> {
-        self.profiles.iter().find(|p| p.name == profile)
+        self.positions.get(profile).map(|&i| &self.profiles[i])
     }
 
     /// Every profile, in the order the files first name them.
