@@ -4,6 +4,8 @@
 Register-ArgumentCompleter -Native -CommandName mfa-env, mfa-env.exe -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
     $words = @($commandAst.CommandElements | ForEach-Object { $_.ToString() })
+    # After `exec --` the words are the command's.
+    if ($words -contains '--') { return }
     $previous = if ($wordToComplete) { $words[-2] } else { $words[-1] }
     $candidates = switch ($previous) {
         { $_ -in '--shell', '-s' } { '@SHELLS@' -split ' ' }
@@ -16,8 +18,11 @@ Register-ArgumentCompleter -Native -CommandName mfa-env, mfa-env.exe -ScriptBloc
             else { ('@SUBCOMMANDS@' -split ' ') + ('@FLAGS@' -split ' ') }
         }
     }
-    $candidates | Where-Object { $_ -like "$wordToComplete*" } | ForEach-Object {
-        $text = if ($_ -match '\s') { "'" + ($_ -replace "'", "''") + "'" } else { $_ }
+    # A literal prefix (no wildcards), without the quote a half-typed 'name may start with.
+    $prefix = $wordToComplete.TrimStart("'", '"')
+    $candidates | Where-Object { $_.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase) } | ForEach-Object {
+        # Quoted unless plainly safe: `$`, `@`, `;`, spaces and the like mean something to PowerShell.
+        $text = if ($_ -match '^\w[\w./:%+=-]*$' -or $_ -like '-*') { $_ } else { "'" + ($_ -replace "'", "''") + "'" }
         [System.Management.Automation.CompletionResult]::new($text, $_, 'ParameterValue', $_)
     }
 }

@@ -264,14 +264,24 @@ fn powershell_completion_golden() {
         .replace("@PROMPTS@", "terminal gui none");
     assert_eq!(text, expected);
     if on_path("pwsh") {
-        let home = Home::new();
-        std::fs::write(home.file("c.ps1"), &text).unwrap();
+        let (home, _) = fixture();
+        let script = format!(
+            "{text}\n\
+             foreach ($line in 'mfa-env --prof', 'mfa-env --profile ad', 'mfa-env -s pw') {{\n\
+             (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText -join '|'\n\
+             }}\n"
+        );
+        std::fs::write(home.file("c.ps1"), script).unwrap();
         let out = run(
-            home.command("pwsh")
-                .args(["-NoProfile", "-NonInteractive", "-File", "c.ps1"]),
+            with_bin_on_path(home.command("pwsh").args([
+                "-NoProfile",
+                "-NonInteractive",
+                "-File",
+                "c.ps1",
+            ])),
             "",
         );
-        assert_succeeds(&out);
+        assert_eq!(assert_succeeds(&out), "--profile\n'admin role'\npwsh\n");
     } else {
         eprintln!(
             "SKIPPED: pwsh is not installed; the PowerShell completion is pinned as text only"
