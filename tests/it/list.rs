@@ -205,7 +205,9 @@ fn fish_completes_flags_and_profile_names() {
                   echo ---\n\
                   complete -C 'mfa-env --shell pw'\n\
                   echo ---\n\
-                  complete -C 'mfa-env comp'\n";
+                  complete -C 'mfa-env comp'\n\
+                  echo ---\n\
+                  complete -C 'mfa-env exec -- ls --prof'\n";
     let out = run(
         with_bin_on_path(home.command("fish").arg("--no-config")),
         script,
@@ -219,6 +221,10 @@ fn fish_completes_flags_and_profile_names() {
     assert_eq!(sections[1], ["admin role"], "{text}");
     assert_eq!(sections[2], ["pwsh"], "{text}");
     assert_eq!(sections[3], ["completions"], "{text}");
+    assert!(
+        sections[4].is_empty(),
+        "after exec -- the words are the command's: {text}"
+    );
 }
 
 #[test]
