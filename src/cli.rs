@@ -816,6 +816,14 @@ fn flag(id: Opt) -> &'static Flag {
 
 fn not_for(flag: &Flag, mode: Mode) -> Error {
     let homes: Vec<&str> = flag.modes.iter().map(|m| m.label()).collect();
+    // A flag that is a mode itself (--unset) goes on a command line of its own.
+    if homes == [format!("--{}", flag.long)] {
+        return Error::usage(format!(
+            "--{0} does not apply to {1}; it is a command of its own: mfa-env --{0}",
+            flag.long,
+            mode.label()
+        ));
+    }
     Error::usage(format!(
         "--{} does not apply to {}; it works with {} (see mfa-env --help)",
         flag.long,
@@ -1277,7 +1285,10 @@ mod tests {
         ));
         assert!(err("statsu").contains("did you mean status?"));
         assert!(err("123456").contains("--token-code"));
-        assert!(err("status --unset").contains("--unset does not apply to status"));
+        assert_eq!(
+            err("status --unset"),
+            "--unset does not apply to status; it is a command of its own: mfa-env --unset"
+        );
         assert!(
             err("--unset --forget -t 123456").contains("--token-code does not apply to --unset")
         );
