@@ -552,9 +552,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request>
         Mode::Help
     } else if has(Opt::Version) {
         Mode::Version
-    } else if has(Opt::Unset) {
+    } else if let Some((unset, _)) = given.iter().find(|(f, _)| f.id == Opt::Unset) {
         if let Some(mode) = word_mode {
-            return Err(not_for(flag(Opt::Unset), mode));
+            return Err(not_for(unset, mode));
         }
         Mode::Unset
     } else {
@@ -805,13 +805,6 @@ pub(crate) fn flag_words() -> Vec<String> {
         }
     }
     words
-}
-
-fn flag(id: Opt) -> &'static Flag {
-    FLAGS
-        .iter()
-        .find(|f| f.id == id)
-        .expect("every option has a row")
 }
 
 fn not_for(flag: &Flag, mode: Mode) -> Error {

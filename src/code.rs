@@ -223,8 +223,10 @@ fn run_for_code(
     let mut child = process
         .spawn()
         .map_err(|e| Error::new(format!("cannot run {named}: {e}")))?;
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
+    let (Some(mut stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        let _ = child.kill();
+        return Err(Error::new(format!("cannot read the output of {named}")));
+    };
     let printed = std::thread::spawn(move || {
         let mut out = Vec::new();
         let _ = (&mut stdout).take(64 * 1024).read_to_end(&mut out);
@@ -363,7 +365,10 @@ fn ask_dialog(invocation: &dialog::Invocation, patience: Duration) -> Result<Opt
                 invocation.program
             ))
         })?;
-    let mut stdout = child.stdout.take().expect("piped");
+    let Some(mut stdout) = child.stdout.take() else {
+        let _ = child.kill();
+        return Err(Error::new("cannot read the answer of the code dialog"));
+    };
     let printed = std::thread::spawn(move || {
         let mut out = Vec::new();
         let _ = (&mut stdout).take(4096).read_to_end(&mut out);
