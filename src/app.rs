@@ -120,8 +120,7 @@ fn status(request: &Status, env: &Environment) -> Result<ExitCode> {
             None => ExitCode::from(crate::error::exit::FAILED),
         });
     }
-    let files = AwsFiles::load(env)?;
-    let settings = settings::resolve(&request.choice, None, env, &files, time::now())?;
+    let (_, settings) = resolve(&request.choice, None, env, time::now())?;
     let label = shown(&settings.label);
     let cached = cache(env).and_then(|c| c.load(&Scope::new(&settings)));
     let window = request.choice.min_remaining;
@@ -159,6 +158,18 @@ fn status(request: &Status, env: &Environment) -> Result<ExitCode> {
     })
 }
 
+/// The AWS files, read once for the whole run, and this run's settings from them.
+fn resolve(
+    choice: &Choice,
+    role_session_name: Option<&str>,
+    env: &Environment,
+    now: i64,
+) -> Result<(AwsFiles, Settings)> {
+    let files = AwsFiles::load(env)?;
+    let settings = settings::resolve(choice, role_session_name, env, &files, now)?;
+    Ok((files, settings))
+}
+
 /// `PROFILE TIME_LEFT` for the session in the environment (an apply or `exec` put it there),
 /// else for the cached session of the profile the run picks; `None` when there is none.
 fn short_status(request: &Status, env: &Environment) -> Option<String> {
@@ -173,8 +184,7 @@ fn short_status(request: &Status, env: &Environment) -> Option<String> {
             (profile.to_owned(), time::parse_utc(expiration)?)
         }
         _ => {
-            let files = AwsFiles::load(env).ok()?;
-            let settings = settings::resolve(&request.choice, None, env, &files, now).ok()?;
+            let (_, settings) = resolve(&request.choice, None, env, now).ok()?;
             let cached = cache(env)?.load(&Scope::new(&settings))?;
             (settings.label, cached.expiration)
         }
@@ -192,12 +202,10 @@ fn export(request: &Export, env: &Environment) -> Result<()> {
         Shell::Github => Some(github_env_path(env)?),
         _ => None,
     };
-    let files = AwsFiles::load(env)?;
-    let settings = settings::resolve(
+    let (files, settings) = resolve(
         &request.choice,
         request.obtain.role_session_name.as_deref(),
         env,
-        &files,
         now,
     )?;
     let target = match &request.write_profile {
@@ -263,12 +271,10 @@ fn export(request: &Export, env: &Environment) -> Result<()> {
 /// Runs a command (or the user's shell) with the session in its environment.
 fn exec(request: &Exec, env: &Environment) -> Result<ExitCode> {
     let now = time::now();
-    let files = AwsFiles::load(env)?;
-    let settings = settings::resolve(
+    let (_, settings) = resolve(
         &request.choice,
         request.obtain.role_session_name.as_deref(),
         env,
-        &files,
         now,
     )?;
     let shell;

@@ -223,15 +223,11 @@ fn run_for_code(
     let mut child = process
         .spawn()
         .map_err(|e| Error::new(format!("cannot run {named}: {e}")))?;
-    let (Some(mut stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
+    let (Some(stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
         let _ = child.kill();
         return Err(Error::new(format!("cannot read the output of {named}")));
     };
-    let printed = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = (&mut stdout).take(64 * 1024).read_to_end(&mut out);
-        out
-    });
+    let printed = read_aside(stdout, 64 * 1024);
     // Passed through as it comes, and the last line kept for a failure's message.
     let relayed = std::thread::spawn(move || {
         let mut last = String::new();
@@ -288,6 +284,19 @@ fn run_for_code(
         Error::new(format!(
             "{named} printed a last line that is no MFA code ({why}): make it print the 6 digits"
         ))
+    })
+}
+
+/// Reads up to `limit` bytes of a child's pipe on a thread of its own, so that a full pipe
+/// never stalls the child while we wait for it with a bound.
+fn read_aside(
+    mut pipe: impl Read + Send + 'static,
+    limit: u64,
+) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = (&mut pipe).take(limit).read_to_end(&mut out);
+        out
     })
 }
 
@@ -365,15 +374,11 @@ fn ask_dialog(invocation: &dialog::Invocation, patience: Duration) -> Result<Opt
                 invocation.program
             ))
         })?;
-    let Some(mut stdout) = child.stdout.take() else {
+    let Some(stdout) = child.stdout.take() else {
         let _ = child.kill();
         return Err(Error::new("cannot read the answer of the code dialog"));
     };
-    let printed = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = (&mut stdout).take(4096).read_to_end(&mut out);
-        out
-    });
+    let printed = read_aside(stdout, 4096);
     let status = wait_bounded(&mut child, patience).ok_or_else(|| {
         Error::new(format!(
             "nobody answered the code dialog within {}; nothing was printed",

@@ -180,15 +180,22 @@ pub(crate) fn run(
     vars: Vec<(OsString, OsString)>,
 ) -> Result<std::process::ExitCode> {
     use std::os::unix::process::CommandExt;
+    let (program, mut process) = prepared(command, vars)?;
+    let error = process.exec();
+    Err(launch_error(program, &error))
+}
+
+/// The command with exactly `vars` as its environment, and its program for messages.
+fn prepared(
+    command: &[OsString],
+    vars: Vec<(OsString, OsString)>,
+) -> Result<(&OsString, std::process::Command)> {
     let (program, args) = command
         .split_first()
         .ok_or_else(|| Error::new("no command"))?;
-    let error = std::process::Command::new(program)
-        .args(args)
-        .env_clear()
-        .envs(vars)
-        .exec();
-    Err(launch_error(program, &error))
+    let mut process = std::process::Command::new(program);
+    process.args(args).env_clear().envs(vars);
+    Ok((program, process))
 }
 
 /// Starts the command with our standard handles, lets Ctrl+C reach it (and not end mfa-env
@@ -199,18 +206,11 @@ pub(crate) fn run(
     vars: Vec<(OsString, OsString)>,
 ) -> Result<std::process::ExitCode> {
     use windows_sys::Win32::System::Console::SetConsoleCtrlHandler;
-    let (program, args) = command
-        .split_first()
-        .ok_or_else(|| Error::new("no command"))?;
+    let (program, mut process) = prepared(command, vars)?;
     // SAFETY: a null handler with TRUE makes this process ignore Ctrl+C; the child does not
     // inherit that, so the key reaches it.
     unsafe { SetConsoleCtrlHandler(None, 1) };
-    let status = std::process::Command::new(program)
-        .args(args)
-        .env_clear()
-        .envs(vars)
-        .status()
-        .map_err(|e| launch_error(program, &e))?;
+    let status = process.status().map_err(|e| launch_error(program, &e))?;
     let code = status.code().unwrap_or(1);
     Ok(std::process::ExitCode::from((code & 0xff) as u8))
 }
@@ -231,14 +231,22 @@ const FORWARDED: [libc::c_int; 7] = [
 /// call it before any other thread starts, so that only the forwarding thread takes them.
 #[cfg(unix)]
 pub(crate) fn hold_signals() {
-    // SAFETY: plain signal-set manipulation on a local value, then this thread's mask.
+    let set = forwarded();
+    // SAFETY: changes only this thread's signal mask.
+    unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+}
+
+/// `FORWARDED` as a signal set.
+#[cfg(unix)]
+fn forwarded() -> libc::sigset_t {
+    // SAFETY: plain signal-set manipulation on a local value.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         for signal in FORWARDED {
             libc::sigaddset(&mut set, signal);
         }
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
     }
 }
 
@@ -254,20 +262,8 @@ pub(crate) fn run_beside(
     vars: Vec<(OsString, OsString)>,
 ) -> Result<std::process::ExitCode> {
     use std::os::unix::process::{CommandExt, ExitStatusExt};
-    let (program, args) = command
-        .split_first()
-        .ok_or_else(|| Error::new("no command"))?;
-    // SAFETY: plain signal-set manipulation on a local value.
-    let set = unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for signal in FORWARDED {
-            libc::sigaddset(&mut set, signal);
-        }
-        set
-    };
-    let mut child_command = std::process::Command::new(program);
-    child_command.args(args).env_clear().envs(vars);
+    let set = forwarded();
+    let (program, mut child_command) = prepared(command, vars)?;
     // SAFETY: sigprocmask is async-signal-safe; the command starts with nothing blocked.
     unsafe {
         child_command.pre_exec(|| {
