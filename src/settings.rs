@@ -993,6 +993,19 @@ mod tests {
         resolve(choice, None, &Environment::of(env), f, 1_795_914_000)
     }
 
+    /// The exit code and message of a run that `resolve` refuses.
+    fn refused(choice: &Choice, env: &[(&str, &str)], f: &AwsFiles) -> (u8, String) {
+        let err = resolved(choice, env, f).unwrap_err();
+        (err.exit_code(), err.to_string())
+    }
+
+    fn for_profile(name: &str) -> Choice {
+        Choice {
+            profile: Some(name.into()),
+            ..Choice::default()
+        }
+    }
+
     fn static_id(keys: &Keys) -> &str {
         match keys {
             Keys::Static { access_key_id, .. } => access_key_id,
@@ -1006,10 +1019,7 @@ mod tests {
             "[profile a]\n[profile b]\n[profile c]\n[profile d]\n",
             &format!("[default]\n{KEYS}[a]\n{KEYS}[b]\n{KEYS}[c]\n{KEYS}[d]\n{KEYS}"),
         );
-        let flag = Choice {
-            profile: Some("a".into()),
-            ..Choice::default()
-        };
+        let flag = for_profile("a");
         let all = [
             ("AWS_PROFILE", "b"),
             ("AWS_DEFAULT_PROFILE", "c"),
@@ -1132,10 +1142,7 @@ mod tests {
             ),
         );
         let url = |profile: &str, env: &[(&str, &str)]| {
-            let choice = Choice {
-                profile: Some(profile.into()),
-                ..Choice::default()
-            };
+            let choice = for_profile(profile);
             resolved(&choice, env, &f).map(|s| s.endpoint.url)
         };
         // Table: profile, environment, endpoint.
@@ -1215,25 +1222,9 @@ mod tests {
             ("us-gov-west-1", None)
         );
         assert_eq!(s.endpoint.url, "https://sts.us-gov-west-1.amazonaws.com");
-        let s = resolved(
-            &Choice {
-                profile: Some("cn".into()),
-                ..Choice::default()
-            },
-            &[],
-            &f,
-        )
-        .unwrap();
+        let s = resolved(&for_profile("cn"), &[], &f).unwrap();
         assert_eq!(s.endpoint.url, "https://sts.cn-north-1.amazonaws.com.cn");
-        let s = resolved(
-            &Choice {
-                profile: Some("eu".into()),
-                ..Choice::default()
-            },
-            &[],
-            &f,
-        )
-        .unwrap();
+        let s = resolved(&for_profile("eu"), &[], &f).unwrap();
         assert_eq!(s.endpoint.url, "https://sts.eusc-de-east-1.amazonaws.eu");
         let s = resolved(&Choice::default(), &[("AWS_REGION", "us-gov-east-1")], &f).unwrap();
         assert_eq!(s.region.value, "us-gov-east-1", "a configured region wins");
@@ -1274,34 +1265,22 @@ mod tests {
             "[default]\nregion = Bad Region\nmfa_serial = x\n",
             &format!("[default]\n{KEYS}"),
         );
-        let err = resolved(
-            &Choice {
-                serial: Some("GAHT00000001".into()),
-                ..Choice::default()
-            },
-            &[],
-            &f,
-        )
-        .unwrap_err();
-        assert_eq!(err.exit_code(), 1);
+        let serial = Choice {
+            serial: Some("GAHT00000001".into()),
+            ..Choice::default()
+        };
+        let (code, err) = refused(&serial, &[], &f);
+        assert_eq!(code, 1);
         assert!(
-            err.to_string()
-                .starts_with("region of profile 'default' in /h/.aws/config is not a region"),
+            err.starts_with("region of profile 'default' in /h/.aws/config is not a region"),
             "{err}"
         );
-        let err = resolved(&Choice::default(), &[], &f).unwrap_err();
-        assert!(
-            err.to_string().contains("mfa_serial of profile 'default'"),
-            "{err}"
-        );
-        let err = resolved(
-            &Choice::default(),
-            &[("AWS_REGION", "x y")],
-            &files("[default]\n", &format!("[default]\n{KEYS}")),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("AWS_REGION"), "{err}");
-        assert_eq!(err.exit_code(), 1);
+        let (_, err) = refused(&Choice::default(), &[], &f);
+        assert!(err.contains("mfa_serial of profile 'default'"), "{err}");
+        let keys_only = files("[default]\n", &format!("[default]\n{KEYS}"));
+        let (code, err) = refused(&Choice::default(), &[("AWS_REGION", "x y")], &keys_only);
+        assert!(err.contains("AWS_REGION"), "{err}");
+        assert_eq!(code, 1);
     }
 
     #[test]
@@ -1318,16 +1297,7 @@ mod tests {
              [profile loop2]\nrole_arn = arn:aws:iam::123456789012:role/l\nsource_profile = loop1\n",
             &creds,
         );
-        let pick = |name: &str, env: &[(&str, &str)]| {
-            resolved(
-                &Choice {
-                    profile: Some(name.into()),
-                    ..Choice::default()
-                },
-                env,
-                &f,
-            )
-        };
+        let pick = |name: &str, env: &[(&str, &str)]| resolved(&for_profile(name), env, &f);
         let s = pick("admin", &[]).unwrap();
         assert_eq!(s.keys_profile.as_deref(), Some("base"));
         assert_eq!(s.roles.len(), 1);
@@ -1405,50 +1375,27 @@ mod tests {
             "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = 50000\n",
             &format!("[default]\n{KEYS}"),
         );
-        let err = resolved(
-            &Choice {
-                profile: Some("r".into()),
-                ..Choice::default()
-            },
-            &[],
-            &f,
-        )
-        .unwrap_err();
-        assert_eq!(err.exit_code(), 1);
+        let (code, err) = refused(&for_profile("r"), &[], &f);
+        assert_eq!(code, 1);
         assert!(
-            err.to_string()
-                .contains("fix duration_seconds of profile 'r' in /h/.aws/config"),
+            err.contains("fix duration_seconds of profile 'r' in /h/.aws/config"),
             "{err}"
         );
-        let err = resolved(
-            &Choice {
-                profile: Some("r".into()),
-                duration: Some(50000),
-                ..Choice::default()
-            },
-            &[],
-            &f,
-        )
-        .unwrap_err();
-        assert_eq!(err.exit_code(), 2);
-        assert!(
-            err.to_string()
-                .contains("pass a smaller --duration-seconds"),
-            "{err}"
-        );
+        let flag = Choice {
+            duration: Some(50000),
+            ..for_profile("r")
+        };
+        let (code, err) = refused(&flag, &[], &f);
+        assert_eq!(code, 2);
+        assert!(err.contains("pass a smaller --duration-seconds"), "{err}");
     }
 
     #[test]
     fn messages_name_what_is_really_wrong() {
         let err = |config: &str, creds: &str, choice: &Choice, env: &[(&str, &str)]| {
-            resolved(choice, env, &files(config, creds))
-                .unwrap_err()
-                .to_string()
+            refused(choice, env, &files(config, creds)).1
         };
-        let work = Choice {
-            profile: Some("work".into()),
-            ..Choice::default()
-        };
+        let work = for_profile("work");
         let e = err("[work]\nmfa_serial = GAHT12345678\n", "", &work, &[]);
         assert!(e.contains("must be named [profile work]"), "{e}");
         let e = err("", "[work]\naws_access_key_id = A\n", &work, &[]);
@@ -1462,15 +1409,7 @@ mod tests {
         let e = err("", &written, &Choice::default(), &[("AWS_PROFILE", "mfa")]);
         assert!(e.contains("holds a session that mfa-env wrote from 'default': name that long-term profile with --profile default"), "{e}");
         assert!(e.contains("AWS_PROFILE"), "{e}");
-        let e = err(
-            "",
-            &format!("[default]\n{KEYS}"),
-            &Choice {
-                profile: Some("a\nb".into()),
-                ..Choice::default()
-            },
-            &[],
-        );
+        let e = err("", &format!("[default]\n{KEYS}"), &for_profile("a\nb"), &[]);
         assert!(e.contains("'a\\nb'") && !e.contains('\n'), "{e}");
         let e = err("", "", &Choice::default(), &[("AWS_SESSION_TOKEN", "t")]);
         assert!(e.contains("earlier session"), "{e}");
