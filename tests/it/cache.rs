@@ -13,13 +13,6 @@ fn session(secs: i64) -> Reply {
     Reply::creds(FIXED_ID, FIXED_SECRET, FIXED_TOKEN, &expires_in(secs))
 }
 
-fn cache_files(home: &Home) -> Vec<std::path::PathBuf> {
-    match std::fs::read_dir(home.file(".cache/mfa-env")) {
-        Ok(dir) => dir.map(|e| e.unwrap().path()).collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
 /// A run with a code, which fills the cache.
 fn sign_in(home: &Home, sts: &FakeSts) {
     let out = run(
@@ -60,7 +53,7 @@ fn a_second_run_reuses_the_session_without_code_or_network() {
     );
     assert_eq!(sts.count(), 1);
 
-    let files = cache_files(&home);
+    let files = home.cached_sessions();
     assert_eq!(files.len(), 1);
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&files[0]), 0o600);
@@ -80,7 +73,7 @@ fn xdg_cache_home_is_honoured() {
     );
     assert!(out.status.success());
     assert_eq!(std::fs::read_dir(xdg.join("mfa-env")).unwrap().count(), 1);
-    assert!(cache_files(&home).is_empty());
+    assert!(home.cached_sessions().is_empty());
 }
 
 #[test]
@@ -115,7 +108,10 @@ fn force_and_no_cache() {
             .status
             .success()
     );
-    assert!(cache_files(&home).is_empty(), "--no-cache writes nothing");
+    assert!(
+        home.cached_sessions().is_empty(),
+        "--no-cache writes nothing"
+    );
     assert!(run(mfa_at(&home, &sts.url).args(code), "").status.success());
     assert_eq!(sts.count(), 2);
     assert!(
@@ -138,7 +134,7 @@ fn doubtful_cache_files_are_ignored_and_replaced() {
     let sts = FakeSts::start(vec![session(43_200)]);
     let home = Home::with_default_profile();
     sign_in(&home, &sts);
-    let file = cache_files(&home).pop().unwrap();
+    let file = home.cached_sessions().pop().unwrap();
     let good = std::fs::read(&file).unwrap();
 
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
@@ -220,7 +216,7 @@ fn concurrent_writers_leave_a_valid_cache() {
     for mut child in children {
         assert!(child.wait().unwrap().success());
     }
-    assert_eq!(cache_files(&home).len(), 1, "no temporary files left");
+    assert_eq!(home.cached_sessions().len(), 1, "no temporary files left");
     assert!(from_cache(&home, &sts, &[]).status.success());
 }
 
@@ -245,7 +241,7 @@ fn status_reports_and_exits_accordingly() {
     );
 
     // Expired: rewrite the cached expiration into the past.
-    let file = cache_files(&home).pop().unwrap();
+    let file = home.cached_sessions().pop().unwrap();
     let mut entry: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     entry["credentials"]["expiration"] = serde_json::json!(1_000_000_000);
@@ -268,14 +264,14 @@ fn unset_forget_deletes_the_cached_session() {
         "",
     );
     assert!(out.status.success());
-    assert_eq!(cache_files(&home).len(), 1, "--unset alone keeps it");
+    assert_eq!(home.cached_sessions().len(), 1, "--unset alone keeps it");
     let out = run(
         mfa_at(&home, &sts.url).args(["--unset", "--forget", "--shell", "bash"]),
         "",
     );
     assert!(out.status.success());
     assert!(stdout(&out).starts_with("unset AWS_ACCESS_KEY_ID"));
-    assert!(cache_files(&home).is_empty());
+    assert!(home.cached_sessions().is_empty());
     assert_eq!(
         run(mfa_at(&home, &sts.url).arg("status"), "").status.code(),
         Some(1)

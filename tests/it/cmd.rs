@@ -2,18 +2,7 @@
 //! snippet run against a stand-in `mfa-env.bat` (Wine cannot start a Linux mfa-env).
 
 use crate::support::*;
-
 use crate::wine::*;
-
-use std::collections::HashMap;
-
-/// `NAME=value` lines as cmd's `set` prints them.
-fn parse_set(text: &str) -> HashMap<String, String> {
-    text.lines()
-        .filter_map(|l| l.trim_end_matches('\r').split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
 
 #[test]
 fn set_lines_round_trip_or_are_refused() {

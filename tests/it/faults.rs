@@ -236,13 +236,7 @@ fn sts_refusals_name_the_fix() {
             "terminal escapes from the network are not shown"
         );
         assert_eq!(out.status.code(), Some(1));
-        assert!(
-            !home.file(".cache/mfa-env").exists()
-                || std::fs::read_dir(home.file(".cache/mfa-env"))
-                    .unwrap()
-                    .count()
-                    == 0
-        );
+        assert!(home.cached_sessions().is_empty());
     }
 }
 

@@ -373,11 +373,7 @@ fn forget_all_deletes_every_profile_s_sessions() {
         );
         assert_succeeds(&out);
     }
-    let cached = || {
-        std::fs::read_dir(home.file(".cache/mfa-env"))
-            .unwrap()
-            .count()
-    };
+    let cached = || home.cached_sessions().len();
     assert_eq!(cached(), 2);
     let out = run(home.mfa().args(["--unset", "--forget", "-s", "bash"]), "");
     assert!(out.status.success());

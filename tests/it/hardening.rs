@@ -289,13 +289,7 @@ fn expirations_are_checked() {
             "",
         );
         assert_fails(&out, "no expiration in the future");
-        assert!(
-            !home.file(".cache/mfa-env").exists()
-                || std::fs::read_dir(home.file(".cache/mfa-env"))
-                    .unwrap()
-                    .count()
-                    == 0
-        );
+        assert!(home.cached_sessions().is_empty());
     }
 }
 

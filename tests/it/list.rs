@@ -61,8 +61,7 @@ fn list_shows_every_profile_and_no_secret() {
             "",
         ));
     }
-    for file in std::fs::read_dir(home.file(".cache/mfa-env")).unwrap() {
-        let path = file.unwrap().path();
+    for path in home.cached_sessions() {
         let mut entry: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         if entry["scope"]["profile"] == "default" {

@@ -74,6 +74,14 @@ impl Home {
         self.path.join(relative)
     }
 
+    /// The files of mfa-env's session cache (none when it has no cache directory).
+    pub fn cached_sessions(&self) -> Vec<PathBuf> {
+        match std::fs::read_dir(self.file(".cache/mfa-env")) {
+            Ok(dir) => dir.map(|e| e.unwrap().path()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// mfa-env with nothing from the developer's environment but PATH.
     pub fn mfa(&self) -> Command {
         let mut cmd = Command::new(BIN);

@@ -6,7 +6,6 @@
 use crate::support::*;
 use crate::wine::*;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -47,14 +46,6 @@ fn exe(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// `NAME=value` lines as cmd's `set` prints them.
-fn parse_set(text: &str) -> HashMap<String, String> {
-    text.lines()
-        .filter_map(|l| l.trim_end_matches('\r').split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
 }
 
 #[test]

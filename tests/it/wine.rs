@@ -14,6 +14,14 @@ pub fn one_at_a_time() -> MutexGuard<'static, ()> {
     WINE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// `NAME=value` lines as cmd's `set` prints them.
+pub fn parse_set(text: &str) -> std::collections::HashMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.trim_end_matches('\r').split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
 pub fn prefix() -> PathBuf {
     std::env::temp_dir().join("mfa-env-test-wineprefix")
 }
