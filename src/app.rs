@@ -299,7 +299,9 @@ fn exec(request: &Exec, env: &Environment) -> Result<ExitCode> {
         .keys_id
         .is_none()
         .then_some(settings.label.as_str());
-    let mut vars = crate::exec::child_env(env, &creds, settings.configured_region(), profile);
+    let secrets: Vec<&str> = request.obtain.totp_env.iter().map(String::as_str).collect();
+    let mut vars =
+        crate::exec::child_env(env, &creds, settings.configured_region(), profile, &secrets);
     if request.command.is_empty() && std::io::stderr().is_terminal() {
         note(&format!(
             "starting {} with the session for '{}' until {}; `exit` leaves it",

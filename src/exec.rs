@@ -24,17 +24,20 @@ const REMOVED: &[&str] = &[
     PROFILE_VAR,
 ];
 
-/// The command's environment: the parent's, without `REMOVED`, with the session, the region
-/// when one was configured, and the profile the session was made from.
+/// The command's environment: the parent's, without `REMOVED` and without `secrets` (the
+/// variable holding a TOTP seed leaves with the keys), with the session, the region when one
+/// was configured, and the profile the session was made from.
 pub(crate) fn child_env(
     env: &Environment,
     creds: &Credentials,
     region: Option<&str>,
     profile: Option<&str>,
+    secrets: &[&str],
 ) -> Vec<(OsString, OsString)> {
     let removed = |name: &OsStr| {
         let name = name.to_string_lossy();
         REMOVED.iter().any(|r| name.eq_ignore_ascii_case(r))
+            || secrets.iter().any(|s| name == *s)
             || PROFILE_CHOOSERS
                 .iter()
                 .any(|(_, keeper)| name.eq_ignore_ascii_case(keeper))
@@ -352,13 +355,19 @@ mod tests {
             ("aws_default_profile", "x"),
             ("AWS_REGION", "eu-west-1"),
             ("MFA_ENV_RESTORE_PROFILE", "work"),
+            ("MFA_SEED", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
             ("HOME", "/h"),
         ]);
-        let vars: std::collections::BTreeMap<String, String> =
-            child_env(&env, &example(), Some("ap-south-1"), Some("prod"))
-                .into_iter()
-                .map(|(k, v)| (k.into_string().unwrap(), v.into_string().unwrap()))
-                .collect();
+        let vars: std::collections::BTreeMap<String, String> = child_env(
+            &env,
+            &example(),
+            Some("ap-south-1"),
+            Some("prod"),
+            &["MFA_SEED"],
+        )
+        .into_iter()
+        .map(|(k, v)| (k.into_string().unwrap(), v.into_string().unwrap()))
+        .collect();
         let names: Vec<&str> = vars.keys().map(String::as_str).collect();
         assert_eq!(
             names,
@@ -378,7 +387,7 @@ mod tests {
         assert_eq!(vars["AWS_REGION"], "ap-south-1");
         assert_eq!(vars["MFA_ENV_PROFILE"], "prod");
         // No region configured: the caller's region variables stay as they are.
-        let vars = child_env(&env, &example(), None, None);
+        let vars = child_env(&env, &example(), None, None, &[]);
         assert!(
             vars.iter()
                 .any(|(k, v)| k == "AWS_REGION" && v == "eu-west-1")

@@ -279,3 +279,38 @@ fn the_aws_cli_runs_under_exec_against_moto() {
     );
     assert_eq!(assert_succeeds(&out).trim().len(), 12);
 }
+
+/// The variable that holds a TOTP seed is a secret like the keys: the command never sees it,
+/// with or without --server.
+#[test]
+fn the_totp_seed_leaves_with_the_keys() {
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    for server in [false, true] {
+        let mut cmd = exec_at(&home, &sts);
+        if server {
+            cmd.arg("--server");
+        }
+        let out = run(
+            cmd.args([
+                "--totp-secret-env",
+                "MFA_SEED",
+                "--force",
+                "--",
+                "env",
+                "-0",
+            ])
+            .env("MFA_SEED", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+            .env("OTHER_SEED", "kept"),
+            "",
+        );
+        let env = parse_env0(&out.stdout);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(!env.contains_key("MFA_SEED"), "server {server}: {env:?}");
+        assert_eq!(env.get("OTHER_SEED").map(String::as_str), Some("kept"));
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("GEZDGNBV"),
+            "server {server}"
+        );
+    }
+}
