@@ -21,8 +21,9 @@ Register-ArgumentCompleter -Native -CommandName mfa-env, mfa-env.exe -ScriptBloc
     # A literal prefix (no wildcards), without the quote a half-typed 'name may start with.
     $prefix = $wordToComplete.TrimStart("'", '"')
     $candidates | Where-Object { $_.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase) } | ForEach-Object {
-        # Quoted unless plainly safe: `$`, `@`, `;`, spaces and the like mean something to PowerShell.
-        $text = if ($_ -match '^\w[\w./:%+=-]*$' -or $_ -like '-*') { $_ } else { "'" + ($_ -replace "'", "''") + "'" }
+        # Quoted unless plainly safe: `$`, `@`, `;`, spaces and the like mean something to PowerShell;
+        # inside the quotes each character that would end them is written twice.
+        $text = if ($_ -match '^\w[\w./:%+=-]*$' -or $_ -like '-*') { $_ } else { "'" + ($_ -replace @PWSH_QUOTES@, '$0$0') + "'" }
         [System.Management.Automation.CompletionResult]::new($text, $_, 'ParameterValue', $_)
     }
 }

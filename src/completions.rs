@@ -25,7 +25,8 @@ pub(crate) fn render(name: &str) -> Result<String> {
         .replace("@SHELLS@", &words(&|_| true))
         .replace("@INIT_SHELLS@", &words(&|r| r.snippet.is_some()))
         .replace("@COMPLETION_SHELLS@", &words(&|r| r.completion.is_some()))
-        .replace("@PROMPTS@", "terminal gui none"))
+        .replace("@PROMPTS@", "terminal gui none")
+        .replace("@PWSH_QUOTES@", &shell::powershell_quote_class()))
 }
 
 #[cfg(test)]
@@ -41,6 +42,7 @@ mod tests {
                 "@FLAGS@",
                 "@SHELLS@",
                 "@PROMPTS@",
+                "@PWSH_QUOTES@",
                 "_SHELLS@",
             ] {
                 assert!(

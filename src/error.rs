@@ -69,9 +69,21 @@ pub(crate) fn shown(text: &str) -> String {
     shown_cow(text).into_owned()
 }
 
-/// `shown`, without a copy when nothing needs escaping (printable ASCII, the common case).
+/// Whether `c` would change a terminal's line if printed raw: control characters, and the
+/// bidirectional overrides and line separators that reorder or break a line.
+pub(crate) fn unsafe_to_show(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether `text` shows as it is: nothing in it needs escaping.
+pub(crate) fn shows_as_is(text: &str) -> bool {
+    text.bytes().all(|b| (b' '..=b'~').contains(&b)) || !text.chars().any(unsafe_to_show)
+}
+
+/// `shown`, without a copy when nothing needs escaping (the common case).
 pub(crate) fn shown_cow(text: &str) -> Cow<'_, str> {
-    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+    if shows_as_is(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
@@ -81,10 +93,7 @@ pub(crate) fn shown_cow(text: &str) -> Cow<'_, str> {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
-            // Bidirectional overrides and line separators also reorder or break a terminal line.
-            '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32))
-            }
+            c if unsafe_to_show(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }

@@ -5,10 +5,11 @@
 use std::borrow::Cow;
 
 use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 
 use crate::cache::Cache;
 use crate::durations;
-use crate::error::shown_cow;
+use crate::error::{shown_cow, shows_as_is, unsafe_to_show};
 use crate::profiles::Profile;
 use crate::settings::{AwsFiles, SOURCE_KEY};
 
@@ -151,11 +152,12 @@ pub(crate) fn table(rows: &[Row]) -> String {
     out
 }
 
-/// One name per line, for scripts and completions (names with a newline are left out).
+/// One name per line, for scripts and completions. A name that cannot be printed raw (a
+/// control character, a bidirectional override) is left out: escaped, it would be another name.
 pub(crate) fn names(rows: &[Row]) -> String {
     let mut out = String::new();
     for name in rows.iter().map(|r| r.profile) {
-        if !name.contains(['\n', '\r']) {
+        if shows_as_is(name) {
             out.push_str(name);
             out.push('\n');
         }
@@ -163,8 +165,73 @@ pub(crate) fn names(rows: &[Row]) -> String {
     out
 }
 
+/// The rows as JSON, every character a terminal would act on written as an escape: the
+/// values decode to the names as they are.
 pub(crate) fn json(rows: &[Row]) -> String {
-    serde_json::to_string_pretty(rows).unwrap_or_default() + "\n"
+    let mut out = Vec::new();
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut out, Escaping(PrettyFormatter::new()));
+    if rows.serialize(&mut serializer).is_err() {
+        return "[]\n".to_owned();
+    }
+    String::from_utf8(out).unwrap_or_default() + "\n"
+}
+
+/// serde_json's pretty output, with `\uXXXX` also for the characters `shown` escapes that JSON
+/// lets through raw (bidirectional overrides, line separators).
+struct Escaping(PrettyFormatter<'static>);
+
+impl Formatter for Escaping {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some(at) = rest.find(unsafe_to_show) {
+            writer.write_all(rest[..at].as_bytes())?;
+            let c = rest[at..].chars().next().unwrap_or_default();
+            write!(writer, "\\u{:04x}", c as u32)?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 #[cfg(test)]
@@ -232,5 +299,31 @@ mod tests {
             "never a key"
         );
         assert_eq!(names(&rows).lines().count(), 8);
+    }
+
+    #[test]
+    fn names_that_would_act_on_a_terminal_are_escaped_or_left_out() {
+        let f = files(
+            "[profile ok]\n[profile \"t\x1b]0;pwned\x07\"]\n[profile rtl\u{202e}x]\n[profile ä]\n",
+            "",
+        );
+        let rows = rows(&f, None, 0);
+        assert_eq!(names(&rows), "ok\nä\n");
+        let table = table(&rows);
+        assert!(table.contains("t\\x1b]0;pwned\\x07  "), "{table}");
+        assert!(table.contains("rtl\\u{202e}x"), "{table}");
+        assert!(!table.contains(['\x1b', '\u{202e}']), "{table}");
+        let json = json(&rows);
+        assert!(
+            json.contains(r#""profile": "t\u001b]0;pwned\u0007""#),
+            "{json}"
+        );
+        assert!(json.contains(r#""profile": "rtl\u202ex""#), "{json}");
+        assert!(json.contains(r#""profile": "ä""#), "{json}");
+        let back: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back[2]["profile"], "rtl\u{202e}x",
+            "the same names, decoded"
+        );
     }
 }

@@ -154,6 +154,24 @@ pub(crate) fn listed(feature: impl Fn(&Name) -> bool) -> String {
     }
 }
 
+/// The characters that end a PowerShell single-quoted string, each written twice inside one:
+/// `'` and the curly single quotes U+2018 to U+201B, which PowerShell takes as quotes too.
+pub(crate) const POWERSHELL_QUOTES: [char; 5] =
+    ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
+
+/// `POWERSHELL_QUOTES` as a .NET regex class in a PowerShell single-quoted string, ASCII only,
+/// for the scripts that quote in PowerShell itself (the completion script).
+pub(crate) fn powershell_quote_class() -> String {
+    let class: String = POWERSHELL_QUOTES
+        .iter()
+        .map(|&c| match c {
+            '\'' => "''".to_owned(),
+            c => format!("\\u{:04X}", c as u32),
+        })
+        .collect();
+    format!("'[{class}]'")
+}
+
 /// Why a value cannot be written for a shell. Never carries the value itself: it may be a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Refused(pub(crate) &'static str);
@@ -191,12 +209,11 @@ impl Shell {
             // Inside fish single quotes only `\\` and `\'` are escapes.
             Shell::Fish => format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'")),
             Shell::PowerShell => {
-                // PowerShell takes the curly single quotes as quote characters too.
                 let mut quoted = String::with_capacity(value.len() + 2);
                 quoted.push('\'');
                 for c in value.chars() {
                     quoted.push(c);
-                    if matches!(c, '\'' | '\u{2018}'..='\u{201B}') {
+                    if POWERSHELL_QUOTES.contains(&c) {
                         quoted.push(c);
                     }
                 }
@@ -392,6 +409,7 @@ mod tests {
         );
         assert_eq!(Shell::Json.quote("a\"b").unwrap(), r#""a\"b""#);
         assert_eq!(Shell::Fish.quote(r"ab\").unwrap(), r"'ab\\'");
+        assert_eq!(powershell_quote_class(), r"'[''\u2018\u2019\u201A\u201B]'");
     }
 
     #[test]

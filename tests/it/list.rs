@@ -266,8 +266,14 @@ fn powershell_completion_golden() {
         )
         .replace("@INIT_SHELLS@", "bash zsh fish powershell pwsh cmd")
         .replace("@COMPLETION_SHELLS@", "bash zsh fish powershell pwsh")
-        .replace("@PROMPTS@", "terminal gui none");
+        .replace("@PROMPTS@", "terminal gui none")
+        .replace("@PWSH_QUOTES@", r"'[''\u2018\u2019\u201A\u201B]'");
     assert_eq!(text, expected);
+    // The same rule as `--shell powershell`: each quote PowerShell ends a string at is doubled.
+    assert!(
+        text.contains(r#"{ "'" + ($_ -replace '[''\u2018\u2019\u201A\u201B]', '$0$0') + "'" }"#),
+        "{text}"
+    );
     if on_path("pwsh") {
         let (home, _) = fixture();
         let script = format!(
@@ -424,4 +430,43 @@ fn readme_prompt_examples_work() {
             stderr(&out)
         );
     }
+}
+
+/// Profile names that would retitle, clear or reorder a terminal: escaped in the table and in
+/// JSON (which still decodes to the names), left out of `--names` (and so of completions).
+#[test]
+fn hostile_names_are_escaped_everywhere() {
+    let home = Home::new();
+    home.config(
+        "[profile \"title\x1b]0;pwned\x07\"]\nregion = x\n[profile \"clear\x1b[2J\"]\nregion = x\n[profile rtl\u{202e}txt.exe]\nregion = x\n[profile plain]\nregion = x\n",
+    );
+    let list = |args: &[&str]| assert_succeeds(&run(home.mfa().arg("list").args(args), ""));
+    assert_eq!(list(&["--names"]), "plain\n");
+    let table = list(&[]);
+    assert!(!table.contains(['\x1b', '\x07', '\u{202e}']), "{table:?}");
+    for shown in [
+        r"title\x1b]0;pwned\x07",
+        r"clear\x1b[2J",
+        r"rtl\u{202e}txt.exe",
+    ] {
+        assert!(table.contains(shown), "{shown} in {table}");
+    }
+    let json = list(&["--json"]);
+    assert!(!json.contains(['\x1b', '\x07', '\u{202e}']), "{json:?}");
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let names: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "title\x1b]0;pwned\x07",
+            "clear\x1b[2J",
+            "rtl\u{202e}txt.exe",
+            "plain"
+        ]
+    );
 }
