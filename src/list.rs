@@ -189,7 +189,7 @@ impl Formatter for Escaping {
     ) -> std::io::Result<()> {
         let mut rest = fragment;
         while let Some(at) = rest.find(unsafe_to_show) {
-            writer.write_all(rest[..at].as_bytes())?;
+            writer.write_all(&rest.as_bytes()[..at])?;
             let c = rest[at..].chars().next().unwrap_or_default();
             write!(writer, "\\u{:04x}", c as u32)?;
             rest = &rest[at + c.len_utf8()..];
