@@ -84,20 +84,26 @@ fn unset(request: &Unset, env: &Environment) -> Result<()> {
         }
     }
     let text = render::unsets(shell, &restore)?;
+    // The lines come out whatever happens to the cache: the session must leave this shell.
     if let Some(forget) = &request.forget
         && let Some(cache) = cache(env)
     {
-        let (removed, whose) = match forget {
-            Forget::All => (cache.forget(None)?, "of every profile".to_owned()),
+        let forgotten = match forget {
+            Forget::All => cache
+                .forget(None)
+                .map(|removed| (removed, "of every profile".to_owned())),
             Forget::Profile(flag) => {
                 let label = settings::label(flag.as_deref(), env)?;
-                (
-                    cache.forget(Some(&label))?,
-                    format!("of '{}' (--all: of every profile)", shown(&label)),
-                )
+                cache.forget(Some(&label)).map(|removed| {
+                    let whose = format!("of '{}' (--all: of every profile)", shown(&label));
+                    (removed, whose)
+                })
             }
         };
-        note(&format!("deleted {removed} cached session(s) {whose}"));
+        match forgotten {
+            Ok((removed, whose)) => note(&format!("deleted {removed} cached session(s) {whose}")),
+            Err(e) => note(&format!("{e}; the environment is cleared all the same")),
+        }
     }
     if std::io::stdout().is_terminal() {
         note(&format!(

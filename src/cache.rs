@@ -163,18 +163,15 @@ impl Cache {
     }
 
     /// Deletes the sessions cached for `profile` (every session with `None`); returns how many.
+    /// A file that cannot be deleted does not stop the others; the error names them all and
+    /// the fix.
     pub(crate) fn forget(&self, profile: Option<&str>) -> Result<usize> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => {
-                return Err(Error::new(format!(
-                    "cannot read {}: {e}",
-                    files::display(&self.dir)
-                )));
-            }
+            Err(e) => return Err(self.cannot("read", 0, &e)),
         };
-        let mut removed = 0;
+        let (mut removed, mut failed) = (0, None);
         for path in entries.flatten().map(|e| e.path()) {
             if path.extension().is_none_or(|x| x != "json") {
                 continue;
@@ -187,13 +184,39 @@ impl Cache {
                 (Some(_), None) => false,
             };
             if ours {
-                fs::remove_file(&path).map_err(|e| {
-                    Error::new(format!("cannot delete {}: {e}", files::display(&path)))
-                })?;
-                removed += 1;
+                match fs::remove_file(&path) {
+                    Ok(()) => removed += 1,
+                    Err(e) => {
+                        let (count, _) = failed.get_or_insert((0, e));
+                        *count += 1;
+                    }
+                }
             }
         }
-        Ok(removed)
+        match failed {
+            Some((count, e)) => Err(self.cannot("delete", count, &e)),
+            None => Ok(removed),
+        }
+    }
+
+    /// Why the cache could not be read or emptied, and how to fix it: a directory of another
+    /// user (as `sudo mfa-env` leaves one) is removed with sudo.
+    fn cannot(&self, what: &str, count: usize, e: &std::io::Error) -> Error {
+        let dir = files::display(&self.dir);
+        let files = match count {
+            0 => String::new(),
+            1 => " 1 cached session in".to_owned(),
+            n => format!(" {n} cached sessions in"),
+        };
+        let fix = match fs::metadata(&self.dir) {
+            Ok(meta) if !platform::is_own(&meta) => {
+                format!(
+                    "it belongs to another user (as `sudo mfa-env` leaves it): remove it with `sudo rm -r {dir}`"
+                )
+            }
+            _ => format!("check the permissions of {dir}"),
+        };
+        Error::new(format!("cannot {what}{files} {dir} ({e}): {fix}"))
     }
 
     /// The profile an entry of any version was made for.

@@ -277,3 +277,50 @@ fn unset_forget_deletes_the_cached_session() {
         Some(1)
     );
 }
+
+/// A cache directory left behind by `sudo mfa-env` (another user's, unreadable): `--unset
+/// --forget` still prints every unset line and exits 0 (so `mfa --unset --forget` clears the
+/// session), and says on stderr what it could not delete and how to fix it.
+#[test]
+fn unset_forget_clears_the_environment_even_when_the_cache_is_stuck() {
+    let sts = FakeSts::start(vec![session(43_200)]);
+    let home = Home::with_default_profile();
+    sign_in(&home, &sts);
+    let cache = home.file(".cache/mfa-env");
+    let mut cmd = home.mfa();
+    cmd.args(["--unset", "--forget", "--shell", "bash"]);
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // As root, nothing is out of reach: run as another user whose home holds root's cache.
+        as_uid(&home.path, 65534, &[&cache]);
+        run_as(&mut cmd, 65534);
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o500)).unwrap();
+    }
+    let out = run(&mut cmd, "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION MFA_ENV_PROFILE\n"
+    );
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("mfa-env: cannot ") && err.contains(&cache.display().to_string()),
+        "{err}"
+    );
+    assert!(
+        err.contains("the environment is cleared all the same"),
+        "{err}"
+    );
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        assert!(
+            err.contains(&format!("remove it with `sudo rm -r {}`", cache.display())),
+            "{err}"
+        );
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700));
+}

@@ -756,3 +756,43 @@ pub fn set_line(shell: &str, name: &str, value: &str) -> Option<String> {
         .unwrap_or_else(|| panic!("no AWS_PROFILE line in {text:?}"));
     Some(format!("{}\n", line.replacen("AWS_PROFILE", name, 1)))
 }
+
+/// Gives `dir` and everything under it to `uid`, except the paths in `keep` (and what is under
+/// them), which stay as they are: a home of another user holding, say, root's leftovers.
+pub fn as_uid(dir: &Path, uid: u32, keep: &[&Path]) {
+    use std::os::unix::ffi::OsStrExt;
+    if keep.iter().any(|k| dir.starts_with(k)) {
+        return;
+    }
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(
+        unsafe { libc::lchown(c.as_ptr(), uid, uid) },
+        0,
+        "{}",
+        dir.display()
+    );
+    if dir.is_dir() && !dir.is_symlink() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            as_uid(&entry.unwrap().path(), uid, keep);
+        }
+    }
+}
+
+/// Runs `cmd` as `uid` (and the same gid), without supplementary groups: for tests that run
+/// as root and need what another user would see.
+pub fn run_as(cmd: &mut Command, uid: u32) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setgroups, setgid and setuid are async-signal-safe.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setgroups(0, std::ptr::null()) != 0
+                || libc::setgid(uid) != 0
+                || libc::setuid(uid) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
+}
