@@ -63,8 +63,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The shell that will read our output, from the parent process and the environment.
-fn detect(env: &Environment) -> Shell {
+/// The shell that will read our output: `--shell`, else the parent process and the environment.
+fn detect(given: Option<Shell>, env: &Environment) -> Result<Shell> {
+    if let Some(shell) = given {
+        return Ok(shell);
+    }
     let parent = platform::parent_program();
     let me = std::env::args_os().next();
     shell::detect(&shell::Clues {
@@ -73,10 +76,16 @@ fn detect(env: &Environment) -> Shell {
         me: me.as_deref(),
         login_shell: env.os("SHELL"),
     })
+    .map_err(|name| {
+        Error::new(format!(
+            "mfa-env writes no syntax for {name}, the shell that runs it: pass --shell with one of {}, or run the command with `mfa-env exec -- COMMAND`",
+            shell::listed(|n| n.shell.can_unset() && n.shell != Shell::NoOutput)
+        ))
+    })
 }
 
 fn unset(request: &Unset, env: &Environment) -> Result<()> {
-    let shell = request.shell.unwrap_or_else(|| detect(env));
+    let shell = detect(request.shell, env)?;
     let mut restore = Vec::new();
     for (_, keeper) in PROFILE_CHOOSERS {
         if let Some(value) = env.text(keeper)? {
@@ -201,7 +210,7 @@ fn short_status(request: &Status, env: &Environment) -> Option<String> {
 }
 
 fn export(request: &Export, env: &Environment) -> Result<()> {
-    let shell = request.shell.unwrap_or_else(|| detect(env));
+    let shell = detect(request.shell, env)?;
     let now = time::now();
     // Everything that can be refused is refused before a code is spent.
     let github_env = match shell {

@@ -349,16 +349,33 @@ fn check_name(name: &str) -> Result<(), Refused> {
     }
 }
 
-/// The table row for a program name as the OS reports it (`-bash`, `ksh93`, `pwsh.exe`).
-fn from_program(program: &OsStr) -> Option<Shell> {
+/// Shells whose syntax we do not write: run from one of them, we refuse rather than print
+/// lines it would misread (tcsh runs POSIX `unset` and clears nothing).
+const UNSUPPORTED: &[&str] = &[
+    "tcsh", "csh", "elvish", "nu", "xonsh", "murex", "ion", "rc", "es",
+];
+
+/// A program name as the OS reports it (`-bash`, `ksh93`, `pwsh.exe`), as a bare lower-case name.
+fn program_name(program: &OsStr) -> Option<String> {
     // Split on both separators: a Windows path may be inspected on any platform in tests.
     let base = program.to_str()?.rsplit(['/', '\\']).next()?;
     let base = base.trim_start_matches('-').to_ascii_lowercase();
-    let base = base.strip_suffix(".exe").unwrap_or(&base);
+    Some(base.strip_suffix(".exe").map(str::to_owned).unwrap_or(base))
+}
+
+/// The table row for a program name as the OS reports it.
+fn from_program(program: &OsStr) -> Option<Shell> {
+    let base = program_name(program)?;
     NAMES
         .iter()
-        .find(|n| n.programs.contains(&base))
+        .find(|n| n.programs.contains(&base.as_str()))
         .map(|n| n.shell)
+}
+
+/// A shell we know of but write no syntax for, by the name `--shell` would need.
+fn unsupported(program: &OsStr) -> Option<&'static str> {
+    let base = program_name(program)?;
+    UNSUPPORTED.iter().find(|u| **u == base).copied()
 }
 
 /// What detection looks at, gathered by `platform` and the environment snapshot.
@@ -375,22 +392,26 @@ pub(crate) struct Clues<'a> {
 }
 
 /// The shell that will evaluate our output: the parent process, else `$SHELL`, else POSIX.
-pub(crate) fn detect(clues: &Clues) -> Shell {
+/// `Err` names a parent shell whose syntax we do not write.
+pub(crate) fn detect(clues: &Clues) -> Result<Shell, &'static str> {
     if let Some(shell) = clues.parent.and_then(from_program) {
-        return shell;
+        return Ok(shell);
     }
     // bash, zsh and ksh exec a lone `-c` command in their own place, so our parent is whoever
     // started the shell. They leave `_` naming the program they ran; fish never does.
     if let (Some(ran), Some(me)) = (clues.underscore, clues.me) {
         let (ran, me) = (Path::new(ran).file_name(), Path::new(me).file_name());
         if ran.is_some() && ran == me {
-            return Shell::Posix;
+            return Ok(Shell::Posix);
         }
     }
-    clues
+    if let Some(name) = clues.parent.and_then(unsupported) {
+        return Err(name);
+    }
+    Ok(clues
         .login_shell
         .and_then(from_program)
-        .unwrap_or(Shell::Posix)
+        .unwrap_or(Shell::Posix))
 }
 
 #[cfg(test)]
@@ -502,7 +523,7 @@ mod tests {
                 login_shell: Some(os("/usr/bin/fish")),
                 ..Clues::default()
             };
-            assert_eq!(detect(&clues), shell, "{program}");
+            assert_eq!(detect(&clues), Ok(shell), "{program}");
         }
         // A parent that is no shell: `$_` naming us means a POSIX shell exec'd us.
         let clues = Clues {
@@ -511,15 +532,24 @@ mod tests {
             me: Some(os("mfa-env")),
             login_shell: Some(os("/usr/bin/fish")),
         };
-        assert_eq!(detect(&clues), Shell::Posix);
+        assert_eq!(detect(&clues), Ok(Shell::Posix));
         let clues = Clues {
             parent: Some(os("python3")),
             underscore: Some(os("/usr/bin/env")),
             me: Some(os("mfa-env")),
             login_shell: Some(os("/usr/bin/fish")),
         };
-        assert_eq!(detect(&clues), Shell::Fish);
-        assert_eq!(detect(&Clues::default()), Shell::Posix);
+        assert_eq!(detect(&clues), Ok(Shell::Fish));
+        assert_eq!(detect(&Clues::default()), Ok(Shell::Posix));
+        // A shell whose syntax we do not write is named, never served POSIX lines.
+        for program in ["tcsh", "/bin/csh", "-tcsh", "murex"] {
+            let clues = Clues {
+                parent: Some(os(program)),
+                login_shell: Some(os("/bin/bash")),
+                ..Clues::default()
+            };
+            assert!(detect(&clues).is_err(), "{program}");
+        }
     }
 
     #[test]

@@ -279,3 +279,36 @@ fn powershell_quoting_round_trips_when_pwsh_is_installed() {
     }
     assert!(!home.file("pwned").exists());
 }
+
+/// Run from a shell whose syntax mfa-env does not write, it says so in one line naming
+/// `--shell` and prints nothing (tcsh would run POSIX `unset` and clear nothing); `--shell`
+/// still works there.
+#[test]
+fn a_shell_we_cannot_write_for_is_refused() {
+    if !require("tcsh") {
+        return;
+    }
+    let home = Home::new();
+    let bin = BIN;
+    let out = run(
+        home.command("tcsh").args([
+            "-f",
+            "-c",
+            &format!("{bin} --unset > out.txt; echo status $status"),
+        ]),
+        "",
+    );
+    assert_eq!(stdout(&out), "status 1\n");
+    let err = stderr(&out);
+    assert_eq!(
+        err,
+        "mfa-env: mfa-env writes no syntax for tcsh, the shell that runs it: pass --shell with one of bash, zsh, sh, ksh, fish, powershell or cmd, or run the command with `mfa-env exec -- COMMAND`\n"
+    );
+    assert_eq!(std::fs::read_to_string(home.file("out.txt")).unwrap(), "");
+    let out = run(
+        home.command("tcsh")
+            .args(["-f", "-c", &format!("{bin} --unset --shell bash")]),
+        "",
+    );
+    assert!(assert_succeeds(&out).starts_with("unset AWS_ACCESS_KEY_ID"));
+}
