@@ -6,10 +6,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cache::Scope;
-use crate::cli::{self, Choice, Exec, Export, Forget, Request, Status, Unset};
+use crate::cli::{self, Choice, Exec, Export, Forget, Request, Unset};
 use crate::credentials::Credentials;
-use crate::durations;
 use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
 use crate::files;
@@ -39,7 +37,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode> {
             output::stdout(&init::render(init.shell, init.function.as_deref(), binary)?)?;
         }
         Request::Unset(unset) => self::unset(&unset, &env)?,
-        Request::Status(status) => return self::status(&status, &env),
+        Request::Status(status) => return crate::status::run(&status, &env),
         Request::Export(export) => self::export(&export, &env)?,
         Request::Exec(exec) => return self::exec(&exec, &env),
         Request::List(how) => {
@@ -123,58 +121,8 @@ fn unset(request: &Unset, env: &Environment) -> Result<()> {
     output::stdout(&text)
 }
 
-fn status(request: &Status, env: &Environment) -> Result<ExitCode> {
-    if request.short {
-        // A prompt segment: one line when there is a session, else nothing, and never a
-        // message in the prompt.
-        return Ok(match short_status(request, env) {
-            Some(line) => {
-                output::stdout(&line)?;
-                ExitCode::SUCCESS
-            }
-            None => ExitCode::from(crate::error::exit::FAILED),
-        });
-    }
-    let (_, settings) = resolve(&request.choice, None, env, time::now())?;
-    let label = shown(&settings.label);
-    let cached = cache(env).and_then(|c| c.load(&Scope::new(&settings)));
-    let window = request.choice.min_remaining;
-    let (message, valid) = match cached {
-        Some(c) if c.seconds_left() > window.unwrap_or(0) => (
-            format!(
-                "{label}: {} left, expires {}",
-                durations::format_remaining(c.seconds_left()),
-                time::format_utc(c.expiration)
-            ),
-            true,
-        ),
-        Some(c) if c.seconds_left() > 0 => (
-            format!(
-                "{label}: {} left, less than the --min-remaining {} asked",
-                durations::format_remaining(c.seconds_left()),
-                durations::format_remaining(window.unwrap_or(0))
-            ),
-            false,
-        ),
-        Some(c) => (
-            format!(
-                "{label}: the cached session expired at {}",
-                time::format_utc(c.expiration)
-            ),
-            false,
-        ),
-        None => (format!("{label}: no cached session"), false),
-    };
-    eprintln!("{message}");
-    Ok(if valid {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(crate::error::exit::FAILED)
-    })
-}
-
 /// The AWS files, read once for the whole run, and this run's settings from them.
-fn resolve(
+pub(crate) fn resolve(
     choice: &Choice,
     role_session_name: Option<&str>,
     env: &Environment,
@@ -183,30 +131,6 @@ fn resolve(
     let files = AwsFiles::load(env)?;
     let settings = settings::resolve(choice, role_session_name, env, &files, now)?;
     Ok((files, settings))
-}
-
-/// `PROFILE TIME_LEFT` for the session in the environment (an apply or `exec` put it there),
-/// else for the cached session of the profile the run picks; `None` when there is none.
-fn short_status(request: &Status, env: &Environment) -> Option<String> {
-    let now = time::now();
-    let choice_given = request.choice != Choice::default();
-    let in_env = (
-        env.text(render::PROFILE_VAR).ok().flatten(),
-        env.text("AWS_CREDENTIAL_EXPIRATION").ok().flatten(),
-    );
-    let (label, expiration) = match in_env {
-        (Some(profile), Some(expiration)) if !choice_given => {
-            (profile.to_owned(), time::parse_utc(expiration)?)
-        }
-        _ => {
-            let (_, settings) = resolve(&request.choice, None, env, now).ok()?;
-            let cached = cache(env)?.load(&Scope::new(&settings))?;
-            (settings.label, cached.expiration)
-        }
-    };
-    let left = expiration - now;
-    (left > request.choice.min_remaining.unwrap_or(0))
-        .then(|| format!("{} {}\n", shown(&label), durations::format_compact(left)))
 }
 
 fn export(request: &Export, env: &Environment) -> Result<()> {
@@ -239,14 +163,14 @@ fn export(request: &Export, env: &Environment) -> Result<()> {
         "D".into()
     })?;
     let on_terminal = std::io::stdout().is_terminal() && shell != Shell::NoOutput;
-    if on_terminal && request.obtain.no_cache && target.is_none() {
+    if on_terminal && request.reuse.no_cache && target.is_none() {
         return Err(Error::new(format!(
             "stdout is a terminal, where the session would be shown, and --no-cache keeps nothing to apply later: run {}",
             shell.apply_hint("--no-cache")
         )));
     }
 
-    let creds = obtain::session(&request.choice, &request.obtain, &settings, env, now)?;
+    let creds = obtain::session(&request.reuse, &request.obtain, &settings, env, now)?;
     let rendered = render::exports(shell, &creds, &apply, &mut delimiter(env))?;
     if let Some(target) = &target {
         write_profile::write(target, &settings, &creds)?;
@@ -262,7 +186,7 @@ fn export(request: &Export, env: &Environment) -> Result<()> {
     if on_terminal {
         // Printed here, the session would only be shown, not applied: keep it off the screen.
         let until = time::format_until(creds.expiration, now);
-        let kept = if request.obtain.no_cache {
+        let kept = if request.reuse.no_cache {
             String::new()
         } else {
             format!(
@@ -303,10 +227,10 @@ fn exec(request: &Exec, env: &Environment) -> Result<ExitCode> {
     // cannot run is refused before anything is printed or started.
     let (creds, renewal) = if request.server {
         let (creds, renewal) =
-            obtain::renewable_session(&request.choice, &request.obtain, &settings, env, now)?;
+            obtain::renewable_session(&request.reuse, &request.obtain, &settings, env, now)?;
         (creds, Some(renewal))
     } else {
-        let creds = obtain::session(&request.choice, &request.obtain, &settings, env, now)?;
+        let creds = obtain::session(&request.reuse, &request.obtain, &settings, env, now)?;
         (creds, None)
     };
     crate::exec::check_runnable(&command[0], env)?;

@@ -373,8 +373,16 @@ pub(crate) struct Choice {
     pub(crate) region: Option<String>,
     pub(crate) role_arn: Option<String>,
     pub(crate) external_id: Option<String>,
-    /// Seconds.
+}
+
+/// Whether a cached session may stand in for a new one: kept apart from `Choice`, which says
+/// which session, not how fresh it must be.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Reuse {
+    /// Seconds a cached session must still have; `None` for the default.
     pub(crate) min_remaining: Option<i64>,
+    pub(crate) force: bool,
+    pub(crate) no_cache: bool,
 }
 
 /// How a session is obtained when none is cached. Code sources are kept apart: their
@@ -386,8 +394,6 @@ pub(crate) struct Obtain {
     pub(crate) token_command: Option<String>,
     pub(crate) prompt: Option<Prompt>,
     pub(crate) role_session_name: Option<String>,
-    pub(crate) force: bool,
-    pub(crate) no_cache: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -399,6 +405,7 @@ pub(crate) struct WriteProfile {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Export {
     pub(crate) choice: Choice,
+    pub(crate) reuse: Reuse,
     pub(crate) obtain: Obtain,
     pub(crate) shell: Option<Shell>,
     pub(crate) write_profile: Option<WriteProfile>,
@@ -426,6 +433,8 @@ pub(crate) struct Init {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Status {
     pub(crate) choice: Choice,
+    /// `--min-remaining`, in seconds: the session must have more than this left.
+    pub(crate) min_remaining: Option<i64>,
     /// `--short`: `PROFILE TIME_LEFT` on stdout, for a prompt.
     pub(crate) short: bool,
 }
@@ -442,6 +451,7 @@ pub(crate) enum List {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Exec {
     pub(crate) choice: Choice,
+    pub(crate) reuse: Reuse,
     pub(crate) obtain: Obtain,
     /// `--server`: the credential endpoint instead of keys in the environment.
     pub(crate) server: bool,
@@ -576,6 +586,7 @@ fn build(
     command: Vec<OsString>,
 ) -> Result<Request> {
     let mut choice = Choice::default();
+    let mut reuse = Reuse::default();
     let mut obtain = Obtain::default();
     let mut shell = None;
     let mut write_profile: Option<String> = None;
@@ -657,9 +668,9 @@ fn build(
             }
             Opt::WriteProfile => write_profile = Some(value),
             Opt::OverwriteLongTerm => overwrite_long_term = true,
-            Opt::MinRemaining => choice.min_remaining = Some(durations::parse_span(&value)?),
-            Opt::Force => obtain.force = true,
-            Opt::NoCache => obtain.no_cache = true,
+            Opt::MinRemaining => reuse.min_remaining = Some(durations::parse_span(&value)?),
+            Opt::Force => reuse.force = true,
+            Opt::NoCache => reuse.no_cache = true,
             Opt::Forget => forget = true,
             Opt::All => all = true,
             Opt::Cmd => function = Some(value),
@@ -688,13 +699,14 @@ fn build(
             if overwrite_long_term && write_profile.is_none() {
                 return needs("--overwrite-long-term", "--write-profile NAME");
             }
-            if obtain.force && obtain.no_cache {
+            if reuse.force && reuse.no_cache {
                 return Err(Error::usage(
                     "--force and --no-cache contradict each other: pick one",
                 ));
             }
             Request::Export(Export {
                 choice,
+                reuse,
                 obtain,
                 shell,
                 write_profile: write_profile.map(|name| WriteProfile {
@@ -749,7 +761,11 @@ fn build(
                 function,
             })
         }
-        Mode::Status => Request::Status(Status { choice, short }),
+        Mode::Status => Request::Status(Status {
+            choice,
+            min_remaining: reuse.min_remaining,
+            short,
+        }),
         Mode::List => Request::List(match (names, json) {
             (true, true) => {
                 return Err(Error::usage(
@@ -780,13 +796,14 @@ fn build(
             Request::Completions(row.name)
         }
         Mode::Exec => {
-            if obtain.force && obtain.no_cache {
+            if reuse.force && reuse.no_cache {
                 return Err(Error::usage(
                     "--force and --no-cache contradict each other: pick one",
                 ));
             }
             Request::Exec(Exec {
                 choice,
+                reuse,
                 obtain,
                 server,
                 command,
@@ -1043,12 +1060,18 @@ mod tests {
                 region: Some("eu-west-1".into()),
                 role_arn: Some("arn:aws:iam::123456789012:role/r".into()),
                 external_id: Some("ab".into()),
+            }
+        );
+        assert_eq!(
+            e.reuse,
+            Reuse {
                 min_remaining: Some(5400),
+                force: true,
+                no_cache: false
             }
         );
         assert_eq!(e.obtain.code, Some(CodeSource::Given("012345".into())));
         assert_eq!(e.obtain.role_session_name.as_deref(), Some("me"));
-        assert!(e.obtain.force);
         assert_eq!(
             e.write_profile,
             Some(WriteProfile {
@@ -1065,6 +1088,7 @@ mod tests {
             parse(["-t", "123 456"].map(OsString::from)).unwrap(),
             Request::Export(Export {
                 choice: Choice::default(),
+                reuse: Reuse::default(),
                 obtain: Obtain {
                     code: Some(CodeSource::Given("123456".into())),
                     ..Obtain::default()

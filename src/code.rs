@@ -102,6 +102,15 @@ impl Codes {
         })
     }
 
+    /// Whether the code comes from a source someone set up (a flag, a seed, a command), rather
+    /// than from asking a person when one is needed.
+    pub(crate) fn is_arranged(&self) -> bool {
+        matches!(
+            self.source,
+            Source::Given(_) | Source::Stdin | Source::Totp { .. } | Source::Command { .. }
+        )
+    }
+
     /// Codes that are never there: for calls that must not need one.
     pub(crate) fn none() -> Codes {
         Codes {

@@ -30,6 +30,7 @@ mod render;
 mod server;
 mod settings;
 mod shell;
+mod status;
 mod sts;
 mod time;
 mod totp;

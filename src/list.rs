@@ -64,6 +64,9 @@ fn kind<'a>(
     if has("role_arn") {
         let source = p.get("source_profile");
         let problem = match (source, p.get("credential_source")) {
+            _ if has("web_identity_token_file") => {
+                Some("web identity (web_identity_token_file) is not supported".to_owned())
+            }
             (Some(s), _) if files.profiles.get(s).is_none() => Some(format!(
                 "source_profile '{}' is not a profile",
                 shown_cow(s)

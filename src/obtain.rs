@@ -4,7 +4,7 @@
 use aws_sdk_sts::config::Credentials as AwsKeys;
 
 use crate::cache::{Cache, Scope};
-use crate::cli::{Choice, Obtain};
+use crate::cli::{Obtain, Reuse};
 use crate::code::Codes;
 use crate::credentials::Credentials;
 use crate::durations;
@@ -19,23 +19,23 @@ use crate::sts;
 
 /// A cached session that still has enough time left, else a new one from STS (then cached).
 pub(crate) fn session(
-    choice: &Choice,
+    reuse: &Reuse,
     obtain: &Obtain,
     settings: &Settings,
     env: &Environment,
     now: i64,
 ) -> Result<Credentials> {
-    let calls = Calls::new(settings, obtain, env)?;
+    let calls = Calls::new(settings, reuse, env)?;
     let scope = Scope::new(settings);
-    let min_remaining = choice.min_remaining.unwrap_or(durations::MIN_REMAINING);
-    if !obtain.force
+    let min_remaining = reuse.min_remaining.unwrap_or(durations::MIN_REMAINING);
+    if !reuse.force
         && let Some(creds) = calls.cached(&scope, min_remaining)
     {
         return Ok(creds);
     }
     let mut codes = Codes::new(obtain, settings, env)?;
     // A cached MFA session of the source profile signs the first AssumeRole: no new code.
-    let chained = if obtain.force {
+    let chained = if reuse.force {
         None
     } else {
         calls.source_session(durations::CHAIN_MIN_LEFT)
@@ -47,13 +47,13 @@ pub(crate) fn session(
 
 /// For `exec --server`: the session, and how to renew it later without asking anyone.
 pub(crate) fn renewable_session(
-    choice: &Choice,
+    reuse: &Reuse,
     obtain: &Obtain,
     settings: &Settings,
     env: &Environment,
     now: i64,
 ) -> Result<(Credentials, Renewal)> {
-    let calls = Calls::new(settings, obtain, env)?;
+    let calls = Calls::new(settings, reuse, env)?;
     let mfa_first = settings.roles.first().is_some_and(|r| r.serial.is_some());
     let mfa_later = settings.roles.iter().skip(1).any(|r| r.serial.is_some());
     let renewer = match (settings.roles.is_empty(), mfa_first, mfa_later) {
@@ -67,11 +67,8 @@ pub(crate) fn renewable_session(
     };
     if renewer == Renewer::FromSession {
         // The MFA session first (cached, or made with a code now), then the roles from it.
-        let min_remaining = choice.min_remaining.unwrap_or(durations::MIN_REMAINING);
-        let session = match calls
-            .source_session(min_remaining)
-            .filter(|_| !obtain.force)
-        {
+        let min_remaining = reuse.min_remaining.unwrap_or(durations::MIN_REMAINING);
+        let session = match calls.source_session(min_remaining).filter(|_| !reuse.force) {
             Some(session) => session,
             None => {
                 let mut codes = Codes::new(obtain, settings, env)?;
@@ -83,10 +80,7 @@ pub(crate) fn renewable_session(
             }
         };
         let scope = Scope::new(settings);
-        let creds = match calls
-            .cached(&scope, min_remaining)
-            .filter(|_| !obtain.force)
-        {
+        let creds = match calls.cached(&scope, min_remaining).filter(|_| !reuse.force) {
             Some(creds) => creds,
             None => {
                 let creds = calls.fetch(&mut Codes::none(), Some(&session), now)?;
@@ -96,7 +90,7 @@ pub(crate) fn renewable_session(
         };
         return Ok((creds, Renewal { calls, renewer }));
     }
-    let creds = session(choice, obtain, settings, env, now)?;
+    let creds = session(reuse, obtain, settings, env, now)?;
     Ok((creds, Renewal { calls, renewer }))
 }
 
@@ -163,10 +157,10 @@ struct Calls {
 }
 
 impl Calls {
-    fn new(settings: &Settings, obtain: &Obtain, env: &Environment) -> Result<Calls> {
+    fn new(settings: &Settings, reuse: &Reuse, env: &Environment) -> Result<Calls> {
         Ok(Calls {
             settings: settings.clone(),
-            cache: if obtain.no_cache { None } else { cache(env) },
+            cache: if reuse.no_cache { None } else { cache(env) },
             bounds: sts::Bounds::for_run(env),
             network: network(settings, env)?,
         })
@@ -253,6 +247,20 @@ impl Calls {
             }
         }
 
+        if let Some(serial) = &settings.unused_serial
+            && chained.is_none()
+            && codes.is_arranged()
+            && let Some(role) = settings.roles.first()
+        {
+            note(&format!(
+                "assuming {} without MFA, so the code is not used: profile '{}' names no mfa_serial, and {serial_origin} counts only for that profile's own sessions; add mfa_serial = {} to profile '{}' to assume the role with MFA",
+                role.arn,
+                shown(&role.profile),
+                shown(&serial.value),
+                shown(&role.profile),
+                serial_origin = serial.origin,
+            ));
+        }
         let mut code: Option<String> = None;
         let mut creds = None;
         for (index, role) in settings.roles.iter().enumerate() {

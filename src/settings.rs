@@ -228,6 +228,10 @@ pub(crate) struct Settings {
     pub(crate) mfa_process: Option<Setting<String>>,
     /// Where to ask for the code (`mfa_prompt`).
     pub(crate) mfa_prompt: Option<Setting<Prompt>>,
+    /// The `mfa_serial` of the profile whose keys sign, when its roles are assumed without MFA
+    /// (the AWS CLI uses a source profile's device for its own sessions only): for a note that
+    /// a code given is not used, and where `mfa_serial` goes.
+    pub(crate) unused_serial: Option<Setting<String>>,
 }
 
 /// The STS endpoint of a run: configured, or the default for the region and its variant.
@@ -554,6 +558,11 @@ pub(crate) fn resolve(
         })
     };
     let mfa_process = setting("mfa_process").or_else(|| keys_profile_setting("mfa_process"));
+    let unused_serial = if !roles.is_empty() && roles.iter().all(|r| r.serial.is_none()) {
+        keys_profile_setting("mfa_serial")
+    } else {
+        None
+    };
     let mfa_prompt = match setting("mfa_prompt") {
         Some(s) => Some(Setting {
             value: Prompt::parse(&s.value).ok_or_else(|| {
@@ -582,6 +591,7 @@ pub(crate) fn resolve(
         ca_bundle,
         mfa_process,
         mfa_prompt,
+        unused_serial,
     })
 }
 
@@ -689,6 +699,12 @@ fn chain(selected: &Profile, files: &AwsFiles, env: &Environment, now: i64) -> R
                 roles,
             });
         };
+        if profile.has("web_identity_token_file") {
+            return Err(Error::new(format!(
+                "profile '{}' assumes its role with a web identity token (web_identity_token_file), which mfa-env does not support: mfa-env needs an IAM user's long-term keys (source_profile = PROFILE_WITH_KEYS)",
+                shown(&profile.name)
+            )));
+        }
         roles.push(role_of(profile, arn, files, now)?);
         visited.push(&profile.name);
         if let Some(source) = profile.get("credential_source") {
@@ -1318,6 +1334,12 @@ mod tests {
             s.roles[0].serial, None,
             "no mfa_serial of its own: assumed without MFA"
         );
+        assert_eq!(
+            s.unused_serial.map(|u| u.value).as_deref(),
+            Some("GAHT00000009"),
+            "the source's device, for the note"
+        );
+        assert_eq!(pick("admin", &[]).unwrap().unused_serial, None);
 
         let s = pick("top", &[]).unwrap();
         let arns: Vec<&str> = s.roles.iter().map(|r| r.arn.as_str()).collect();

@@ -619,3 +619,54 @@ fn roles_against_moto() {
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(doc["SessionToken"].as_str().unwrap().len() > 50);
 }
+
+/// Messages say what is true: web identity is named as such, and a code given for a role that
+/// is assumed without MFA (its mfa_serial sits only on the source profile, as the AWS CLI reads
+/// it) is said to be unused, with where mfa_serial goes.
+#[test]
+fn role_messages_say_what_is_true() {
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    home.config(&format!(
+        "[default]\nmfa_serial = {SERIAL}\n\
+         [profile plain]\nrole_arn = arn:aws:iam::123456789012:role/plain\nsource_profile = default\n\
+         [profile web]\nrole_arn = arn:aws:iam::123456789012:role/web\nweb_identity_token_file = /var/run/token\n"
+    ));
+    let out = run(
+        mfa_at(&home, &sts.url).args(["-p", "web", "-t", "123456"]),
+        "",
+    );
+    assert_fails(
+        &out,
+        "profile 'web' assumes its role with a web identity token (web_identity_token_file), which mfa-env does not support",
+    );
+    let list = assert_succeeds(&run(home.mfa().arg("list"), ""));
+    assert!(
+        list.contains("web identity (web_identity_token_file) is not supported"),
+        "{list}"
+    );
+
+    let out = run(
+        mfa_at(&home, &sts.url).args(["-p", "plain", "-t", "123456", "-s", "bash"]),
+        "",
+    );
+    assert!(assert_succeeds(&out).contains(FIXED_ID));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "mfa-env: assuming arn:aws:iam::123456789012:role/plain without MFA, so the code is not used: profile 'plain' names no mfa_serial, and mfa_serial of profile 'default' in {} counts only for that profile's own sessions; add mfa_serial = {SERIAL} to profile 'plain' to assume the role with MFA\n",
+            home.file(".aws/config").display()
+        )
+    );
+    let requests = sts.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].param("Action"), Some("AssumeRole"));
+    assert_eq!(requests[0].param("TokenCode"), None);
+    // Nothing said when no code was given: nothing goes unused.
+    let out = run(
+        mfa_at(&home, &sts.url).args(["-p", "plain", "--force", "-s", "bash"]),
+        "",
+    );
+    assert_succeeds(&out);
+    assert_eq!(stderr(&out), "");
+}

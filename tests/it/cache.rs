@@ -228,17 +228,40 @@ fn status_reports_and_exits_accordingly() {
 
     let out = status(&home);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stderr(&out), "default: no cached session\n");
+    assert_eq!(
+        stderr(&out),
+        "this shell: no session\ndefault: no cached session\n"
+    );
     assert_eq!(stdout(&out), "");
 
     sign_in(&home, &sts);
     let out = status(&home);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "exit 0: the cache can serve a run"
+    );
     let text = stderr(&out);
     assert!(
-        text.starts_with("default: 12h 0m left, expires ") && text.ends_with("Z\n"),
+        text.starts_with("this shell: no session\ndefault: 12h 0m left, expires ")
+            && text.ends_with("Z\n"),
         "{text}"
     );
+    // Both: what this shell holds (an applied session), and what the cache holds.
+    let applied = assert_succeeds(&run(mfa_at(&home, &sts.url).args(["-s", "bash"]), ""));
+    let mut cmd = mfa_at(&home, &sts.url);
+    for line in applied.lines().filter_map(|l| l.strip_prefix("export ")) {
+        let (name, value) = line.split_once('=').unwrap();
+        cmd.env(name, value.trim_matches('\''));
+    }
+    let text = stderr(&run(cmd.arg("status"), ""));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with("this shell: the session of 'default', 12h 0m left, expires "),
+        "{text}"
+    );
+    assert!(lines[1].starts_with("default: 12h 0m left"), "{text}");
 
     // Expired: rewrite the cached expiration into the past.
     let file = home.cached_sessions().pop().unwrap();
@@ -250,7 +273,7 @@ fn status_reports_and_exits_accordingly() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "default: the cached session expired at 2001-09-09T01:46:40Z\n"
+        "this shell: no session\ndefault: the cached session expired at 2001-09-09T01:46:40Z\n"
     );
 }
 

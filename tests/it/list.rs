@@ -356,12 +356,17 @@ fn status_short_is_a_prompt_segment() {
         &iso_in(3 * 3600 + 12 * 60 + 30),
     )]);
     let home = Home::with_default_profile();
+    // What this shell holds, never a session that is only cached: a fresh shell and one right
+    // after `--unset` show nothing, though the cache has a valid session all along.
     let script = "mfa-env status --short; echo \"before=$?\"\n\
                   eval \"$(mfa-env -t 123456)\"\n\
                   mfa-env status --short\n\
+                  mfa-env status --short --min-remaining 1m\n\
+                  mfa-env status --short --min-remaining 4h; echo \"window=$?\"\n\
                   mfa-env exec -- mfa-env status --short\n\
+                  env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_CREDENTIAL_EXPIRATION -u MFA_ENV_PROFILE mfa-env status --short; echo \"fresh=$?\"\n\
                   eval \"$(mfa-env --unset)\"\n\
-                  mfa-env status --short\n\
+                  mfa-env status --short; echo \"unset=$?\"\n\
                   mfa-env status --short -p nope; echo \"nope=$?\"\n";
     let out = run(
         with_bin_on_path(home.command("bash").args(["--norc", "-s"]))
@@ -370,7 +375,7 @@ fn status_short_is_a_prompt_segment() {
     );
     assert_eq!(
         assert_succeeds(&out),
-        "before=1\ndefault 3h12m\ndefault 3h12m\ndefault 3h12m\nnope=1\n",
+        "before=1\ndefault 3h12m\ndefault 3h12m\nwindow=1\ndefault 3h12m\nfresh=1\nunset=1\nnope=1\n",
         "{}",
         stderr(&out)
     );
@@ -379,6 +384,7 @@ fn status_short_is_a_prompt_segment() {
         "",
         "a prompt segment never writes to the prompt"
     );
+    assert_eq!(home.cached_sessions().len(), 1, "the session stayed cached");
 }
 
 /// The README code block whose first line starts with `first_line`, without its fences.
@@ -419,7 +425,7 @@ fn readme_prompt_examples_work() {
         }
         let script = format!(
             "PS1='$ '; PROMPT='$ '\n{}\n{expand}\n\
-             export MFA_ENV_PROFILE='{name}' AWS_CREDENTIAL_EXPIRATION={expiration}\n{expand}\n",
+             export MFA_ENV_PROFILE='{name}' AWS_CREDENTIAL_EXPIRATION={expiration} AWS_ACCESS_KEY_ID=ASIAX AWS_SECRET_ACCESS_KEY=s AWS_SESSION_TOKEN=t\n{expand}\n",
             readme_block(block)
         );
         let out = run(with_bin_on_path(home.command(shell).args(args)), &script);
@@ -469,4 +475,36 @@ fn hostile_names_are_escaped_everywhere() {
             "plain"
         ]
     );
+}
+
+/// `--min-remaining` judges the session this shell holds; it does not choose a profile (it
+/// once made `--short` look in the cache, where this session is not).
+#[test]
+fn status_short_min_remaining_judges_the_shell_s_session() {
+    let sts = FakeSts::start(vec![Reply::creds(
+        FIXED_ID,
+        FIXED_SECRET,
+        FIXED_TOKEN,
+        &iso_in(3 * 3600 + 12 * 60 + 30),
+    )]);
+    let home = Home::with_default_profile();
+    let applied = assert_succeeds(&run(
+        mfa_at(&home, &sts.url).args(["--no-cache", "-t", "123456", "-s", "bash"]),
+        "",
+    ));
+    assert!(home.cached_sessions().is_empty());
+    let status = |args: &[&str]| {
+        let mut cmd = home.mfa();
+        for line in applied.lines().filter_map(|l| l.strip_prefix("export ")) {
+            let (name, value) = line.split_once('=').unwrap();
+            cmd.env(name, value.trim_matches('\''));
+        }
+        run(cmd.args(["status", "--short"]).args(args), "")
+    };
+    assert_eq!(
+        assert_succeeds(&status(&["--min-remaining", "1m"])),
+        "default 3h12m\n"
+    );
+    let out = status(&["--min-remaining", "4h"]);
+    assert_eq!((out.status.code(), stdout(&out)), (Some(1), String::new()));
 }
