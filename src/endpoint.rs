@@ -16,8 +16,17 @@ pub(crate) struct Variant {
     pub(crate) legacy_global: bool,
 }
 
-/// The URL of STS in `region`, or why there is none (e.g. FIPS where no FIPS endpoint exists).
-pub(crate) fn default_url(region: &str, variant: Variant) -> Result<String, String> {
+/// The default STS endpoint of a region: where to connect, and the region to sign for (not
+/// always the region asked: the global endpoint is signed for us-east-1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Resolved {
+    pub(crate) url: String,
+    pub(crate) signing_region: String,
+}
+
+/// The endpoint of STS in `region` by the SDK's own rules, or why there is none (e.g. FIPS
+/// where no FIPS endpoint exists).
+pub(crate) fn resolve(region: &str, variant: Variant) -> Result<Resolved, String> {
     let params = Params::builder()
         .region(region)
         .use_fips(variant.fips)
@@ -28,11 +37,26 @@ pub(crate) fn default_url(region: &str, variant: Variant) -> Result<String, Stri
     let resolver = DefaultResolver::new();
     let future = pin!(resolver.resolve_endpoint(&params));
     // The rules are evaluated in place: the future is ready when first asked.
-    match future.poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(Ok(endpoint)) => Ok(endpoint.url().to_owned()),
-        Poll::Ready(Err(e)) => Err(e.to_string()),
-        Poll::Pending => Err("the endpoint rules did not answer at once".to_owned()),
-    }
+    let endpoint = match future.poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(Ok(endpoint)) => endpoint,
+        Poll::Ready(Err(e)) => return Err(e.to_string()),
+        Poll::Pending => return Err("the endpoint rules did not answer at once".to_owned()),
+    };
+    Ok(Resolved {
+        url: endpoint.url().to_owned(),
+        signing_region: signing_region(&endpoint).unwrap_or(region).to_owned(),
+    })
+}
+
+/// The `signingRegion` of the rules' auth scheme, where they name one.
+fn signing_region(endpoint: &aws_smithy_types::endpoint::Endpoint) -> Option<&str> {
+    endpoint
+        .auth_schemes()
+        .iter()
+        .find_map(|scheme| match scheme.get("signingRegion") {
+            Some(aws_smithy_types::Document::String(region)) => Some(region.as_str()),
+            _ => None,
+        })
 }
 
 /// The region STS is usually called in for an ARN's partition, when no region is configured.
@@ -62,7 +86,7 @@ mod tests {
     #[test]
     fn the_sdk_s_rules() {
         let url = |region: &str, fips, dual_stack, legacy_global| {
-            default_url(
+            resolve(
                 region,
                 Variant {
                     fips,
@@ -71,6 +95,7 @@ mod tests {
                 },
             )
             .unwrap()
+            .url
         };
         assert_eq!(
             url("us-east-1", false, false, false),

@@ -238,6 +238,9 @@ pub(crate) struct Settings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Endpoint {
     pub(crate) url: String,
+    /// The region requests are signed for: the run's, except where the endpoint rules say
+    /// otherwise (the legacy global endpoint is signed for us-east-1).
+    pub(crate) signing_region: String,
     /// The setting that chose it; `None` for the default.
     pub(crate) origin: Option<Origin>,
 }
@@ -510,8 +513,11 @@ pub(crate) fn resolve(
     let endpoint = match configured {
         Some(e) => {
             checked(&e, checks::endpoint)?;
+            // As botocore: a configured endpoint is used as it is, signed for the run's region,
+            // FIPS and dual-stack settings notwithstanding.
             Endpoint {
                 url: e.value,
+                signing_region: region.value.clone(),
                 origin: Some(e.origin),
             }
         }
@@ -524,13 +530,17 @@ pub(crate) fn resolve(
                     None => setting("sts_regional_endpoints").is_some_and(|s| s.value == "legacy"),
                 },
             };
-            let url = endpoint::default_url(&region.value, variant).map_err(|why| {
+            let default = endpoint::resolve(&region.value, variant).map_err(|why| {
                 Error::new(format!(
                     "there is no STS endpoint for region {} with these settings ({why}): fix {}",
                     region.value, region.origin
                 ))
             })?;
-            Endpoint { url, origin: None }
+            Endpoint {
+                url: default.url,
+                signing_region: default.signing_region,
+                origin: None,
+            }
         }
     };
 
@@ -1222,6 +1232,518 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    /// Every case of the STS endpoint-rule tests that ship with aws-sdk-sts (`test_1` ...
+    /// `test_69` in its `config/endpoint.rs`) that a user can say in the files or the
+    /// environment: the host we connect to and the region we sign for. Even cases say it in
+    /// the environment, odd ones in the config file. Left out: 48 and 49 (FIPS or dual-stack
+    /// with a configured endpoint, which the rules refuse and botocore, like us, resolves to
+    /// the configured endpoint; pinned below) and 50 (no region: we default to us-east-1).
+    #[test]
+    fn the_sdk_s_endpoint_rule_cases() {
+        // (case, region, F fips D dual-stack G legacy global E endpoint, url, signing region)
+        let cases: &[(u32, &str, &str, &str, &str)] = &[
+            (
+                1,
+                "af-south-1",
+                "-",
+                "https://sts.af-south-1.amazonaws.com",
+                "af-south-1",
+            ),
+            (
+                2,
+                "ap-east-1",
+                "-",
+                "https://sts.ap-east-1.amazonaws.com",
+                "ap-east-1",
+            ),
+            (
+                3,
+                "ap-northeast-1",
+                "-",
+                "https://sts.ap-northeast-1.amazonaws.com",
+                "ap-northeast-1",
+            ),
+            (
+                4,
+                "ap-northeast-2",
+                "-",
+                "https://sts.ap-northeast-2.amazonaws.com",
+                "ap-northeast-2",
+            ),
+            (
+                5,
+                "ap-northeast-3",
+                "-",
+                "https://sts.ap-northeast-3.amazonaws.com",
+                "ap-northeast-3",
+            ),
+            (
+                6,
+                "ap-south-1",
+                "-",
+                "https://sts.ap-south-1.amazonaws.com",
+                "ap-south-1",
+            ),
+            (
+                7,
+                "ap-southeast-1",
+                "-",
+                "https://sts.ap-southeast-1.amazonaws.com",
+                "ap-southeast-1",
+            ),
+            (
+                8,
+                "ap-southeast-2",
+                "-",
+                "https://sts.ap-southeast-2.amazonaws.com",
+                "ap-southeast-2",
+            ),
+            (
+                9,
+                "ap-southeast-3",
+                "-",
+                "https://sts.ap-southeast-3.amazonaws.com",
+                "ap-southeast-3",
+            ),
+            (
+                10,
+                "aws-global",
+                "-",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                11,
+                "ca-central-1",
+                "-",
+                "https://sts.ca-central-1.amazonaws.com",
+                "ca-central-1",
+            ),
+            (
+                12,
+                "eu-central-1",
+                "-",
+                "https://sts.eu-central-1.amazonaws.com",
+                "eu-central-1",
+            ),
+            (
+                13,
+                "eu-north-1",
+                "-",
+                "https://sts.eu-north-1.amazonaws.com",
+                "eu-north-1",
+            ),
+            (
+                14,
+                "eu-south-1",
+                "-",
+                "https://sts.eu-south-1.amazonaws.com",
+                "eu-south-1",
+            ),
+            (
+                15,
+                "eu-west-1",
+                "-",
+                "https://sts.eu-west-1.amazonaws.com",
+                "eu-west-1",
+            ),
+            (
+                16,
+                "eu-west-2",
+                "-",
+                "https://sts.eu-west-2.amazonaws.com",
+                "eu-west-2",
+            ),
+            (
+                17,
+                "eu-west-3",
+                "-",
+                "https://sts.eu-west-3.amazonaws.com",
+                "eu-west-3",
+            ),
+            (
+                18,
+                "me-south-1",
+                "-",
+                "https://sts.me-south-1.amazonaws.com",
+                "me-south-1",
+            ),
+            (
+                19,
+                "sa-east-1",
+                "-",
+                "https://sts.sa-east-1.amazonaws.com",
+                "sa-east-1",
+            ),
+            (
+                20,
+                "us-east-1",
+                "-",
+                "https://sts.us-east-1.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                21,
+                "us-east-1",
+                "F",
+                "https://sts-fips.us-east-1.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                22,
+                "us-east-2",
+                "-",
+                "https://sts.us-east-2.amazonaws.com",
+                "us-east-2",
+            ),
+            (
+                23,
+                "us-east-2",
+                "F",
+                "https://sts-fips.us-east-2.amazonaws.com",
+                "us-east-2",
+            ),
+            (
+                24,
+                "us-west-1",
+                "-",
+                "https://sts.us-west-1.amazonaws.com",
+                "us-west-1",
+            ),
+            (
+                25,
+                "us-west-1",
+                "F",
+                "https://sts-fips.us-west-1.amazonaws.com",
+                "us-west-1",
+            ),
+            (
+                26,
+                "us-west-2",
+                "-",
+                "https://sts.us-west-2.amazonaws.com",
+                "us-west-2",
+            ),
+            (
+                27,
+                "us-west-2",
+                "F",
+                "https://sts-fips.us-west-2.amazonaws.com",
+                "us-west-2",
+            ),
+            (
+                28,
+                "us-east-1",
+                "FD",
+                "https://sts-fips.us-east-1.api.aws",
+                "us-east-1",
+            ),
+            (
+                29,
+                "us-east-1",
+                "D",
+                "https://sts.us-east-1.api.aws",
+                "us-east-1",
+            ),
+            (
+                30,
+                "cn-north-1",
+                "-",
+                "https://sts.cn-north-1.amazonaws.com.cn",
+                "cn-north-1",
+            ),
+            (
+                31,
+                "cn-northwest-1",
+                "-",
+                "https://sts.cn-northwest-1.amazonaws.com.cn",
+                "cn-northwest-1",
+            ),
+            (
+                32,
+                "cn-north-1",
+                "FD",
+                "https://sts-fips.cn-north-1.api.amazonwebservices.com.cn",
+                "cn-north-1",
+            ),
+            (
+                33,
+                "cn-north-1",
+                "F",
+                "https://sts-fips.cn-north-1.amazonaws.com.cn",
+                "cn-north-1",
+            ),
+            (
+                34,
+                "cn-north-1",
+                "D",
+                "https://sts.cn-north-1.api.amazonwebservices.com.cn",
+                "cn-north-1",
+            ),
+            (
+                35,
+                "us-gov-east-1",
+                "-",
+                "https://sts.us-gov-east-1.amazonaws.com",
+                "us-gov-east-1",
+            ),
+            (
+                36,
+                "us-gov-east-1",
+                "F",
+                "https://sts.us-gov-east-1.amazonaws.com",
+                "us-gov-east-1",
+            ),
+            (
+                37,
+                "us-gov-west-1",
+                "-",
+                "https://sts.us-gov-west-1.amazonaws.com",
+                "us-gov-west-1",
+            ),
+            (
+                38,
+                "us-gov-west-1",
+                "F",
+                "https://sts.us-gov-west-1.amazonaws.com",
+                "us-gov-west-1",
+            ),
+            (
+                39,
+                "us-gov-east-1",
+                "FD",
+                "https://sts-fips.us-gov-east-1.api.aws",
+                "us-gov-east-1",
+            ),
+            (
+                40,
+                "us-gov-east-1",
+                "D",
+                "https://sts.us-gov-east-1.api.aws",
+                "us-gov-east-1",
+            ),
+            (
+                41,
+                "us-iso-east-1",
+                "-",
+                "https://sts.us-iso-east-1.c2s.ic.gov",
+                "us-iso-east-1",
+            ),
+            (
+                42,
+                "us-iso-west-1",
+                "-",
+                "https://sts.us-iso-west-1.c2s.ic.gov",
+                "us-iso-west-1",
+            ),
+            (
+                43,
+                "us-iso-east-1",
+                "F",
+                "https://sts-fips.us-iso-east-1.c2s.ic.gov",
+                "us-iso-east-1",
+            ),
+            (
+                44,
+                "us-isob-east-1",
+                "-",
+                "https://sts.us-isob-east-1.sc2s.sgov.gov",
+                "us-isob-east-1",
+            ),
+            (
+                45,
+                "us-isob-east-1",
+                "F",
+                "https://sts-fips.us-isob-east-1.sc2s.sgov.gov",
+                "us-isob-east-1",
+            ),
+            (46, "us-east-1", "E", "https://example.com", "us-east-1"),
+            (47, "", "E", "https://example.com", "us-east-1"),
+            (
+                51,
+                "ap-northeast-1",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                52,
+                "ap-south-1",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                53,
+                "ap-southeast-1",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                54,
+                "ap-southeast-2",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                55,
+                "aws-global",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                56,
+                "ca-central-1",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                57,
+                "eu-central-1",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                58,
+                "eu-north-1",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                59,
+                "eu-west-1",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                60,
+                "eu-west-2",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                61,
+                "eu-west-3",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                62,
+                "sa-east-1",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                63,
+                "us-east-1",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                64,
+                "us-east-2",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                65,
+                "us-west-1",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                66,
+                "us-west-2",
+                "G",
+                "https://sts.amazonaws.com",
+                "us-east-1",
+            ),
+            (
+                67,
+                "us-east-3",
+                "G",
+                "https://sts.us-east-3.amazonaws.com",
+                "us-east-3",
+            ),
+            (68, "us-west-1", "GE", "https://example.com", "us-west-1"),
+            (69, "", "E", "https://example.com", "us-east-1"),
+        ];
+        for &(case, region, flags, url, signing) in cases {
+            let in_env = case % 2 == 0;
+            let mut config = String::from("[default]\n");
+            let mut env: Vec<(&str, &str)> = Vec::new();
+            let mut say = |key: &'static str, var: &'static str, value: &'static str| {
+                if in_env {
+                    env.push((var, value));
+                } else {
+                    config.push_str(&format!("{key} = {value}\n"));
+                }
+            };
+            if !region.is_empty() {
+                say("region", "AWS_REGION", region);
+            }
+            if flags.contains('F') {
+                say("use_fips_endpoint", "AWS_USE_FIPS_ENDPOINT", "true");
+            }
+            if flags.contains('D') {
+                say(
+                    "use_dualstack_endpoint",
+                    "AWS_USE_DUALSTACK_ENDPOINT",
+                    "true",
+                );
+            }
+            if flags.contains('G') {
+                say(
+                    "sts_regional_endpoints",
+                    "AWS_STS_REGIONAL_ENDPOINTS",
+                    "legacy",
+                );
+            }
+            if flags.contains('E') {
+                say(
+                    "endpoint_url",
+                    "AWS_ENDPOINT_URL_STS",
+                    "https://example.com",
+                );
+            }
+            let f = files(&config, &format!("[default]\n{KEYS}"));
+            let s = resolved(&Choice::default(), &env, &f)
+                .unwrap_or_else(|e| panic!("case {case}: {e}"));
+            assert_eq!(
+                (s.endpoint.url.as_str(), s.endpoint.signing_region.as_str()),
+                (url, signing),
+                "case {case}: {config:?} {env:?}"
+            );
+        }
+        // Cases 48 and 49, as botocore resolves them: the configured endpoint, as it is.
+        for var in ["AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"] {
+            let f = files("[default]\n", &format!("[default]\n{KEYS}"));
+            let env = [
+                (var, "true"),
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_ENDPOINT_URL_STS", "https://example.com"),
+            ];
+            let s = resolved(&Choice::default(), &env, &f).unwrap();
+            assert_eq!(
+                (s.endpoint.url.as_str(), s.endpoint.signing_region.as_str()),
+                ("https://example.com", "us-east-1")
+            );
+        }
     }
 
     #[test]

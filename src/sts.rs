@@ -139,6 +139,8 @@ pub(crate) struct Client {
     /// The endpoint as messages name it, and the setting that chose it.
     endpoint: String,
     endpoint_origin: Option<Origin>,
+    /// The region requests are signed for.
+    signing_region: String,
     label: String,
 }
 
@@ -157,7 +159,7 @@ impl Client {
             .build();
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(settings.region.value.clone()))
+            .region(Region::new(settings.endpoint.signing_region.clone()))
             .credentials_provider(keys)
             .http_client(SharedHttpClient::new(network.clone()))
             .timeout_config(timeouts)
@@ -179,6 +181,7 @@ impl Client {
                 None => crate::endpoint::host(&settings.endpoint.url),
             }),
             endpoint_origin: settings.endpoint.origin.clone(),
+            signing_region: settings.endpoint.signing_region.clone(),
             label: shown(&settings.label),
         }
     }
@@ -197,6 +200,7 @@ impl Client {
             ca_origin: self.ca_origin.clone(),
             endpoint: self.endpoint.clone(),
             endpoint_origin: self.endpoint_origin.clone(),
+            signing_region: self.signing_region.clone(),
             label: self.label.clone(),
         }
     }
@@ -347,6 +351,14 @@ impl Client {
             ),
             "InvalidClientTokenId" => format!(
                 "AWS does not know the access key of '{label}' (deleted, deactivated or mistyped): fix it with `aws configure`"
+            ),
+            "SignatureDoesNotMatch" if mentions("scope") || mentions("region") => format!(
+                "STS at {endpoint} refused a request signed for region {}: give the region that endpoint serves (--region, AWS_REGION or the profile's region){} (STS: {said})",
+                self.signing_region,
+                match &self.endpoint_origin {
+                    Some(origin) => format!(", or fix {origin}"),
+                    None => String::new(),
+                }
             ),
             "SignatureDoesNotMatch" => format!(
                 "the secret key of '{label}' does not match its access key: fix it with `aws configure`"

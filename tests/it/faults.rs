@@ -200,6 +200,14 @@ fn sts_refusals_name_the_fix() {
             "secret key of 'default' does not match",
         ),
         (
+            Reply::error(
+                403,
+                "SignatureDoesNotMatch",
+                "Credential should be scoped to a valid region. ",
+            ),
+            "refused a request signed for region us-east-1: give the region that endpoint serves (--region, AWS_REGION or the profile's region), or fix AWS_ENDPOINT_URL_STS (STS: Credential should be scoped to a valid region.)",
+        ),
+        (
             Reply::error(400, "Throttling", "Rate exceeded"),
             "throttling",
         ),

@@ -796,3 +796,66 @@ pub fn run_as(cmd: &mut Command, uid: u32) -> &mut Command {
         })
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A TLS-terminating proxy: real AWS host names, answered on loopback.
+
+/// `tests/it/mitm.py`: an HTTPS proxy that speaks TLS for whatever host is asked (with a CA made
+/// at start) and forwards the requests to `upstream`. Point `HTTPS_PROXY` at `proxy` and
+/// `AWS_CA_BUNDLE` at `ca`; it stops when dropped.
+pub struct Mitm {
+    pub proxy: String,
+    pub ca: PathBuf,
+    log: PathBuf,
+    child: Child,
+    _dir: Home,
+}
+
+impl Mitm {
+    pub fn start(upstream: &str) -> Option<Mitm> {
+        if !require("python3") {
+            return None;
+        }
+        let dir = Home::new();
+        let (ca, log) = (dir.file("ca.pem"), dir.file("connects.jsonl"));
+        let mut child = Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/mitm.py"))
+            .args([&ca, Path::new(upstream), &log])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start mitm.py");
+        let mut port = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut port)
+            .unwrap();
+        assert!(!port.trim().is_empty(), "mitm.py did not start");
+        Some(Mitm {
+            proxy: format!("http://127.0.0.1:{}", port.trim()),
+            ca,
+            log,
+            child,
+            _dir: dir,
+        })
+    }
+
+    /// The `host:port` of every CONNECT so far, in order.
+    pub fn connects(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["connect"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    }
+}
+
+impl Drop for Mitm {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -187,3 +187,58 @@ fn a_ca_bundle_makes_a_private_ca_trusted() {
     let out = attempt(&[("AWS_CA_BUNDLE", &dir.join("server.ext"))]);
     assert_fails(&out, "holds no PEM certificate");
 }
+
+/// The legacy global endpoint (`sts_regional_endpoints = legacy` outside us-east-1, or region
+/// aws-global): mfa-env connects to sts.amazonaws.com and signs for us-east-1, as the endpoint
+/// rules and botocore say; real STS refuses any other scope. Reached through a TLS-terminating
+/// proxy on loopback, so the request is seen whole.
+#[test]
+fn the_legacy_global_endpoint_is_signed_for_us_east_1() {
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let Some(mitm) = Mitm::start(&sts.url) else {
+        return;
+    };
+    let home = Home::with_default_profile();
+    for (config, env, host, signed) in [
+        (
+            "region = eu-west-1\nsts_regional_endpoints = legacy\n",
+            &[][..],
+            "sts.amazonaws.com:443",
+            "us-east-1",
+        ),
+        (
+            "region = eu-west-1\n",
+            &[("AWS_STS_REGIONAL_ENDPOINTS", "legacy")][..],
+            "sts.amazonaws.com:443",
+            "us-east-1",
+        ),
+        (
+            "region = aws-global\n",
+            &[][..],
+            "sts.amazonaws.com:443",
+            "us-east-1",
+        ),
+        (
+            "region = eu-west-1\n",
+            &[][..],
+            "sts.eu-west-1.amazonaws.com:443",
+            "eu-west-1",
+        ),
+    ] {
+        home.config(&format!("[default]\nmfa_serial = {SERIAL}\n{config}"));
+        let before = sts.count();
+        let mut cmd = home.mfa();
+        cmd.args(["-t", "123456", "--no-cache", "-s", "bash"])
+            .env("HTTPS_PROXY", &mitm.proxy)
+            .env("AWS_CA_BUNDLE", &mitm.ca);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = run(&mut cmd, "");
+        assert!(assert_succeeds(&out).contains(FIXED_ID), "{config}");
+        assert_eq!(mitm.connects().last().map(String::as_str), Some(host));
+        let request = &sts.requests()[before];
+        assert_eq!(request.signing_region(), signed, "{config} {env:?}");
+        assert_eq!(request.headers["host"], host.trim_end_matches(":443"));
+    }
+}
