@@ -15,10 +15,11 @@ use crate::init;
 use crate::obtain::{self, cache};
 use crate::output::{self, note};
 use crate::platform;
-use crate::render::{self, Apply, PROFILE_CHOOSERS};
+use crate::render::{self, Apply};
 use crate::settings::{self, AwsFiles, Settings};
 use crate::shell::{self, Shell};
 use crate::time;
+use crate::vars::{Before, PROFILE_CHOOSERS};
 use crate::write_profile;
 
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode> {
@@ -84,13 +85,7 @@ fn detect(given: Option<Shell>, env: &Environment) -> Result<Shell> {
 
 fn unset(request: &Unset, env: &Environment) -> Result<()> {
     let shell = detect(request.shell, env)?;
-    let mut restore = Vec::new();
-    for (_, keeper) in PROFILE_CHOOSERS {
-        if let Some(value) = env.text(keeper)? {
-            restore.push((keeper, value.to_owned()));
-        }
-    }
-    let text = render::unsets(shell, &restore)?;
+    let text = render::unsets(shell, &Before::capture(env)?)?;
     // The lines come out whatever happens to the cache: the session must leave this shell.
     if let Some(forget) = &request.forget
         && let Some(cache) = cache(env)
@@ -176,7 +171,11 @@ fn export(request: &Export, env: &Environment) -> Result<()> {
         write_profile::write(target, &settings, &creds)?;
     }
     if let Some(path) = github_env {
-        if let Some((name, _)) = apply.choosers.first() {
+        if let Some(name) = PROFILE_CHOOSERS
+            .iter()
+            .map(|(chooser, _)| *chooser)
+            .find(|chooser| apply.before.get(chooser).is_some())
+        {
             note(&format!(
                 "{name} is set in this step; $GITHUB_ENV cannot unset it, so if later steps have it too, remove it from the job's env (some SDKs prefer it to the session)"
             ));
@@ -262,17 +261,13 @@ fn exec(request: &Exec, env: &Environment) -> Result<ExitCode> {
     }
 }
 
-/// What the apply does to the profile variables: remember the profile, and what it replaces.
+/// What the apply does besides the session: remember the profile, set the configured region,
+/// and keep what they replace.
 fn apply(settings: &Settings, env: &Environment) -> Result<Apply> {
-    let mut choosers = Vec::new();
-    for (chooser, _) in PROFILE_CHOOSERS {
-        if let Some(value) = env.text(chooser)? {
-            choosers.push((chooser, value.to_owned()));
-        }
-    }
     Ok(Apply {
         profile: settings.keys_id.is_none().then(|| settings.label.clone()),
-        choosers,
+        region: settings.configured_region().map(str::to_owned),
+        before: Before::capture(env)?,
     })
 }
 

@@ -6,14 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::time;
-
-/// The variables we set and clear, in the order we print them.
-pub(crate) const VARIABLES: [&str; 4] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-];
+use crate::vars;
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Credentials {
@@ -61,9 +54,9 @@ impl Credentials {
         Ok(())
     }
 
-    /// Name and value of each variable, in [`VARIABLES`] order.
+    /// Name and value of each variable, in [`vars::SESSION`] order.
     pub(crate) fn variables(&self) -> [(&'static str, String); 4] {
-        let [id, secret, token, expiration] = VARIABLES;
+        let [id, secret, token, expiration] = vars::SESSION;
         [
             (id, self.access_key_id.clone()),
             (secret, self.secret_access_key.clone()),

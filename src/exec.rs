@@ -5,28 +5,27 @@
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
-use crate::credentials::{Credentials, VARIABLES};
+use crate::credentials::Credentials;
 use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
-use crate::render::{PROFILE_CHOOSERS, PROFILE_VAR};
+use crate::vars::{self, Before, PROFILE_CHOOSERS};
 
-/// Variables the command must not inherit: other credentials, and names that make some SDKs
-/// prefer a profile to the session.
-const REMOVED: &[&str] = &[
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_SESSION_EXPIRATION",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    PROFILE_VAR,
-];
+/// Whether the command must not inherit `name`: credentials, names that make some SDKs prefer
+/// a profile to the session, and the bookkeeping of an apply (the command starts afresh).
+fn removed(name: &str) -> bool {
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    vars::SESSION.iter().any(|n| is(n))
+        || vars::OTHER_CREDENTIALS.iter().any(|n| is(n))
+        || PROFILE_CHOOSERS.iter().any(|(c, k)| is(c) || is(k))
+        || vars::REGIONS.iter().any(|(_, keeper)| is(keeper))
+        || is(vars::PROFILE)
+        || is(vars::REGION)
+}
 
-/// The command's environment: the parent's, without `REMOVED` and without `secrets` (the
-/// variable holding a TOTP seed leaves with the keys), with the session, the region when one
-/// was configured, and the profile the session was made from.
+/// The command's environment: the parent's, without what `removed` names and without
+/// `secrets` (the variable holding a TOTP seed leaves with the keys), with the session, the
+/// region when one was configured (else the user's own, where an apply had set ours), and the
+/// profile the session was made from.
 pub(crate) fn child_env(
     env: &Environment,
     creds: &Credentials,
@@ -34,32 +33,32 @@ pub(crate) fn child_env(
     profile: Option<&str>,
     secrets: &[&str],
 ) -> Vec<(OsString, OsString)> {
-    let removed = |name: &OsStr| {
+    let (region_sets, region_unsets) =
+        vars::region_changes(&Before::capture(env).unwrap_or_default(), region);
+    let dropped = |name: &OsStr| {
         let name = name.to_string_lossy();
-        REMOVED.iter().any(|r| name.eq_ignore_ascii_case(r))
+        removed(&name)
             || secrets.iter().any(|s| name == *s)
-            || PROFILE_CHOOSERS
-                .iter()
-                .any(|(_, keeper)| name.eq_ignore_ascii_case(keeper))
-            || (region.is_some() && (name == "AWS_REGION" || name == "AWS_DEFAULT_REGION"))
+            || region_sets.iter().any(|(n, _)| name == *n)
+            || region_unsets.iter().any(|n| name == *n)
     };
-    let mut vars: Vec<(OsString, OsString)> = env
+    let mut child: Vec<(OsString, OsString)> = env
         .vars()
-        .filter(|(name, _)| !removed(name))
+        .filter(|(name, _)| !dropped(name))
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
     for (name, value) in creds.variables() {
-        vars.push((name.into(), value.into()));
+        child.push((name.into(), value.into()));
     }
-    if let Some(region) = region {
-        vars.push(("AWS_REGION".into(), region.into()));
-        vars.push(("AWS_DEFAULT_REGION".into(), region.into()));
+    for (name, value) in region_sets {
+        if !removed(name) {
+            child.push((name.into(), value.into()));
+        }
     }
     if let Some(profile) = profile {
-        vars.push((PROFILE_VAR.into(), profile.into()));
+        child.push((vars::PROFILE.into(), profile.into()));
     }
-    debug_assert!(VARIABLES.iter().all(|v| REMOVED.contains(v)));
-    vars
+    child
 }
 
 /// What the container credential provider would be given instead of keys, and what must not
@@ -82,7 +81,7 @@ pub(crate) fn server_env(
 ) -> Vec<(OsString, OsString)> {
     vars.retain(|(name, _)| {
         let name = name.to_string_lossy();
-        !VARIABLES.iter().any(|v| name.eq_ignore_ascii_case(v))
+        !vars::SESSION.iter().any(|v| name.eq_ignore_ascii_case(v))
             && !CONTAINER_REMOVED
                 .iter()
                 .any(|v| name.eq_ignore_ascii_case(v))

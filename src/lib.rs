@@ -34,6 +34,7 @@ mod status;
 mod sts;
 mod time;
 mod totp;
+mod vars;
 mod write_profile;
 
 use std::ffi::OsString;

@@ -4,22 +4,17 @@
 //! Applying a session also clears `AWS_PROFILE` and `AWS_DEFAULT_PROFILE` (some SDKs prefer a
 //! named profile to keys in the environment), remembers the profile in `MFA_ENV_PROFILE` (so
 //! that a refresh uses the same long-term profile), and what those held before in
-//! `MFA_ENV_RESTORE_*` (so that `--unset` puts it back).
+//! `MFA_ENV_RESTORE_*` (so that `--unset` puts it back). A configured region is set in
+//! `AWS_REGION` and `AWS_DEFAULT_REGION` (the apply clears `AWS_PROFILE`, which would otherwise
+//! take the profile's region with it), with the same bookkeeping. The names live in `vars`.
 
 use serde::Serialize;
 
-use crate::credentials::{Credentials, VARIABLES};
+use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::shell::{Refused, Shell};
 use crate::time;
-
-/// The profile a session was made from, remembered for the next run.
-pub(crate) const PROFILE_VAR: &str = "MFA_ENV_PROFILE";
-/// The variables that make an SDK prefer a profile, and where an apply remembers each.
-pub(crate) const PROFILE_CHOOSERS: [(&str, &str); 2] = [
-    ("AWS_PROFILE", "MFA_ENV_RESTORE_PROFILE"),
-    ("AWS_DEFAULT_PROFILE", "MFA_ENV_RESTORE_DEFAULT_PROFILE"),
-];
+use crate::vars::{self, Before, PROFILE, PROFILE_CHOOSERS};
 
 pub(crate) struct Rendered {
     /// What goes to stdout.
@@ -33,8 +28,10 @@ pub(crate) struct Rendered {
 pub(crate) struct Apply {
     /// The long-term profile the session was made from (`None`: keys from the environment).
     pub(crate) profile: Option<String>,
-    /// `AWS_PROFILE` and `AWS_DEFAULT_PROFILE` as they are now, to be restored by `--unset`.
-    pub(crate) choosers: Vec<(&'static str, String)>,
+    /// The region configured for the run, if one was.
+    pub(crate) region: Option<String>,
+    /// The variables the apply changes and remembers, as they are now.
+    pub(crate) before: Before,
 }
 
 /// The `credential_process` document, in the field order the AWS documentation shows.
@@ -76,14 +73,15 @@ pub(crate) fn exports(
     }
 
     let mut sets: Vec<(&str, String)> = creds.variables().into();
-    let mut unsets: Vec<&str> = Vec::new();
+    let (region_sets, mut unsets) = vars::region_changes(&apply.before, apply.region.as_deref());
+    sets.extend(region_sets);
     match &apply.profile {
-        Some(profile) => sets.push((PROFILE_VAR, profile.clone())),
-        None => unsets.push(PROFILE_VAR),
+        Some(profile) => sets.push((PROFILE, profile.clone())),
+        None => unsets.push(PROFILE),
     }
     for (chooser, keeper) in PROFILE_CHOOSERS {
-        if let Some((_, value)) = apply.choosers.iter().find(|(name, _)| *name == chooser) {
-            sets.push((keeper, value.clone()));
+        if let Some(value) = apply.before.get(chooser) {
+            sets.push((keeper, value.to_owned()));
         }
         unsets.push(chooser);
     }
@@ -130,9 +128,9 @@ fn unique(delimiter: &mut dyn FnMut() -> String, value: &str) -> String {
     }
 }
 
-/// The lines that clear a session and give back the profile variables it replaced. `restore`
-/// holds the `MFA_ENV_RESTORE_*` values found in the environment.
-pub(crate) fn unsets(shell: Shell, restore: &[(&'static str, String)]) -> Result<String> {
+/// The lines that clear a session and give back the profile and region variables it replaced,
+/// as `before` remembers them.
+pub(crate) fn unsets(shell: Shell, before: &Before) -> Result<String> {
     let refuse = |Refused(why)| {
         Error::usage(format!(
             "--unset does not apply to --shell {}: {why}",
@@ -142,17 +140,20 @@ pub(crate) fn unsets(shell: Shell, restore: &[(&'static str, String)]) -> Result
     if !shell.can_unset() {
         return Err(refuse(Refused("this format cannot unset variables")));
     }
-    let mut names: Vec<&str> = VARIABLES.to_vec();
-    names.push(PROFILE_VAR);
+    let mut names: Vec<&str> = vars::SESSION.to_vec();
+    names.push(PROFILE);
     let mut sets = Vec::new();
     for (chooser, keeper) in PROFILE_CHOOSERS {
-        if let Some((_, value)) = restore.iter().find(|(name, _)| *name == keeper) {
+        if let Some(value) = before.get(keeper) {
             names.push(keeper);
-            sets.push((chooser, value));
+            sets.push((chooser, value.to_owned()));
         }
     }
+    let (region_sets, region_unsets) = vars::region_changes(before, None);
+    names.extend(region_unsets);
+    sets.extend(region_sets);
     let mut text = shell.unset(&names).map_err(refuse)?;
-    for (name, value) in sets {
+    for (name, value) in &sets {
         text.push_str(
             &shell
                 .set(name, value, "")
@@ -177,7 +178,8 @@ mod tests {
     fn apply() -> Apply {
         Apply {
             profile: Some("work".into()),
-            choosers: vec![("AWS_PROFILE", "work".into())],
+            region: None,
+            before: Before::of(&[("AWS_PROFILE", "work")]),
         }
     }
 
@@ -207,6 +209,42 @@ mod tests {
         assert!(plain.ends_with(
             "export AWS_CREDENTIAL_EXPIRATION='2026-11-29T01:00:00+00:00'\nunset MFA_ENV_PROFILE AWS_PROFILE AWS_DEFAULT_PROFILE\n"
         ), "{plain}");
+    }
+
+    #[test]
+    fn a_configured_region_is_set_and_given_back() {
+        let apply = Apply {
+            profile: Some("prod".into()),
+            region: Some("eu-west-1".into()),
+            before: Before::of(&[("AWS_PROFILE", "prod"), ("AWS_REGION", "us-west-2")]),
+        };
+        assert_eq!(
+            render(Shell::Posix, &apply).stdout,
+            "export AWS_ACCESS_KEY_ID='ASIAEXAMPLE123'\n\
+             export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'\n\
+             export AWS_SESSION_TOKEN='FwoGZXIvYXdzEXAMPLE//token=='\n\
+             export AWS_CREDENTIAL_EXPIRATION='2026-11-29T01:00:00+00:00'\n\
+             export AWS_REGION='eu-west-1'\n\
+             export MFA_ENV_RESTORE_REGION='us-west-2'\n\
+             export AWS_DEFAULT_REGION='eu-west-1'\n\
+             export MFA_ENV_REGION='eu-west-1'\n\
+             export MFA_ENV_PROFILE='prod'\n\
+             export MFA_ENV_RESTORE_PROFILE='prod'\n\
+             unset AWS_PROFILE AWS_DEFAULT_PROFILE\n"
+        );
+        let applied = Before::of(&[
+            ("MFA_ENV_RESTORE_PROFILE", "prod"),
+            ("AWS_REGION", "eu-west-1"),
+            ("MFA_ENV_RESTORE_REGION", "us-west-2"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("MFA_ENV_REGION", "eu-west-1"),
+        ]);
+        assert_eq!(
+            unsets(Shell::Posix, &applied).unwrap(),
+            "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION MFA_ENV_PROFILE MFA_ENV_RESTORE_PROFILE MFA_ENV_RESTORE_REGION AWS_DEFAULT_REGION MFA_ENV_REGION\n\
+             export AWS_PROFILE='prod'\n\
+             export AWS_REGION='us-west-2'\n"
+        );
     }
 
     #[test]
@@ -255,15 +293,22 @@ mod tests {
     #[test]
     fn unset_restores_what_the_apply_replaced() {
         assert_eq!(
-            unsets(Shell::Posix, &[]).unwrap(),
+            unsets(Shell::Posix, &Before::default()).unwrap(),
             "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION MFA_ENV_PROFILE\n"
         );
         assert_eq!(
-            unsets(Shell::Fish, &[("MFA_ENV_RESTORE_PROFILE", "it's".into())]).unwrap(),
+            unsets(
+                Shell::Fish,
+                &Before::of(&[("MFA_ENV_RESTORE_PROFILE", "it's")])
+            )
+            .unwrap(),
             "set -e AWS_ACCESS_KEY_ID; or true\nset -e AWS_SECRET_ACCESS_KEY; or true\nset -e AWS_SESSION_TOKEN; or true\nset -e AWS_CREDENTIAL_EXPIRATION; or true\nset -e MFA_ENV_PROFILE; or true\nset -e MFA_ENV_RESTORE_PROFILE; or true\nset -gx AWS_PROFILE 'it\\'s'\n"
         );
         for shell in [Shell::Json, Shell::Github, Shell::Dotenv] {
-            assert_eq!(unsets(shell, &[]).unwrap_err().exit_code(), 2);
+            assert_eq!(
+                unsets(shell, &Before::default()).unwrap_err().exit_code(),
+                2
+            );
         }
     }
 
@@ -285,7 +330,7 @@ mod tests {
         }
         let bad_profile = Apply {
             profile: Some("a\nb".into()),
-            choosers: Vec::new(),
+            ..Apply::default()
         };
         assert!(exports(Shell::Posix, &example(), &bad_profile, &mut || "D".into()).is_err());
     }

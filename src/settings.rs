@@ -13,6 +13,7 @@ use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
 use crate::files;
 use crate::profiles::{FileKind, Profile, Profiles};
+use crate::vars::Before;
 
 /// The name a run without a profile (keys from the environment) goes by.
 pub(crate) const ENV_LABEL: &str = "environment";
@@ -469,11 +470,19 @@ pub(crate) fn resolve(
         }
     }
 
+    // The user's own region variables: where an apply set ours, the values it kept.
+    let before = Before::capture(env)?;
+    let users_region = |var: &'static str| {
+        before.users_region(var).map(|v| Setting {
+            value: v.to_owned(),
+            origin: Origin::Env(var),
+        })
+    };
     let region = match flag("--region", &choice.region) {
         Some(r) => r,
-        None => match from_env("AWS_REGION")? {
+        None => match users_region("AWS_REGION") {
             Some(r) => r,
-            None => match from_env("AWS_DEFAULT_REGION")? {
+            None => match users_region("AWS_DEFAULT_REGION") {
                 Some(r) => r,
                 None => match setting("region") {
                     Some(r) => r,
@@ -1151,6 +1160,35 @@ mod tests {
             ("us-east-1", None)
         );
         assert_eq!(s.mfa_serial(), None);
+    }
+
+    /// After an apply set `AWS_REGION` to a profile's region, a refresh (or another profile)
+    /// reads the user's own region, not ours.
+    #[test]
+    fn the_region_an_apply_set_is_not_the_users() {
+        let f = files(
+            "[default]\nregion = eu-west-1\n[profile dev]\n",
+            &format!("[default]\n{KEYS}[dev]\n{KEYS}"),
+        );
+        let applied = [
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("MFA_ENV_REGION", "eu-west-1"),
+        ];
+        let s = resolved(&for_profile("dev"), &applied, &f).unwrap();
+        assert_eq!(
+            (s.region.value.as_str(), s.configured_region()),
+            ("us-east-1", None)
+        );
+        let kept = [
+            applied[0],
+            applied[1],
+            applied[2],
+            ("MFA_ENV_RESTORE_REGION", "ap-south-1"),
+        ];
+        let s = resolved(&for_profile("dev"), &kept, &f).unwrap();
+        assert_eq!(s.region.origin, Origin::Env("AWS_REGION"));
+        assert_eq!(s.region.value, "ap-south-1");
     }
 
     #[test]

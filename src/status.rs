@@ -11,9 +11,9 @@ use crate::environment::Environment;
 use crate::error::{Result, exit, shown};
 use crate::obtain::cache;
 use crate::output;
-use crate::render::PROFILE_VAR;
 use crate::settings::ENV_LABEL;
 use crate::time;
+use crate::vars::PROFILE as PROFILE_VAR;
 
 /// A session that this shell's environment holds.
 #[derive(Debug, PartialEq, Eq)]

@@ -295,3 +295,114 @@ fn readme_options_match_help() {
     let end = help.find("\n\nSHELLS").unwrap();
     assert_eq!(block, &help[start..end]);
 }
+
+/// A configured region, in every shell and format: set beside the session (the apply clears
+/// AWS_PROFILE, which would take the profile's region with it), and given back by `--unset`.
+#[test]
+fn a_configured_region_in_every_format() {
+    let region = [("AWS_DEFAULT_REGION", "sa-east-1")];
+    let session = |set: &dyn Fn(&str, &str) -> String| {
+        [
+            ("AWS_ACCESS_KEY_ID", "ASIAFAKESTS0000TEST"),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                "s3cr3t/Key+ForTests0123456789abcdefghIJ",
+            ),
+            ("AWS_SESSION_TOKEN", "FwoGZXIvYXdzEXAMPLE/session+token=="),
+            ("AWS_CREDENTIAL_EXPIRATION", "2099-01-02T03:04:05+00:00"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("MFA_ENV_RESTORE_DEFAULT_REGION", "sa-east-1"),
+            ("MFA_ENV_REGION", "eu-west-1"),
+            ("MFA_ENV_PROFILE", "default"),
+        ]
+        .iter()
+        .map(|(k, v)| set(k, v))
+        .collect::<String>()
+    };
+    let posix = |k: &str, v: &str| format!("export {k}='{v}'\n");
+    let fish = |k: &str, v: &str| format!("set -gx {k} '{v}'\n");
+    let pwsh = |k: &str, v: &str| format!("$Env:{k} = '{v}'\n");
+    let cmd = |k: &str, v: &str| format!("set \"{k}={v}\"\n");
+    let dotenv = |k: &str, v: &str| format!("{k}={v}\n");
+    let with_region = |shell: &str| {
+        let sts = FakeSts::start(vec![Reply::fixed()]);
+        let home = Home::with_default_profile();
+        let mut cmd = mfa_at(&home, &sts.url);
+        cmd.args(["--shell", shell, "-t", "123456", "--region", "eu-west-1"]);
+        cmd.envs(region);
+        let out = run(&mut cmd, "");
+        assert_eq!(stderr(&out), "", "{shell}");
+        assert_succeeds(&out)
+    };
+    assert_eq!(
+        with_region("bash"),
+        session(&posix) + "unset AWS_PROFILE AWS_DEFAULT_PROFILE\n"
+    );
+    assert_eq!(
+        with_region("fish"),
+        session(&fish) + "set -e AWS_PROFILE; or true\nset -e AWS_DEFAULT_PROFILE; or true\n"
+    );
+    assert_eq!(
+        with_region("powershell"),
+        session(&pwsh)
+            + "Remove-Item -LiteralPath Env:AWS_PROFILE -ErrorAction SilentlyContinue\n\
+               Remove-Item -LiteralPath Env:AWS_DEFAULT_PROFILE -ErrorAction SilentlyContinue\n"
+    );
+    assert_eq!(
+        with_region("cmd"),
+        session(&cmd) + "set \"AWS_PROFILE=\"\nset \"AWS_DEFAULT_PROFILE=\"\n"
+    );
+    assert_eq!(with_region("dotenv"), session(&dotenv));
+
+    // --unset in a shell where that apply happened: the user's AWS_DEFAULT_REGION comes back.
+    let applied = [
+        ("AWS_REGION", "eu-west-1"),
+        ("AWS_DEFAULT_REGION", "eu-west-1"),
+        ("MFA_ENV_RESTORE_DEFAULT_REGION", "sa-east-1"),
+        ("MFA_ENV_REGION", "eu-west-1"),
+    ];
+    assert_eq!(
+        unsets_with("bash", &applied),
+        "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION MFA_ENV_PROFILE AWS_REGION MFA_ENV_RESTORE_DEFAULT_REGION MFA_ENV_REGION\nexport AWS_DEFAULT_REGION='sa-east-1'\n"
+    );
+    assert_eq!(
+        unsets_with("powershell", &applied),
+        [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION",
+            "MFA_ENV_PROFILE",
+            "AWS_REGION",
+            "MFA_ENV_RESTORE_DEFAULT_REGION",
+            "MFA_ENV_REGION"
+        ]
+        .iter()
+        .map(|n| format!("Remove-Item -LiteralPath Env:{n} -ErrorAction SilentlyContinue\n"))
+        .collect::<String>()
+            + "$Env:AWS_DEFAULT_REGION = 'sa-east-1'\n"
+    );
+    assert_eq!(
+        unsets_with("cmd", &applied),
+        "set \"AWS_ACCESS_KEY_ID=\"\nset \"AWS_SECRET_ACCESS_KEY=\"\nset \"AWS_SESSION_TOKEN=\"\nset \"AWS_CREDENTIAL_EXPIRATION=\"\nset \"MFA_ENV_PROFILE=\"\nset \"AWS_REGION=\"\nset \"MFA_ENV_RESTORE_DEFAULT_REGION=\"\nset \"MFA_ENV_REGION=\"\nset \"AWS_DEFAULT_REGION=sa-east-1\"\n"
+    );
+
+    // GitHub Actions: the region reaches the later steps too.
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let env_file = home.file("github_env");
+    let out = run(
+        mfa_at(&home, &sts.url)
+            .args(["--shell", "github", "-t", "123456", "--region", "eu-west-1"])
+            .env("GITHUB_ENV", &env_file)
+            .env("MFA_ENV_TEST_DELIMITER", "EOF"),
+        "",
+    );
+    assert_succeeds(&out);
+    let written = std::fs::read_to_string(&env_file).unwrap();
+    assert!(
+        written.contains("AWS_REGION<<EOF5\neu-west-1\nEOF5\nAWS_DEFAULT_REGION<<EOF6\neu-west-1\nEOF6\nMFA_ENV_REGION<<EOF7\neu-west-1\nEOF7\n"),
+        "{written}"
+    );
+}

@@ -144,7 +144,7 @@ fn the_chosen_profile_is_remembered_and_restored() {
     };
     let text = run_with(Some("work"));
     assert!(
-        text.starts_with("after apply: unset work\nwork: "),
+        text.starts_with("after apply: unset work\nthis shell: the session of 'work', "),
         "{text}"
     );
     assert!(text.ends_with("after unset: work unset unset\n"), "{text}");
@@ -159,4 +159,71 @@ fn the_chosen_profile_is_remembered_and_restored() {
     assert!(text.starts_with("after apply: unset default\n"), "{text}");
     assert!(text.ends_with("after unset: unset unset unset\n"), "{text}");
     assert_eq!(sts.requests()[2].signing_key(), LONG_TERM_ID);
+}
+
+/// The region survives an apply: with `AWS_PROFILE=prod` (whose region is eu-west-1), the
+/// apply clears `AWS_PROFILE` and sets `AWS_REGION` and `AWS_DEFAULT_REGION`, so botocore still
+/// has the region; `--unset` gives back what the shell had (here `AWS_DEFAULT_REGION`), and a
+/// refresh for another profile does not take the region of the first. In each real shell.
+#[test]
+fn the_region_survives_an_apply() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let creds = std::fs::read_to_string(home.file(".aws/credentials")).unwrap();
+    home.credentials(&format!(
+        "{creds}[prod]\naws_access_key_id = {WORK_ID}\naws_secret_access_key = work/secret\n"
+    ));
+    home.config(&format!(
+        "[default]\nmfa_serial = {SERIAL}\n[profile prod]\nmfa_serial = {SERIAL}\nregion = eu-west-1\n"
+    ));
+    let region = "python3 -c \"import botocore.session as s; print('botocore:', s.Session().get_config_variable('region'))\"";
+    let show = "printf '%s %s %s\\n' \"${AWS_REGION-unset}\" \"${AWS_DEFAULT_REGION-unset}\" \"${AWS_PROFILE-unset}\"";
+    let bin = sh_quote(BIN);
+    let posix = format!(
+        "eval \"$({bin} -t 123456)\"\n{show}\n{region}\n\
+         eval \"$({bin} -t 123456 -p default)\"\n{show}\n\
+         eval \"$({bin} --unset)\"\n{show}\n{region}\n\
+         export AWS_DEFAULT_REGION=sa-east-1\n\
+         eval \"$({bin} -t 123456 --region ap-south-1)\"\n{show}\n\
+         eval \"$({bin} --unset)\"\n{show}\n"
+    );
+    let fbin = fish_quote(BIN);
+    let fshow = "printf '%s %s %s\\n' (set -q AWS_REGION; and echo $AWS_REGION; or echo unset) (set -q AWS_DEFAULT_REGION; and echo $AWS_DEFAULT_REGION; or echo unset) (set -q AWS_PROFILE; and echo $AWS_PROFILE; or echo unset)";
+    let fish = format!(
+        "{fbin} -t 123456 | source\n{fshow}\n{region}\n\
+         {fbin} -t 123456 -p default | source\n{fshow}\n\
+         {fbin} --unset | source\n{fshow}\n{region}\n\
+         set -gx AWS_DEFAULT_REGION sa-east-1\n\
+         {fbin} -t 123456 --region ap-south-1 | source\n{fshow}\n\
+         {fbin} --unset | source\n{fshow}\n"
+    );
+    // The profile's region applied; not taken along to a profile without one; given back to
+    // the profile by --unset; a user's own AWS_DEFAULT_REGION kept and given back.
+    let expected = "eu-west-1 eu-west-1 unset\nbotocore: eu-west-1\n\
+                    unset unset unset\n\
+                    unset unset prod\nbotocore: eu-west-1\n\
+                    ap-south-1 ap-south-1 unset\n\
+                    unset sa-east-1 prod\n";
+    let mut shells: Vec<(&str, Vec<&str>, &String)> = POSIX_SHELLS
+        .iter()
+        .map(|(shell, flags)| (*shell, flags.to_vec(), &posix))
+        .collect();
+    shells.push((FISH.0, FISH.1.to_vec(), &fish));
+    for (shell, flags, script) in shells {
+        if !require(shell) {
+            continue;
+        }
+        let out = run(
+            home.command(shell)
+                .args(&flags)
+                .env("AWS_ENDPOINT_URL_STS", &sts.url)
+                .env("AWS_PROFILE", "prod"),
+            script,
+        );
+        assert_eq!(stdout(&out), expected, "{shell}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{shell}");
+    }
 }

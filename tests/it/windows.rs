@@ -141,7 +141,12 @@ fn the_mfa_batch_file_against_moto() {
         first,
         "the cache served the second mfa, without a code"
     );
-    assert!(text(&std::fs::read(dir.join("status.txt")).unwrap()).starts_with("default: "));
+    let status = text(&std::fs::read(dir.join("status.txt")).unwrap());
+    assert!(
+        status.starts_with("this shell: the session of 'default', ")
+            && status.contains("\ndefault: "),
+        "{status}"
+    );
     assert_eq!(read("failed.txt"), first, "a failing mfa changes nothing");
     let after = read("unset.txt");
     assert!(VARS.iter().all(|v| !after.contains_key(*v)), "{after:?}");
@@ -227,6 +232,10 @@ fn powershell_output_is_the_same_on_both_platforms() {
     let Some(dir) = build() else { return };
     let sts = FakeSts::start(vec![Reply::fixed()]);
     let home = Home::with_default_profile();
+    // As fresh_user writes it: the region is printed too.
+    home.config(&format!(
+        "[default]\nmfa_serial = {SERIAL}\nregion = us-east-1\n"
+    ));
     let linux = assert_succeeds(&run(
         mfa_at(&home, &sts.url).args(["-s", "powershell", "-t", "123456", "--no-cache"]),
         "",
