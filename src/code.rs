@@ -6,7 +6,7 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::checks;
 use crate::cli::{CodeSource, Obtain, Prompt};
@@ -16,6 +16,7 @@ use crate::error::{Error, Result, shown};
 use crate::platform;
 use crate::settings::Settings;
 use crate::totp::{Clock, SystemClock, Totp};
+use crate::watched::{Ended, Watched};
 
 /// More than any line holding a code; a longer one is refused, not read on.
 const MAX_LINE: usize = 256;
@@ -201,8 +202,8 @@ fn patience(env: &Environment) -> Duration {
 }
 
 /// Runs `command` through the platform's shell and takes the code from the last non-empty line
-/// it prints. Its stderr passes through ("touch your YubiKey"), its stdin is the terminal when
-/// there is one; what it prints on stdout is never shown.
+/// it prints. Its stderr reaches the person ("touch your YubiKey"), its stdin is the terminal
+/// when there is one; what it prints on stdout is never shown.
 fn run_for_code(
     command: &str,
     origin: &str,
@@ -226,53 +227,37 @@ fn run_for_code(
     process
         .env_clear()
         .envs(env.vars())
-        .stdin(platform::terminal_input().unwrap_or_else(Stdio::null))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = process
-        .spawn()
+        .stdin(platform::terminal_input().unwrap_or_else(Stdio::null));
+    let watched = Watched::spawn(process, 64 * 1024, true)
         .map_err(|e| Error::new(format!("cannot run {named}: {e}")))?;
-    let (Some(stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
-        let _ = child.kill();
-        return Err(Error::new(format!("cannot read the output of {named}")));
+    // Done once the last line printed is a code: what it left running may hold the pipe.
+    let complete = |printed: &[u8]| {
+        printed.ends_with(b"\n")
+            && last_line(&String::from_utf8_lossy(printed)).is_some_and(|l| checks::code(l).is_ok())
     };
-    let printed = read_aside(stdout, 64 * 1024);
-    // Passed through as it comes, and the last line kept for a failure's message.
-    let relayed = std::thread::spawn(move || {
-        let mut last = String::new();
-        let mut chunk = [0u8; 1024];
-        let mut line = Vec::new();
-        while let Ok(n) = stderr.read(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            use std::io::Write;
-            let _ = std::io::stderr().write_all(&chunk[..n]);
-            for &b in &chunk[..n] {
-                if b == b'\n' {
-                    if !line.iter().all(u8::is_ascii_whitespace) {
-                        last = String::from_utf8_lossy(&line).trim().to_owned();
-                    }
-                    line.clear();
-                } else if line.len() < 1024 {
-                    line.push(b);
-                }
-            }
+    let (status, printed, last_error) = match watched.wait(patience, complete) {
+        Ended::Exited {
+            status,
+            printed,
+            last_error,
+        } => (status, printed, last_error),
+        Ended::TimedOut => {
+            return Err(Error::new(format!(
+                "{named} did not finish within {}, so it was stopped: check that it can run without a question",
+                crate::durations::format_remaining(patience.as_secs() as i64)
+            )));
         }
-        if !line.iter().all(u8::is_ascii_whitespace) {
-            last = String::from_utf8_lossy(&line).trim().to_owned();
-        }
-        last
-    });
-    let status = wait_bounded(&mut child, patience).ok_or_else(|| {
-        Error::new(format!(
-            "{named} did not finish within {}, so it was stopped: check that it can run without a question",
-            crate::durations::format_remaining(patience.as_secs() as i64)
-        ))
-    })?;
-    let printed = printed.join().unwrap_or_default();
-    let last_error = relayed.join().unwrap_or_default();
+    };
     if !status.success() {
+        #[cfg(unix)]
+        if let Some(signal @ (libc::SIGINT | libc::SIGQUIT)) =
+            std::os::unix::process::ExitStatusExt::signal(&status)
+        {
+            return Err(Error::Exit(
+                crate::error::exit::signal(signal),
+                format!("{named} was interrupted; nothing was printed"),
+            ));
+        }
         let exit = status
             .code()
             .map_or_else(|| "ended by a signal".to_owned(), |c| format!("exit {c}"));
@@ -284,11 +269,8 @@ fn run_for_code(
         return Err(Error::new(format!("{named} failed ({exit}){said}")));
     }
     let text = String::from_utf8_lossy(&printed);
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .ok_or_else(|| Error::new(format!("{named} printed no MFA code")))?;
+    let line =
+        last_line(&text).ok_or_else(|| Error::new(format!("{named} printed no MFA code")))?;
     checks::code(line).map_err(|why| {
         Error::new(format!(
             "{named} printed a last line that is no MFA code ({why}): make it print the 6 digits"
@@ -296,36 +278,9 @@ fn run_for_code(
     })
 }
 
-/// Reads up to `limit` bytes of a child's pipe on a thread of its own, so that a full pipe
-/// never stalls the child while we wait for it with a bound.
-fn read_aside(
-    mut pipe: impl Read + Send + 'static,
-    limit: u64,
-) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = (&mut pipe).take(limit).read_to_end(&mut out);
-        out
-    })
-}
-
-/// The child's status, or `None` (and the child killed) when it takes longer than `limit`.
-fn wait_bounded(
-    child: &mut std::process::Child,
-    limit: Duration,
-) -> Option<std::process::ExitStatus> {
-    let start = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) if start.elapsed() < limit => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
-    }
+/// The last line of `text` that is not blank.
+fn last_line(text: &str) -> Option<&str> {
+    text.lines().rev().find(|l| !l.trim().is_empty())
 }
 
 /// Asks a person: on the terminal or in a dialog, as `prompt` says (`None`: the terminal if
@@ -370,31 +325,28 @@ fn no_desktop() -> Error {
 /// Shows the dialog and reads the code it returns; `None` when no dialog could be shown (the
 /// program ended at once, saying nothing, as where there is no desktop).
 fn ask_dialog(invocation: &dialog::Invocation, patience: Duration) -> Result<Option<String>> {
-    let mut child = Command::new(&invocation.program)
+    let mut command = Command::new(&invocation.program);
+    command
         .args(&invocation.args)
         .envs(invocation.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| {
-            Error::new(format!(
-                "cannot show the code dialog ({}): {e}",
-                invocation.program
-            ))
-        })?;
-    let Some(stdout) = child.stdout.take() else {
-        let _ = child.kill();
-        return Err(Error::new("cannot read the answer of the code dialog"));
-    };
-    let printed = read_aside(stdout, 4096);
-    let status = wait_bounded(&mut child, patience).ok_or_else(|| {
+        .stdin(Stdio::null());
+    let watched = Watched::spawn(command, 4096, false).map_err(|e| {
         Error::new(format!(
-            "nobody answered the code dialog within {}; nothing was printed",
-            crate::durations::format_remaining(patience.as_secs() as i64)
+            "cannot show the code dialog ({}): {e}",
+            invocation.program
         ))
     })?;
-    let printed = printed.join().unwrap_or_default();
+    let (status, printed) = match watched.wait(patience, |_| false) {
+        Ended::Exited {
+            status, printed, ..
+        } => (status, printed),
+        Ended::TimedOut => {
+            return Err(Error::new(format!(
+                "nobody answered the code dialog within {}; nothing was printed",
+                crate::durations::format_remaining(patience.as_secs() as i64)
+            )));
+        }
+    };
     match status.code() {
         Some(0) => {}
         Some(1) => {

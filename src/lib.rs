@@ -35,6 +35,7 @@ mod sts;
 mod time;
 mod totp;
 mod vars;
+mod watched;
 mod write_profile;
 
 use std::ffi::OsString;

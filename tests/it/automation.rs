@@ -670,3 +670,42 @@ fn role_messages_say_what_is_true() {
     assert_succeeds(&out);
     assert_eq!(stderr(&out), "");
 }
+
+/// The AWS CLI runs mfa-env as a `credential_process` and captures its stderr: the prompt of a
+/// `mfa_process` ("touch your YubiKey") still reaches the person, on the terminal.
+#[test]
+fn the_touch_prompt_reaches_the_terminal_under_credential_process() {
+    let Some(moto) = moto() else { return };
+    if !require("aws") || !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::creds(
+        FIXED_ID,
+        FIXED_SECRET,
+        FIXED_TOKEN,
+        &iso_in(43_200),
+    )]);
+    let home = process_home(&sts, None);
+    let config = std::fs::read_to_string(home.file(".aws/config")).unwrap();
+    home.config(&config.replace(
+        "[profile base]\n",
+        "[profile base]\nmfa_process = echo 'Touch your YubiKey' >&2; echo 515151\n",
+    ));
+    let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/pty_driver.py");
+    let out = run(
+        home.command("python3")
+            .args([driver, "never asked", "-", "aws"])
+            .args(caller_identity(moto)),
+        "",
+    );
+    let result: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(result["status"], 0, "{result}");
+    assert!(
+        result["terminal"]
+            .as_str()
+            .unwrap()
+            .contains("Touch your YubiKey"),
+        "{result}"
+    );
+    assert_eq!(sts.requests()[0].param("TokenCode"), Some("515151"));
+}

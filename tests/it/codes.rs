@@ -364,3 +364,66 @@ fn the_aws_cli_with_no_terminal_gets_the_code_from_the_dialog() {
     person.join().unwrap();
     assert_eq!(assert_succeeds(&out).trim().len(), 12);
 }
+
+/// A command that leaves something running that holds its pipes (`sleep 60 &`) cannot hang
+/// mfa-env: it returns once the command has exited and printed its code. At the bound, the
+/// command's whole process group is stopped, not only `sh`.
+#[test]
+fn code_commands_cannot_hang_mfa_env() {
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let get = |command: &str, patience: &str| {
+        let started = std::time::Instant::now();
+        let out = run(
+            detached(mfa_at(&home, &sts.url).args([
+                "-s",
+                "bash",
+                "--no-cache",
+                "--token-command",
+                command,
+            ]))
+            .env("MFA_ENV_TEST_PATIENCE_MS", patience),
+            "",
+        );
+        (out, started.elapsed())
+    };
+    // Running, not a zombie waiting to be reaped by whoever inherited it.
+    let alive = |pid_file: &str| {
+        let pid = std::fs::read_to_string(home.file(pid_file)).unwrap();
+        std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).is_ok_and(|stat| {
+            stat.rsplit(") ")
+                .next()
+                .is_some_and(|s| !s.starts_with('Z'))
+        })
+    };
+    let kill = |pid_file: &str| {
+        let pid: i32 = std::fs::read_to_string(home.file(pid_file))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // SAFETY: signals the test's own leftover sleep.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    };
+    for command in [
+        "sleep 60 & echo $! > bg1.pid; echo 123456",
+        "sleep 60 >/dev/null 2>&1 </dev/null & echo $! > bg2.pid; sleep 60 & echo 234567",
+    ] {
+        let (out, took) = get(command, "100000");
+        assert_succeeds(&out);
+        assert!(took.as_secs() < 30, "{command}: waited {took:?}");
+    }
+    assert_eq!(sent_code(&sts).as_deref(), Some("234567"));
+    kill("bg1.pid");
+    kill("bg2.pid");
+    // Past the bound: the command and what it started are stopped together.
+    let (out, took) = get("sleep 60 & echo $! > bg3.pid; sleep 60", "500");
+    assert_fails(&out, "did not finish within 0s, so it was stopped");
+    assert!(took.as_secs() < 30, "waited {took:?}");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let left = alive("bg3.pid");
+    if left {
+        kill("bg3.pid");
+    }
+    assert!(!left, "the command's background sleep outlived the bound");
+}

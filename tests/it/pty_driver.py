@@ -8,6 +8,7 @@ These answers do something else instead:
   <CTRL-C>, <CTRL-D>        type that key
   <SIGTERM>, <SIGHUP>       send that signal to the program
 The report says whether the terminal echoes again after the program ended ("echo_after").
+At the 30-second deadline the program is killed ("timed_out": true), never waited for.
 """
 import json
 import os
@@ -66,9 +67,13 @@ while open_fds and time.time() < deadline:
     if not answered and prompt in terminal and echo_on() is False:
         respond()
         answered = True
+timed_out = bool(open_fds)
+if timed_out:
+    os.kill(pid, signal.SIGKILL)
 _, status = os.waitpid(pid, 0)
 json.dump(
     {
+        "timed_out": timed_out,
         "terminal": terminal.decode(errors="replace"),
         "stdout": stdout.decode(errors="replace"),
         "status": os.waitstatus_to_exitcode(status),
