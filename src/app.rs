@@ -10,12 +10,12 @@ use crate::cli::{self, Choice, Exec, Export, Forget, Request, Unset};
 use crate::credentials::Credentials;
 use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
-use crate::files;
 use crate::init;
 use crate::obtain::{self, cache};
 use crate::output::{self, note};
 use crate::platform;
 use crate::render::{self, Apply};
+use crate::served::RunDir;
 use crate::settings::{self, AwsFiles, Settings};
 use crate::shell::{self, Shell};
 use crate::time;
@@ -209,7 +209,7 @@ fn export(request: &Export, env: &Environment) -> Result<()> {
 /// Runs a command (or the user's shell) with the session in its environment.
 fn exec(request: &Exec, env: &Environment) -> Result<ExitCode> {
     let now = time::now();
-    let (_, settings) = resolve(
+    let (files, settings) = resolve(
         &request.choice,
         request.obtain.role_session_name.as_deref(),
         env,
@@ -251,11 +251,18 @@ fn exec(request: &Exec, env: &Environment) -> Result<ExitCode> {
     match renewal {
         // mfa-env stays, as the endpoint's home, until the command ends.
         Some(renewal) => {
-            let empty = files::empty_file(&obtain::cache_dir(env), "empty-credentials")?;
+            // The command's files, without anything that would win over the endpoint; removed
+            // when the command ends (run_beside returns), as is the endpoint.
+            let run_dir = RunDir::create(env)?;
+            let copies = run_dir
+                .write_copies(env, [files.config.as_deref(), files.credentials.as_deref()])?;
             crate::exec::hold_signals();
-            let endpoint = crate::server::start(creds, renewal, &settings.label)?;
-            vars = crate::exec::server_env(vars, &endpoint.url, &endpoint.token, &empty);
-            crate::exec::run_beside(command, vars)
+            let endpoint =
+                crate::server::start(creds, renewal, &settings.label, Some(run_dir.state_path()))?;
+            vars = crate::exec::server_env(vars, &endpoint.url, &endpoint.token, copies);
+            let status = crate::exec::run_beside(command, vars);
+            drop(run_dir);
+            status
         }
         None => crate::exec::run(command, vars),
     }

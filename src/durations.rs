@@ -16,6 +16,8 @@ pub(crate) const ROLE: RangeInclusive<i32> = 900..=43_200;
 pub(crate) const CHAINED_MAX: i32 = 3600;
 /// A cached session is reused while more than this is left, unless `--min-remaining` says.
 pub(crate) const MIN_REMAINING: i64 = 15 * 60;
+/// `exec --server` renews what it serves once this little is left (the SDKs refresh sooner).
+pub(crate) const RENEWAL_MARGIN: i64 = 15 * 60;
 /// A session about to end is not worth chaining a role from.
 pub(crate) const CHAIN_MIN_LEFT: i64 = 60;
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::credentials::Credentials;
 use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
+use crate::served;
 use crate::vars::{self, Before, PROFILE_CHOOSERS};
 
 /// Whether the command must not inherit `name`: credentials, names that make some SDKs prefer
@@ -61,37 +62,38 @@ pub(crate) fn child_env(
     child
 }
 
-/// What the container credential provider would be given instead of keys, and what must not
-/// win over it.
-const CONTAINER_REMOVED: &[&str] = &[
+/// What the command must not inherit under `--server`, beside the session's variables: other
+/// ways to credentials that an SDK would take before the endpoint, and what is replaced.
+const SERVER_REMOVED: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
     "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
 ];
 
 /// `exec --server`'s environment: as `exec`'s, but the session comes from the endpoint, and the
-/// shared credentials file is an empty one, so that long-term keys there cannot win over it
-/// (botocore reads that file before the container endpoint).
+/// AWS files are the copies of `files` (variables from `RunDir::write_copies`), in which nothing
+/// can win over the endpoint.
 pub(crate) fn server_env(
     mut vars: Vec<(OsString, OsString)>,
     url: &str,
     token: &str,
-    empty_credentials: &Path,
+    files: Vec<(OsString, OsString)>,
 ) -> Vec<(OsString, OsString)> {
     vars.retain(|(name, _)| {
         let name = name.to_string_lossy();
-        !vars::SESSION.iter().any(|v| name.eq_ignore_ascii_case(v))
-            && !CONTAINER_REMOVED
-                .iter()
-                .any(|v| name.eq_ignore_ascii_case(v))
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        !vars::SESSION.iter().any(|v| is(v))
+            && !SERVER_REMOVED.iter().any(|v| is(v))
+            && !served::FILES.iter().any(|(v, _, kept)| is(v) || is(kept))
+            && !is(served::SERVED)
     });
     vars.push(("AWS_CONTAINER_CREDENTIALS_FULL_URI".into(), url.into()));
     vars.push(("AWS_CONTAINER_AUTHORIZATION_TOKEN".into(), token.into()));
-    vars.push((
-        "AWS_SHARED_CREDENTIALS_FILE".into(),
-        empty_credentials.as_os_str().to_owned(),
-    ));
+    vars.extend(files);
     vars
 }
 
@@ -255,65 +257,100 @@ fn forwarded() -> libc::sigset_t {
 #[cfg(windows)]
 pub(crate) fn hold_signals() {}
 
-/// Runs the command as a child (for `--server`, whose endpoint lives in this process), passes
-/// the signals sent to mfa-env on to it, and returns its status (128+N for signal N). The
-/// signals must be held (`hold_signals`) before the endpoint's threads start.
+/// Runs the command as a child (for `--server`, whose endpoint lives in this process) and
+/// returns its status (128+N for signal N). The signals must be held (`hold_signals`) before
+/// the endpoint's threads start.
+///
+/// The command gets a process group of its own, and the terminal's foreground when we have
+/// it, as a shell does for a job: Ctrl-C reaches it alone, and a signal sent to mfa-env or to
+/// mfa-env's group reaches it once, passed on by us (in one group, `kill -INT -PGID` gave it
+/// a copy of its own and ours). When it stops (Ctrl-Z) we stop too, so that the shell takes
+/// over; when we are continued, we continue it.
 #[cfg(unix)]
 pub(crate) fn run_beside(
     command: &[OsString],
     vars: Vec<(OsString, OsString)>,
 ) -> Result<std::process::ExitCode> {
-    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    use crate::platform::job::{self, Foreground};
+    use std::os::unix::process::CommandExt;
     let set = forwarded();
     let (program, mut child_command) = prepared(command, vars)?;
-    // SAFETY: sigprocmask is async-signal-safe; the command starts with nothing blocked.
+    let foreground = Foreground::ours();
+    let tty = foreground.as_ref().map(Foreground::fd);
+    // SAFETY: own_group and sigprocmask are async-signal-safe; the command starts with its own
+    // group and nothing blocked.
     unsafe {
-        child_command.pre_exec(|| {
+        child_command.pre_exec(move || {
+            job::own_group(tty)?;
             let mut empty: libc::sigset_t = std::mem::zeroed();
             libc::sigemptyset(&mut empty);
             libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
             Ok(())
         });
     }
-    let mut child = child_command
+    let child = child_command
         .spawn()
         .map_err(|e| launch_error(program, &e))?;
-    let pid = child.id() as libc::pid_t;
-    std::thread::spawn(move || {
-        loop {
-            #[cfg(target_os = "linux")]
-            {
-                // SAFETY: waits for one of the blocked signals; info is written by the call.
-                let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-                let signal = unsafe { libc::sigwaitinfo(&set, &mut info) };
-                // From the terminal (no sending process): the command, in the same process
-                // group, got it too. Sent to mfa-env by a process: pass it on.
-                // SAFETY: si_pid is valid for signals sent with kill(2); 0 otherwise.
-                if signal > 0 && unsafe { info.si_pid() } != 0 {
-                    // SAFETY: signals the child we started.
-                    unsafe { libc::kill(pid, signal) };
-                }
+    let group = child.id() as libc::pid_t;
+    if let Some(foreground) = &foreground {
+        foreground.give(group);
+    }
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || pass_signals_on(set, group))
+        .map_err(|e| Error::new(format!("cannot pass signals on to the command: {e}")))?;
+    let status = loop {
+        let mut status: libc::c_int = 0;
+        // SAFETY: waits for our child; status is written by the call.
+        let waited = unsafe { libc::waitpid(group, &mut status, libc::WUNTRACED) };
+        if waited < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
             }
-            #[cfg(not(target_os = "linux"))]
-            {
-                let mut signal: libc::c_int = 0;
-                // SAFETY: waits for one of the blocked signals.
-                if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
-                    // SAFETY: signals the child we started.
-                    unsafe { libc::kill(pid, signal) };
-                }
-            }
+            return Err(Error::new(format!("lost the command: {e}")));
         }
-    });
-    let status = child
-        .wait()
-        .map_err(|e| Error::new(format!("lost the command: {e}")))?;
-    let code = match (status.code(), status.signal()) {
-        (Some(code), _) => code,
-        (None, Some(signal)) => 128 + signal,
-        (None, None) => 1,
+        if libc::WIFSTOPPED(status) {
+            let signal = libc::WSTOPSIG(status);
+            if matches!(signal, libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU) {
+                if let Some(foreground) = &foreground {
+                    foreground.take_back();
+                }
+                // SAFETY: stops this process as the command was stopped; returns once continued.
+                unsafe { libc::kill(libc::getpid(), signal) };
+                if let Some(foreground) = foreground.as_ref().filter(|f| f.is_ours()) {
+                    foreground.give(group);
+                }
+                job::signal_group(group, libc::SIGCONT);
+            }
+            continue;
+        }
+        break status;
+    };
+    if let Some(foreground) = &foreground {
+        foreground.take_back();
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else if libc::WIFSIGNALED(status) {
+        128 + libc::WTERMSIG(status)
+    } else {
+        1
     };
     Ok(std::process::ExitCode::from((code & 0xff) as u8))
+}
+
+/// Passes every signal of `set` sent to mfa-env on to the command's process group: being in a
+/// group of its own, it cannot have had it already.
+#[cfg(unix)]
+fn pass_signals_on(set: libc::sigset_t, group: libc::pid_t) {
+    loop {
+        let mut signal: libc::c_int = 0;
+        // SAFETY: waits for one of the signals blocked in every thread.
+        if unsafe { libc::sigwait(&set, &mut signal) } == 0 {
+            crate::platform::job::signal_group(group, signal);
+        }
+    }
 }
 
 /// On Windows `exec` already waits for the command.

@@ -140,18 +140,9 @@ pub(crate) fn write_target(path: &Path) -> Result<PathBuf> {
     )))
 }
 
-/// An empty regular file named `name` in `dir` (created 0600 if need be, emptied if someone
-/// wrote into it), for settings that must point at a file with nothing in it.
-pub(crate) fn empty_file(dir: &Path, name: &str) -> Result<PathBuf> {
-    let path = dir.join(name);
-    let fine = fs::symlink_metadata(&path)
-        .is_ok_and(|m| m.is_file() && m.len() == 0 && platform::is_private(&m));
-    if !fine {
-        platform::create_private_dir(dir)
-            .and_then(|()| write_atomic(&path, b""))
-            .map_err(|e| Error::new(format!("cannot create {}: {e}", display(&path))))?;
-    }
-    Ok(path)
+/// Writes `contents` to a new private (0600) file at `path`; fails if anything is there.
+pub(crate) fn write_new_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+    platform::create_private(path)?.write_all(contents)
 }
 
 /// Holds an exclusive advisory lock on a sidecar file next to `path` until dropped. A file that

@@ -27,6 +27,7 @@ mod platform;
 mod profiles;
 mod proxy;
 mod render;
+mod served;
 mod server;
 mod settings;
 mod shell;

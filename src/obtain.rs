@@ -353,8 +353,3 @@ fn network(settings: &Settings, env: &Environment) -> Result<sts::Network> {
 pub(crate) fn cache(env: &Environment) -> Option<Cache> {
     platform::cache_dir(env).map(Cache::at)
 }
-
-/// The cache directory, or the system's temporary directory where there is none.
-pub(crate) fn cache_dir(env: &Environment) -> std::path::PathBuf {
-    platform::cache_dir(env).unwrap_or_else(std::env::temp_dir)
-}

@@ -121,6 +121,52 @@ pub(crate) fn create_private_dir(path: &Path) -> io::Result<()> {
     builder.create(path)
 }
 
+/// Whether `dir` is a directory (not a symlink) of ours that nobody else may enter.
+pub(crate) fn is_private_dir(dir: &Path) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(dir) else {
+        return false;
+    };
+    #[cfg(unix)]
+    let closed = {
+        use std::os::unix::fs::MetadataExt;
+        meta.mode() & 0o077 == 0
+    };
+    #[cfg(not(unix))]
+    let closed = true;
+    meta.is_dir() && is_own(&meta) && closed
+}
+
+/// Creates a new directory in `base` named `prefix` and 16 random hex digits, only we can enter
+/// it (0700), and it was not there before: another user cannot have made or replaced it.
+pub(crate) fn create_run_dir(base: &Path, prefix: &str) -> io::Result<PathBuf> {
+    use ring::rand::SecureRandom;
+    if !base.exists() {
+        create_private_dir(base)?;
+    }
+    for _ in 0..8 {
+        let mut bytes = [0u8; 8];
+        ring::rand::SystemRandom::new()
+            .fill(&mut bytes)
+            .map_err(|_| io::Error::other("the operating system gave no random bytes"))?;
+        let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let path = base.join(format!("{prefix}{name}"));
+        #[cfg_attr(not(unix), allow(unused_mut))]
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        match builder.create(&path) {
+            Ok(()) if is_private_dir(&path) => return Ok(path),
+            Ok(()) => {
+                let _ = std::fs::remove_dir(&path);
+                return Err(io::Error::other("the new directory is not private"));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::ErrorKind::AlreadyExists.into())
+}
+
 /// Opens a file for reading without following a symlink planted in its place.
 pub(crate) fn open_no_follow(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();

@@ -435,6 +435,46 @@ fn strip_comment(value: &str) -> &str {
     }
 }
 
+/// The properties from which the AWS SDKs take credentials for a profile: keys, a process, a
+/// role, web identity, SSO and console sign-in.
+const CREDENTIAL_PROPERTIES: &[&str] = &[
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+    "credential_process",
+    "credential_source",
+    "role_arn",
+    "source_profile",
+    "web_identity_token_file",
+    "login_session",
+];
+
+/// Whether `key` (any case) gives an SDK credentials.
+fn gives_credentials(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    CREDENTIAL_PROPERTIES.contains(&key.as_str()) || key.starts_with("sso_")
+}
+
+/// `text` (a config or credentials file) with every property that gives credentials removed,
+/// with its continuation lines; every other byte stays: what `exec --server`'s command reads,
+/// so that only the endpoint can give it credentials while its other settings apply.
+pub(crate) fn without_credentials(text: &str) -> Result<String, ParseError> {
+    let mut out = String::with_capacity(text.len());
+    let mut dropping = false;
+    for line in scan(text)? {
+        dropping = match line.kind {
+            Kind::Property { key, .. } => gives_credentials(key),
+            Kind::Continuation(_) => dropping,
+            _ => false,
+        };
+        if !dropping {
+            out.push_str(line.raw);
+        }
+    }
+    Ok(out)
+}
+
 /// The profile names a section header may hold when we write it.
 pub(crate) fn writable_name(name: &str) -> bool {
     !name.is_empty()
@@ -666,6 +706,22 @@ mod tests {
         assert_eq!(err("[a]\n\n[b\n").line, 3);
         assert_eq!(err("[a]\nnot a property\n").line, 2);
         assert_eq!(err("[a]\n = v\n").line, 2);
+    }
+
+    #[test]
+    fn without_credentials_keeps_every_other_byte() {
+        let text = "# keys below\r\n[default]\r\nregion = eu-west-1\r\nAWS_Access_Key_Id = AKIA\r\naws_secret_access_key=s\r\n\
+                    credential_process = get-keys\r\n  --continued\r\noutput = json\r\n\
+                    [profile r]\r\nrole_arn = arn\r\nsource_profile = default\r\nmfa_serial = GAHT12345678\r\n\
+                    sso_session = s\r\nsso_start_url = https://x\r\nweb_identity_token_file = /t\r\n\
+                    s3 =\r\n  max_concurrent_requests = 5\r\nlogin_session = arn";
+        assert_eq!(
+            without_credentials(text).unwrap(),
+            "# keys below\r\n[default]\r\nregion = eu-west-1\r\noutput = json\r\n\
+             [profile r]\r\nmfa_serial = GAHT12345678\r\ns3 =\r\n  max_concurrent_requests = 5\r\n"
+        );
+        assert_eq!(without_credentials("").unwrap(), "");
+        assert!(without_credentials("[a]\nnope\n").is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
 use crate::files;
 use crate::profiles::{FileKind, Profile, Profiles};
+use crate::served;
 use crate::vars::Before;
 
 /// The name a run without a profile (keys from the environment) goes by.
@@ -29,10 +30,11 @@ pub(crate) struct AwsFiles {
 }
 
 impl AwsFiles {
-    /// Where the AWS CLI looks: `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/`.
+    /// Where the AWS CLI looks: `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/`;
+    /// inside `exec --server`'s command, where the user's own values say (not at our copies).
     pub(crate) fn locate(env: &Environment) -> (Option<PathBuf>, Option<PathBuf>) {
         let home = env.home();
-        let locate = |var: &str, default: &str| match env.os(var) {
+        let locate = |var: &str, default: &str| match served::users_file_var(env, var) {
             // Set but empty: the AWS CLI then reads no file at all.
             Some(value) if value.is_empty() => None,
             Some(value) => Some(expand_home(

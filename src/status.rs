@@ -11,6 +11,7 @@ use crate::environment::Environment;
 use crate::error::{Result, exit, shown};
 use crate::obtain::cache;
 use crate::output;
+use crate::served::State;
 use crate::settings::ENV_LABEL;
 use crate::time;
 use crate::vars::PROFILE as PROFILE_VAR;
@@ -20,13 +21,26 @@ use crate::vars::PROFILE as PROFILE_VAR;
 pub(crate) struct InShell {
     /// The profile it was made from (`MFA_ENV_PROFILE`), else "environment".
     pub(crate) label: String,
+    /// When it ends; for one served by `exec --server`, when it can no longer be renewed
+    /// without a code.
     pub(crate) expiration: i64,
+    /// Served by `exec --server` rather than held in the environment's keys.
+    pub(crate) served: bool,
 }
 
 /// The session in the environment: keys with a session token and an expiration, as an apply
-/// or `exec` leaves them; `None` when the environment holds none.
+/// or `exec` leaves them, or the endpoint of `exec --server`; `None` when there is neither.
 pub(crate) fn in_shell(env: &Environment) -> Option<InShell> {
     let text = |name: &str| env.text(name).ok().flatten();
+    if text("AWS_ACCESS_KEY_ID").is_none()
+        && let Some(state) = State::of(env)
+    {
+        return Some(InShell {
+            label: state.profile,
+            expiration: state.expiration,
+            served: true,
+        });
+    }
     for name in [
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -37,6 +51,7 @@ pub(crate) fn in_shell(env: &Environment) -> Option<InShell> {
     Some(InShell {
         label: text(PROFILE_VAR).unwrap_or(ENV_LABEL).to_owned(),
         expiration: time::parse_utc(text("AWS_CREDENTIAL_EXPIRATION")?)?,
+        served: false,
     })
 }
 
@@ -63,6 +78,12 @@ pub(crate) fn run(request: &Status, env: &Environment) -> Result<ExitCode> {
         });
     }
     let shell_line = match &in_shell {
+        Some(s) if s.served && s.expiration > now => format!(
+            "this shell: the session of '{}', served by mfa-env exec --server, {} left without a new code, until {}",
+            shown(&s.label),
+            durations::format_remaining(s.expiration - now),
+            time::format_utc(s.expiration)
+        ),
         Some(s) if s.expiration > now => format!(
             "this shell: the session of '{}', {} left, expires {}",
             shown(&s.label),
@@ -138,7 +159,8 @@ mod tests {
             with(&[(PROFILE_VAR, "prod")], ""),
             Some(InShell {
                 label: "prod".into(),
-                expiration: 1_795_914_000
+                expiration: 1_795_914_000,
+                served: false,
             })
         );
         assert_eq!(with(&[], "").unwrap().label, ENV_LABEL);

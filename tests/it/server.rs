@@ -326,3 +326,520 @@ print(first, second, third)
     );
     assert!(warnings.contains("run mfa-env --force in another terminal to renew it"));
 }
+
+/// Where `.ci/run` installs the AWS SDK for JavaScript v3.
+fn js_modules() -> Option<String> {
+    let modules = concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-node/node_modules");
+    let found = std::path::Path::new(modules)
+        .join("@aws-sdk/credential-providers")
+        .is_dir();
+    if !found {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "the AWS SDK for JavaScript is required under CI=true (see .ci/run)"
+        );
+        eprintln!("SKIPPED: @aws-sdk/credential-providers is not installed in target/test-node");
+        return None;
+    }
+    require("node").then(|| modules.to_owned())
+}
+
+/// Nothing in the user's files wins over the endpoint: long-term keys in the config file's
+/// [default], a `credential_process`, a role, SSO or web identity there (or in the profile the
+/// command picks itself), the command still runs with the MFA session, while the region and
+/// other settings of the files apply. Judged by the AWS CLI v1 and v2 (`aws configure list`
+/// names `container-role`) and the JavaScript SDK v3, run by the command.
+#[test]
+fn nothing_in_the_users_files_wins_over_the_endpoint() {
+    let Some(modules) = js_modules() else { return };
+    if !require("aws") || !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::new();
+    std::fs::write(
+        home.file("chain.js"),
+        "const { fromNodeProviderChain } = require(process.env.MODULES + '/@aws-sdk/credential-providers');\n\
+         fromNodeProviderChain()().then((c) => console.log('js ' + c.accessKeyId + ' ' + (c.sessionToken ? 'token' : 'none')), (e) => console.log('js error ' + e.message));\n",
+    )
+    .unwrap();
+    let marker = home.file("process-ran");
+    let process = format!(
+        "sh -c 'touch {}; echo {{\\\"Version\\\": 1, \\\"AccessKeyId\\\": \\\"AKIAPROCESSKEY000001\\\", \\\"SecretAccessKey\\\": \\\"p\\\"}}'",
+        marker.display()
+    );
+    let work_keys = format!(
+        "[work]\naws_access_key_id = {LONG_TERM_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\nregion = eu-west-1\n"
+    );
+    let layouts: [(&str, String, &str); 5] = [
+        (
+            "keys in the config's [default]",
+            format!(
+                "[default]\nregion = eu-west-1\naws_access_key_id = AKIACONFIGKEY0000001\naws_secret_access_key = c\nmfa_serial = {SERIAL}\n"
+            ),
+            "default",
+        ),
+        (
+            "credential_process in [default]",
+            format!("[default]\nregion = eu-west-1\ncredential_process = {process}\n"),
+            "work",
+        ),
+        (
+            "a role in [default]",
+            "[default]\nregion = eu-west-1\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = work\n".to_owned(),
+            "work",
+        ),
+        (
+            "SSO in [default]",
+            "[default]\nregion = eu-west-1\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = r\n".to_owned(),
+            "work",
+        ),
+        (
+            "web identity in [default]",
+            "[default]\nregion = eu-west-1\nrole_arn = arn:aws:iam::123456789012:role/r\nweb_identity_token_file = /nonexistent/token\n".to_owned(),
+            "work",
+        ),
+    ];
+    for (layout, config, profile) in layouts {
+        home.config(&format!("{config}[profile work]\nmfa_serial = {SERIAL}\n"));
+        let credentials = match profile {
+            "default" => format!(
+                "[default]\naws_access_key_id = {LONG_TERM_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n{work_keys}"
+            ),
+            _ => work_keys.clone(),
+        };
+        home.credentials(&credentials);
+        let script = "for aws in aws /usr/bin/aws; do $aws configure list | grep access_key; done; \
+                      AWS_PROFILE=work aws configure list | grep access_key; \
+                      node chain.js; \
+                      python3 -c \"import botocore.session as s; print('region', s.Session().get_config_variable('region'))\"";
+        let out = run(
+            server_at(&home, &sts.url)
+                .args([
+                    "-p",
+                    profile,
+                    "-t",
+                    "123456",
+                    "--no-cache",
+                    "--",
+                    "sh",
+                    "-c",
+                    script,
+                ])
+                .env("MODULES", &modules),
+            "",
+        );
+        let text = assert_succeeds(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5, "{layout}: {text}\n{}", stderr(&out));
+        for line in &lines[..3] {
+            assert!(line.contains("container-role"), "{layout}: {text}");
+        }
+        assert_eq!(lines[3], format!("js {FIXED_ID} token"), "{layout}: {text}");
+        assert_eq!(lines[4], "region eu-west-1", "{layout}: {text}");
+        assert!(!marker.exists(), "{layout}: the credential_process ran");
+        let key = sts.requests().last().unwrap().signing_key();
+        assert_eq!(
+            key, LONG_TERM_ID,
+            "{layout}: mfa-env signed with its own profile"
+        );
+    }
+    assert_eq!(stderr(&run(home.mfa().arg("--version"), "")), "");
+}
+
+/// What the command reads instead of the user's files lives in a fresh directory of this run:
+/// 0700, ours, a name nobody can guess, different for each run, removed when the command ends.
+/// `aws configure` inside writes there, never into the user's files or a name another run
+/// reads; a file planted under the old fixed name is not used.
+#[test]
+fn the_replacement_files_live_in_a_private_place_of_this_run() {
+    if !require("aws") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = keys_home();
+    let config_before = std::fs::read(home.file(".aws/config")).unwrap();
+    let credentials_before = std::fs::read(home.file(".aws/credentials")).unwrap();
+    // Planted where an older mfa-env looked: with HOME unset it used $TMPDIR/empty-credentials.
+    let tmp = home.file("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::write(
+        tmp.join("empty-credentials"),
+        "[default]\naws_access_key_id = AKIAPLANTED000000001\naws_secret_access_key = x\n",
+    )
+    .unwrap();
+    let script = "echo \"$AWS_CONFIG_FILE\"; echo \"$AWS_SHARED_CREDENTIALS_FILE\"; \
+                  stat -c '%a %u' \"$(dirname \"$AWS_CONFIG_FILE\")\"; \
+                  aws configure set region ap-south-1; \
+                  aws configure get region; aws configure list | grep access_key";
+    let served = |extra: &[(&str, &str)]| {
+        let mut cmd = server_at(&home, &sts.url);
+        cmd.args(["-t", "123456", "--", "sh", "-c", script])
+            .env("TMPDIR", &tmp);
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let out = run(&mut cmd, "");
+        let text = assert_succeeds(&out);
+        text.lines().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let first = served(&[]);
+    let second = served(&[]);
+    let dir = std::path::Path::new(&first[0]).parent().unwrap().to_owned();
+    assert_ne!(first[0], second[0], "a fresh directory for each run");
+    assert_eq!(std::path::Path::new(&first[1]).parent().unwrap(), dir);
+    let name = dir.file_name().unwrap().to_str().unwrap();
+    assert!(
+        name.starts_with("mfa-env-exec-") && name.len() == "mfa-env-exec-".len() + 16,
+        "{name}"
+    );
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    assert_eq!(first[2], format!("700 {uid}"));
+    assert_eq!(
+        first[3], "ap-south-1",
+        "aws configure writes the run's copy"
+    );
+    assert!(first[4].contains("container-role"), "{first:?}");
+    assert!(!dir.exists(), "removed when the command ended");
+    assert_eq!(
+        std::fs::read(home.file(".aws/config")).unwrap(),
+        config_before
+    );
+    assert_eq!(
+        std::fs::read(home.file(".aws/credentials")).unwrap(),
+        credentials_before
+    );
+    // No HOME, no cache directory: still a fresh private directory, in $TMPDIR.
+    let config = home.file(".aws/config");
+    let credentials = home.file(".aws/credentials");
+    let mut cmd = mfa_at(&home, &sts.url);
+    cmd.env_remove("HOME")
+        .env("TMPDIR", &tmp)
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .args([
+            "exec",
+            "--server",
+            "-t",
+            "123456",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$AWS_SHARED_CREDENTIALS_FILE\"; aws configure list | grep access_key",
+        ]);
+    let text = assert_succeeds(&run(&mut cmd, ""));
+    assert!(
+        text.starts_with(&format!("{}/mfa-env-exec-", tmp.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains("container-role") && !text.contains("AKIAPLANTED"),
+        "{text}"
+    );
+}
+
+/// Inside the command, mfa-env itself uses the user's real files and the session being
+/// served: `status`, `status --short`, an apply and `exec` work there, and no message points
+/// at the replacement files.
+#[test]
+fn mfa_env_works_inside_the_command() {
+    let sts = FakeSts::start(vec![Reply::Lasting {
+        session: 43_200,
+        role: 3600,
+    }]);
+    let home = keys_home();
+    let bin = sh_quote(BIN);
+    let script = format!(
+        "{bin} status --short; {bin} status 2>&1; \
+         eval \"$({bin})\"; echo \"applied $AWS_ACCESS_KEY_ID\"; \
+         {bin} exec -- sh -c 'echo \"exec $AWS_ACCESS_KEY_ID\"'; \
+         {bin} -p nope 2>&1 || true"
+    );
+    let out = run(
+        server_at(&home, &sts.url).args(["-t", "123456", "--", "sh", "-c", &script]),
+        "",
+    );
+    let text = assert_succeeds(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("default 11h5") || lines[0].starts_with("default 12h0"),
+        "{text}"
+    );
+    assert!(
+        lines[1]
+            .starts_with("this shell: the session of 'default', served by mfa-env exec --server, "),
+        "{text}"
+    );
+    assert!(lines[2].starts_with("default: 1"), "the real cache: {text}");
+    let served = "ASIALASTING000000001";
+    assert_eq!(
+        lines[3],
+        format!("applied {served}"),
+        "the served session, from the cache"
+    );
+    assert_eq!(lines[4], format!("exec {served}"));
+    let config = home.file(".aws/config").display().to_string();
+    assert!(
+        lines[5].contains(&format!("is not in {config} or ")),
+        "the real files are named: {text}"
+    );
+    assert!(
+        !text.contains("mfa-env-exec-"),
+        "no replacement file named: {text}"
+    );
+    assert_eq!(sts.count(), 1, "no second session was asked for");
+}
+
+/// (user and system CPU seconds, peak resident memory in KiB) of a process, from /proc.
+fn usage(pid: u32) -> (f64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat.rsplit(") ").next().unwrap().split(' ').collect();
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let cpu = (fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap()) / ticks;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let peak = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .map(|v| v.trim().trim_end_matches(" kB").parse().unwrap())
+        .unwrap();
+    (cpu, peak)
+}
+
+/// Another local user holds 1,100 slow idle connections to the endpoint (a byte a second, each
+/// reopened as soon as it is dropped): a request with the token is still answered within 1 s,
+/// mfa-env stays under 20 MB and half a core, and it runs under a limit that would let it start
+/// no thread (a pids limit): nothing aborts, the command ends with its own status.
+#[test]
+fn the_endpoint_cannot_be_starved_or_crashed() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = keys_home();
+    let probe = r#"
+import http.client, json, os, time, urllib.parse
+url = urllib.parse.urlparse(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+print(url.port, flush=True)
+while not os.path.exists("go"):
+    time.sleep(0.05)
+latencies, statuses = [], set()
+for _ in range(10):
+    started = time.time()
+    c = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    c.request("GET", url.path, headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+    r = c.getresponse()
+    r.read()
+    statuses.add(r.status)
+    latencies.append(time.time() - started)
+    time.sleep(0.3)
+print(json.dumps({"slowest": max(latencies), "statuses": sorted(statuses)}), flush=True)
+raise SystemExit(7)
+"#;
+    std::fs::write(home.file("probe.py"), probe).unwrap();
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut cmd = server_at(&home, &sts.url);
+    cmd.args(["-t", "123456", "--", "python3", "probe.py"]);
+    if root {
+        // mfa-env as one user, limited to a few processes and threads; the attacker another.
+        as_uid(&home.path, 65534, &[]);
+        run_as(&mut cmd, 65534);
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 16,
+                    rlim_max: 16,
+                };
+                libc::setrlimit(libc::RLIMIT_NPROC, &limit);
+                Ok(())
+            });
+        }
+    } else {
+        eprintln!("NOTE: not root: the attacker runs as the same user, without a pids limit");
+    }
+    let mut child = spawn_piped(&mut cmd);
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port = lines.next().unwrap().unwrap();
+    let mut attacker = Command::new("python3");
+    attacker
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/it/slowloris.py"
+        ))
+        .args([port.as_str(), "1100", "9"])
+        .stdout(std::process::Stdio::piped());
+    if root {
+        run_as(&mut attacker, 65533);
+    }
+    let attacker = attacker.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let (cpu_before, _) = usage(child.id());
+    let wall = std::time::Instant::now();
+    std::fs::write(home.file("go"), "").unwrap();
+    let report: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let (cpu_after, peak_kib) = usage(child.id());
+    let cpu = (cpu_after - cpu_before) / wall.elapsed().as_secs_f64();
+    let reopened = attacker.wait_with_output().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(report["statuses"], serde_json::json!([200]), "{report}");
+    assert!(report["slowest"].as_f64().unwrap() < 1.0, "{report}");
+    assert!(peak_kib < 20 * 1024, "peak memory {peak_kib} KiB");
+    assert!(cpu < 0.5, "{cpu} of a core");
+    assert_eq!(status.code(), Some(7), "the command's own status, no abort");
+    let reopened: u64 = String::from_utf8_lossy(&reopened.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        reopened > 1000,
+        "the endpoint dropped the slow connections ({reopened})"
+    );
+}
+
+/// A signal sent to the process group (`kill -INT -PGID`, as job control and supervisors do)
+/// reaches the command once, not twice (Terraform reads a second SIGINT as "stop now"); one
+/// sent to mfa-env alone is passed on, once.
+#[test]
+fn a_signal_to_the_process_group_reaches_the_command_once() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = keys_home();
+    let counter = r#"
+import signal, sys, time
+got = []
+signal.signal(signal.SIGINT, lambda *_: got.append(1))
+print("ready", flush=True)
+while not got:
+    time.sleep(0.01)
+time.sleep(1.0)
+print(len(got), flush=True)
+"#;
+    std::fs::write(home.file("counter.py"), counter).unwrap();
+    for (i, target) in ["group"; 10].into_iter().chain(["process"]).enumerate() {
+        let mut cmd = server_at(&home, &sts.url);
+        cmd.args(["-t", "123456", "--", "python3", "counter.py"]);
+        let mut child = spawn_piped(detached(&mut cmd));
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "ready");
+        let pid = child.id() as i32;
+        let to = if target == "group" { -pid } else { pid };
+        // SAFETY: signals the process (group) of the mfa-env we started.
+        unsafe { libc::kill(to, libc::SIGINT) };
+        assert_eq!(
+            lines.next().unwrap().unwrap(),
+            "1",
+            "try {i}, to the {target}"
+        );
+        assert!(child.wait().unwrap().success());
+    }
+}
+
+/// A session that has ended and cannot be renewed without a code: every fetch is refused
+/// (500), but it is said once on stderr, not once per fetch.
+#[test]
+fn repeated_errors_are_said_once() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::Lasting {
+        session: 2,
+        role: 0,
+    }]);
+    let home = keys_home();
+    let fetch = r#"
+import http.client, os, time, urllib.parse
+url = urllib.parse.urlparse(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+statuses = []
+for _ in range(12):
+    c = http.client.HTTPConnection(url.hostname, url.port, timeout=5)
+    c.request("GET", url.path, headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+    statuses.append(c.getresponse().status)
+    time.sleep(0.4)
+print(statuses[0], statuses[-1])
+"#;
+    let out = run(
+        server_at(&home, &sts.url).args(["-t", "123456", "--", "python3", "-c", fetch]),
+        "",
+    );
+    assert_eq!(assert_succeeds(&out), "200 500\n");
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("has ended and could not be renewed").count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(err.matches("ends at").count(), 1, "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+}
+
+/// In a real terminal, the command of `exec --server` is a job as without mfa-env: Ctrl-C
+/// reaches it once, Ctrl-Z stops it (the shell says so and takes the terminal back), and `fg`
+/// continues it to its end, with its status.
+#[test]
+fn in_a_terminal_ctrl_c_and_ctrl_z_work_as_for_any_job() {
+    if !require("python3") || !require("bash") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = keys_home();
+    std::fs::write(
+        home.file("counter.py"),
+        "import signal, time\ngot = []\nsignal.signal(signal.SIGINT, lambda *_: got.append(1))\n\
+         print('ready', flush=True)\nwhile not got:\n    time.sleep(0.01)\ntime.sleep(1)\nprint('count=%d' % len(got), flush=True)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.file("ticks.py"),
+        "import time\nfor i in range(8):\n    print('tick', i, flush=True)\n    time.sleep(0.25)\nprint('finished', flush=True)\n",
+    )
+    .unwrap();
+    let path = std::env::var("PATH").unwrap();
+    let home_dir = home.path.to_str().unwrap().to_owned();
+    let Some(term) = Tmux::start(
+        &home,
+        &[
+            ("HOME", &home_dir),
+            ("PATH", &path),
+            ("TERM", "xterm"),
+            ("PS1", "$ "),
+            ("AWS_ENDPOINT_URL_STS", &sts.url),
+            ("MFA_ENV_TEST_FAST_NETWORK", "1"),
+        ],
+        "bash",
+        &["--norc", "--noprofile", "-i"],
+    ) else {
+        return;
+    };
+    let bin = sh_quote(BIN);
+    term.keys(&[
+        &format!("{bin} exec --server -t 123456 -- python3 counter.py"),
+        "Enter",
+    ]);
+    term.wait_for("ready").unwrap();
+    term.keys(&["C-c"]);
+    let screen = term.wait_for("count=").unwrap();
+    assert!(screen.contains("count=1"), "{screen}");
+    term.keys(&["clear", "Enter"]);
+    term.keys(&[&format!("{bin} exec --server -- python3 ticks.py"), "Enter"]);
+    term.wait_for("tick 1").unwrap();
+    term.keys(&["C-z"]);
+    let screen = term.wait_for("Stopped").unwrap();
+    assert!(!screen.contains("finished"), "{screen}");
+    term.keys(&["fg", "Enter"]);
+    term.wait_for("finished").unwrap_or_else(|s| panic!("{s}"));
+    term.keys(&["echo \"status=$?\"", "Enter"]);
+    let screen = term.wait_for("status=").unwrap_or_else(|s| panic!("{s}"));
+    assert!(
+        screen.contains("finished\n$ echo \"status=$?\"\nstatus=0"),
+        "{screen}"
+    );
+    term.keys(&["echo still-here", "Enter"]);
+    term.wait_for("\nstill-here")
+        .unwrap_or_else(|s| panic!("the shell kept its terminal: {s}"));
+}

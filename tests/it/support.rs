@@ -859,3 +859,92 @@ impl Drop for Mitm {
         let _ = self.child.wait();
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A real terminal: tmux, for what only a terminal shows (job control, Ctrl-C).
+
+/// A tmux server of its own running one shell in a terminal of 200x50; killed when dropped.
+pub struct Tmux {
+    socket: PathBuf,
+    _dir: Home,
+}
+
+impl Tmux {
+    /// Starts `program` (with `args`) in `home`, with exactly `env` as its environment.
+    pub fn start(home: &Home, env: &[(&str, &str)], program: &str, args: &[&str]) -> Option<Tmux> {
+        if !require("tmux") {
+            return None;
+        }
+        let dir = Home::new();
+        let socket = dir.file("tmux.sock");
+        let mut command = vec!["env".to_owned(), "-i".to_owned()];
+        command.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
+        command.push(program.to_owned());
+        command.extend(args.iter().map(|a| a.to_string()));
+        let status = Command::new("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "200",
+                "-y",
+                "50",
+                "-c",
+            ])
+            .arg(&home.path)
+            .args(command)
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux did not start");
+        Some(Tmux { socket, _dir: dir })
+    }
+
+    fn tmux(&self) -> Command {
+        let mut cmd = Command::new("tmux");
+        cmd.arg("-S").arg(&self.socket);
+        cmd
+    }
+
+    /// Types `text` (tmux key names such as `C-c` and `Enter` as separate words).
+    pub fn keys(&self, keys: &[&str]) {
+        assert!(
+            self.tmux()
+                .arg("send-keys")
+                .args(keys)
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+
+    /// The visible screen.
+    pub fn screen(&self) -> String {
+        let out = self.tmux().args(["capture-pane", "-p"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits up to 20 s for `text` to show; the screen, for the assertion's message.
+    pub fn wait_for(&self, text: &str) -> Result<String, String> {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return Ok(screen);
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                return Err(screen);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux().arg("kill-server").status();
+    }
+}
