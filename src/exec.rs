@@ -282,6 +282,7 @@ pub(crate) fn run_beside(
     unsafe {
         child_command.pre_exec(move || {
             job::own_group(tty)?;
+            crate::platform::restore_open_files();
             let mut empty: libc::sigset_t = std::mem::zeroed();
             libc::sigemptyset(&mut empty);
             libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());

@@ -10,7 +10,6 @@
 //! on a thread of their own, one at a time.
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -36,8 +35,13 @@ const MAX_REQUEST: usize = 8 * 1024;
 const IO_DEADLINE: Duration = Duration::from_secs(2);
 /// How long an answer may wait for a renewal (STS calls give up well within this).
 const RENEWAL_DEADLINE: Duration = Duration::from_secs(30);
-/// Connections kept at once; beyond this the oldest is closed for the newest.
+/// Connections kept at once; beyond this the oldest is closed for the newest. Fewer where the
+/// open-files limit is lower, so that room is made before an accept can fail.
 const MAX_CONNECTIONS: usize = 2048;
+/// Connections the kernel queues before we accept them.
+const BACKLOG: u32 = 4096;
+/// Open files kept free for everything else (the renewal's network calls, the cache).
+const SPARE_FILES: u64 = 64;
 
 /// A running endpoint: its URL and token, for the command's environment.
 pub(crate) struct Endpoint {
@@ -71,14 +75,22 @@ pub(crate) fn start(
             "cannot open the credential endpoint on 127.0.0.1: {e}"
         ))
     };
-    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(cannot)?;
-    listener.set_nonblocking(true).map_err(cannot)?;
-    let port = listener.local_addr().map_err(cannot)?.port();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()
         .build()
         .map_err(cannot)?;
+    // A long queue of connections not yet accepted: when it is full the kernel drops a new
+    // one's SYN, and TCP tries again only a second later.
+    let listener = {
+        let _inside = runtime.enter();
+        let socket = tokio::net::TcpSocket::new_v4().map_err(cannot)?;
+        socket
+            .bind((std::net::Ipv4Addr::LOCALHOST, 0).into())
+            .map_err(cannot)?;
+        socket.listen(BACKLOG).map_err(cannot)?
+    };
+    let port = listener.local_addr().map_err(cannot)?.port();
     let token = new_token()?;
     let (ask, asked) = mpsc::channel();
     let mut worker = Worker {
@@ -94,10 +106,12 @@ pub(crate) fn start(
         .name("renewal".into())
         .spawn(move || worker.run(&asked))
         .map_err(cannot)?;
+    let files = crate::platform::raise_open_files().unwrap_or(1024);
     let endpoint = Arc::new(Shared {
         token: token.clone(),
         ask: Mutex::new(ask),
         live: Mutex::new(Live::default()),
+        cap: (files.saturating_sub(SPARE_FILES) as usize).clamp(16, MAX_CONNECTIONS),
     });
     std::thread::Builder::new()
         .name("endpoint".into())
@@ -115,6 +129,8 @@ struct Shared {
     /// Requests for the current credentials, to the renewal thread.
     ask: Mutex<mpsc::Sender<oneshot::Sender<Result<String, String>>>>,
     live: Mutex<Live>,
+    /// How many connections are kept at once.
+    cap: usize,
 }
 
 /// The connections being served, oldest first.
@@ -137,16 +153,13 @@ impl Shared {
     }
 }
 
-async fn serve(listener: TcpListener, shared: Arc<Shared>) {
-    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-        return;
-    };
+async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
     let mut pause = Duration::from_millis(10);
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
                 pause = Duration::from_millis(10);
-                if shared.live().tasks.len() >= MAX_CONNECTIONS {
+                if shared.live().tasks.len() >= shared.cap {
                     shared.drop_oldest();
                 }
                 let id = {

@@ -613,6 +613,17 @@ fn usage(pid: u32) -> (f64, u64) {
 /// no thread (a pids limit): nothing aborts, the command ends with its own status.
 #[test]
 fn the_endpoint_cannot_be_starved_or_crashed() {
+    starve(None);
+}
+
+/// The same with only 256 open files allowed (fewer than the attacker's connections): the
+/// oldest connections make room before an accept can fail.
+#[test]
+fn the_endpoint_holds_with_few_file_descriptors() {
+    starve(Some(256));
+}
+
+fn starve(open_files: Option<u64>) {
     if !require("python3") {
         return;
     }
@@ -642,6 +653,20 @@ raise SystemExit(7)
     let root = unsafe { libc::geteuid() } == 0;
     let mut cmd = server_at(&home, &sts.url);
     cmd.args(["-t", "123456", "--", "python3", "probe.py"]);
+    if let Some(files) = open_files {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || {
+                let limit = libc::rlimit {
+                    rlim_cur: files,
+                    rlim_max: files,
+                };
+                libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+                Ok(())
+            });
+        }
+    }
     if root {
         // mfa-env as one user, limited to a few processes and threads; the attacker another.
         as_uid(&home.path, 65534, &[]);
@@ -842,4 +867,27 @@ fn in_a_terminal_ctrl_c_and_ctrl_z_work_as_for_any_job() {
     term.keys(&["echo still-here", "Enter"]);
     term.wait_for("\nstill-here")
         .unwrap_or_else(|s| panic!("the shell kept its terminal: {s}"));
+}
+
+/// mfa-env raises its own open-files limit for the endpoint; the command gets the limit
+/// mfa-env was started with.
+#[test]
+fn the_command_gets_the_open_files_limit_back() {
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = keys_home();
+    let mut cmd = server_at(&home, &sts.url);
+    cmd.args(["-t", "123456", "--", "sh", "-c", "ulimit -Sn; ulimit -Hn"]);
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 1000,
+                rlim_max: 4000,
+            };
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+            Ok(())
+        });
+    }
+    assert_eq!(assert_succeeds(&run(&mut cmd, "")), "1000\n4000\n");
 }
