@@ -13,6 +13,7 @@ use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::Connector;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
 };
@@ -467,7 +468,45 @@ impl HttpClient for Network {
         if let Some(context) = &self.tls {
             connector = connector.tls_context(context.clone());
         }
-        SharedHttpConnector::new(Bounded(SharedHttpConnector::new(connector.build())))
+        SharedHttpConnector::new(Bounded(SharedHttpConnector::new(
+            connector.build_with_resolver(ThreadResolver),
+        )))
+    }
+}
+
+/// Resolves host names on a thread of its own, started for the lookup: the runtime's timers
+/// keep running meanwhile (the bounds hold), and a thread that cannot be started (a pids
+/// limit) is a failed lookup, where the runtime's own pool would abort the process.
+#[derive(Debug, Clone)]
+struct ThreadResolver;
+
+impl ResolveDns for ThreadResolver {
+    fn resolve_dns<'a>(&'a self, name: &'a str) -> DnsFuture<'a> {
+        let (send, receive) = tokio::sync::oneshot::channel();
+        let host = name.to_owned();
+        let started = std::thread::Builder::new()
+            .name("dns".into())
+            .spawn(move || {
+                use std::net::ToSocketAddrs;
+                let found = (host.as_str(), 0)
+                    .to_socket_addrs()
+                    .map(|addresses| addresses.map(|a| a.ip()).collect::<Vec<_>>());
+                let _ = send.send(found);
+            });
+        DnsFuture::new(async move {
+            if let Err(e) = started {
+                return Err(ResolveDnsError::new(format!(
+                    "cannot start a thread to look up the host: {e}"
+                )));
+            }
+            match receive.await {
+                Ok(Ok(addresses)) => Ok(addresses),
+                Ok(Err(e)) => Err(ResolveDnsError::new(e)),
+                Err(_) => Err(ResolveDnsError::new(
+                    "the host lookup ended without an answer",
+                )),
+            }
+        })
     }
 }
 

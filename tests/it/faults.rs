@@ -508,3 +508,37 @@ fn proxies_from_the_environment() {
         "CONNECT sts.example.invalid:443 HTTP/1.1"
     );
 }
+
+/// Under a limit that lets mfa-env start no thread (a pids limit), looking up the endpoint's
+/// host fails with one line of ours, never an abort (the runtime's own pool panics there).
+#[test]
+fn no_thread_to_spare_is_a_clean_failure() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("NOTE: not root: cannot run mfa-env as a user with no process to spare");
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    as_uid(&home.path, 65534, &[]);
+    let url = sts.url.replace("127.0.0.1", "localhost");
+    let mut cmd = mfa_at(&home, &url);
+    cmd.args(["-s", "bash", "-t", "123456"]);
+    run_as(&mut cmd, 65534);
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 1,
+                rlim_max: 1,
+            };
+            libc::setrlimit(libc::RLIMIT_NPROC, &limit);
+            Ok(())
+        });
+    }
+    let out = run(&mut cmd, "");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_fails(&out, "cannot start a thread to look up the host");
+    assert_eq!(sts.count(), 0);
+}
