@@ -15,10 +15,25 @@ pub(crate) mod exit {
     pub(crate) const CANNOT_RUN: u8 = 126;
     /// `exec`: no such command.
     pub(crate) const NOT_FOUND: u8 = 127;
-    /// A signal ended the run at the prompt: 128 + its number, as shells report it.
-    #[cfg(unix)]
+    /// Ctrl+C (Ctrl+Break) at a Windows console prompt, as shells report SIGINT.
+    #[cfg(windows)]
+    pub(crate) const INTERRUPTED: u32 = 130;
+
+    /// A signal ended the run (at the prompt, or `exec`'s command): 128 + its number, as
+    /// shells report it.
     pub(crate) const fn signal(number: i32) -> u8 {
         (128 + number) as u8
+    }
+
+    /// Our status for a command that ended with `code`, or was ended by `signal`: its own,
+    /// as a shell would report it (the low byte, 128+N for a signal, else 1).
+    pub(crate) fn of_command(code: Option<i32>, signal: Option<i32>) -> std::process::ExitCode {
+        let status = match (code, signal) {
+            (Some(code), _) => (code & 0xff) as u8,
+            (None, Some(number)) => self::signal(number),
+            (None, None) => FAILED,
+        };
+        std::process::ExitCode::from(status)
     }
 }
 
@@ -117,7 +132,14 @@ mod tests {
     fn exit_codes() {
         assert_eq!(Error::usage("x").exit_code(), 2);
         assert_eq!(Error::new("x").exit_code(), 1);
-        #[cfg(unix)]
         assert_eq!(exit::signal(2), 130);
+        assert_eq!(
+            exit::of_command(Some(259), None),
+            std::process::ExitCode::from(3)
+        );
+        assert_eq!(
+            exit::of_command(None, Some(15)),
+            std::process::ExitCode::from(143)
+        );
     }
 }

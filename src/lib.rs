@@ -1,50 +1,44 @@
 //! mfa-env: an MFA code in, AWS session credentials out, as lines for the caller's shell.
 //!
-//! The pipeline, one module per step: [`cli`] (a request per mode) → [`settings`] (a pure
-//! function of the request, an [`environment`] snapshot and the parsed [`profiles`]) →
-//! [`obtain`] (the [`cache`], or a [`code`] and [`sts`]) → [`credentials`] → [`render`] through
-//! [`shell`] → [`output`]. [`app`] orchestrates; [`platform`] and [`files`] hold the I/O.
+//! The layers, each a folder, none reaching back up:
+//!
+//! - [`cli`] reads the command line into a [`request`] per mode, every value checked;
+//! - [`cmd`] runs each mode, one file per command, orchestrating the layers below;
+//! - [`aws`] holds the AWS side: the shared files and profiles, the settings of a run, the
+//!   endpoint and STS client, the session cache, and obtaining a session;
+//! - [`code`] is where MFA codes come from: flags, a TOTP seed, a command, a person;
+//! - [`shell`] is every shell's syntax: quoting, the lines that set and clear, detection,
+//!   the `init` snippets and the completion scripts;
+//! - [`platform`] is what differs per OS; [`environment`] the variables, read once.
 
-mod app;
-mod cache;
+mod aws;
 mod checks;
 mod cli;
+mod cmd;
 mod code;
-mod completions;
-mod credentials;
-mod dialog;
 mod durations;
-mod endpoint;
 mod environment;
 mod error;
-mod exec;
 mod files;
-mod init;
-mod list;
-mod obtain;
 mod output;
 mod platform;
-mod profiles;
-mod proxy;
-mod render;
-mod served;
-mod server;
-mod settings;
+mod request;
 mod shell;
-mod status;
-mod sts;
+mod test_hooks;
 mod time;
-mod totp;
-mod vars;
-mod watched;
-mod write_profile;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
 /// Runs mfa-env with `args` (without the program name); prints any error once, on stderr.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    match app::run(args) {
+    let run = || {
+        let request = cli::parse(args)?;
+        let env = environment::Environment::capture();
+        test_hooks::abort_if_asked(&env);
+        cmd::run(request, &env)
+    };
+    match run() {
         Ok(code) => code,
         Err(error::Error::Quiet) => ExitCode::from(error::exit::FAILED),
         Err(e) => {

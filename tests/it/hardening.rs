@@ -452,7 +452,7 @@ fn role_parameters_from_profiles_are_checked() {
 #[test]
 fn abort_paths_print_one_line() {
     for (how, line) in [
-        ("panic", "mfa-env: internal error at src/app.rs:"),
+        ("panic", "mfa-env: internal error at src/test_hooks.rs:"),
         (
             "memory",
             "mfa-env: internal error: out of memory; nothing was printed\n",

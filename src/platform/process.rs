@@ -1,112 +1,12 @@
-//! `mfa-env exec`: run one command (or the user's shell) with the session in its environment.
-//! On Unix the command takes mfa-env's place (same process, signals and job control go straight
-//! to it, its status is the status); on Windows mfa-env waits for it and passes its exit code on.
+//! Running a command: found and checked before anything starts (127, 126), then either in
+//! mfa-env's place (Unix: same process, signals and job control reach it directly) or, for
+//! `exec --server`, beside it as a job of its own whose status becomes ours.
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
-use crate::credentials::Credentials;
 use crate::environment::Environment;
-use crate::error::{Error, Result, shown};
-use crate::served;
-use crate::vars::{self, Before, PROFILE_CHOOSERS};
-
-/// Whether the command must not inherit `name`: credentials, names that make some SDKs prefer
-/// a profile to the session, and the bookkeeping of an apply (the command starts afresh).
-fn removed(name: &str) -> bool {
-    let is = |n: &str| name.eq_ignore_ascii_case(n);
-    vars::SESSION.iter().any(|n| is(n))
-        || vars::OTHER_CREDENTIALS.iter().any(|n| is(n))
-        || PROFILE_CHOOSERS.iter().any(|(c, k)| is(c) || is(k))
-        || vars::REGIONS.iter().any(|(_, keeper)| is(keeper))
-        || is(vars::PROFILE)
-        || is(vars::REGION)
-}
-
-/// The command's environment: the parent's, without what `removed` names and without
-/// `secrets` (the variable holding a TOTP seed leaves with the keys), with the session, the
-/// region when one was configured (else the user's own, where an apply had set ours), and the
-/// profile the session was made from.
-pub(crate) fn child_env(
-    env: &Environment,
-    creds: &Credentials,
-    region: Option<&str>,
-    profile: Option<&str>,
-    secrets: &[&str],
-) -> Vec<(OsString, OsString)> {
-    let (region_sets, region_unsets) =
-        vars::region_changes(&Before::capture(env).unwrap_or_default(), region);
-    let dropped = |name: &OsStr| {
-        let name = name.to_string_lossy();
-        removed(&name)
-            || secrets.iter().any(|s| name == *s)
-            || region_sets.iter().any(|(n, _)| name == *n)
-            || region_unsets.iter().any(|n| name == *n)
-    };
-    let mut child: Vec<(OsString, OsString)> = env
-        .vars()
-        .filter(|(name, _)| !dropped(name))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    for (name, value) in creds.variables() {
-        child.push((name.into(), value.into()));
-    }
-    for (name, value) in region_sets {
-        if !removed(name) {
-            child.push((name.into(), value.into()));
-        }
-    }
-    if let Some(profile) = profile {
-        child.push((vars::PROFILE.into(), profile.into()));
-    }
-    child
-}
-
-/// What the command must not inherit under `--server`, beside the session's variables: other
-/// ways to credentials that an SDK would take before the endpoint, and what is replaced.
-const SERVER_REMOVED: &[&str] = &[
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME",
-];
-
-/// `exec --server`'s environment: as `exec`'s, but the session comes from the endpoint, and the
-/// AWS files are the copies of `files` (variables from `RunDir::write_copies`), in which nothing
-/// can win over the endpoint.
-pub(crate) fn server_env(
-    mut vars: Vec<(OsString, OsString)>,
-    url: &str,
-    token: &str,
-    files: Vec<(OsString, OsString)>,
-) -> Vec<(OsString, OsString)> {
-    vars.retain(|(name, _)| {
-        let name = name.to_string_lossy();
-        let is = |n: &str| name.eq_ignore_ascii_case(n);
-        !vars::SESSION.iter().any(|v| is(v))
-            && !SERVER_REMOVED.iter().any(|v| is(v))
-            && !served::FILES.iter().any(|(v, _, kept)| is(v) || is(kept))
-            && !is(served::SERVED)
-    });
-    vars.push(("AWS_CONTAINER_CREDENTIALS_FULL_URI".into(), url.into()));
-    vars.push(("AWS_CONTAINER_AUTHORIZATION_TOKEN".into(), token.into()));
-    vars.extend(files);
-    vars
-}
-
-/// The program to run with no command given: the user's shell.
-pub(crate) fn default_shell(env: &Environment) -> OsString {
-    #[cfg(windows)]
-    let (var, fallback) = ("ComSpec", "cmd.exe");
-    #[cfg(not(windows))]
-    let (var, fallback) = ("SHELL", "/bin/sh");
-    env.os(var)
-        .filter(|s| !s.is_empty())
-        .map_or_else(|| OsString::from(fallback), OsStr::to_os_string)
-}
+use crate::error::{Error, Result, exit, shown};
 
 /// Why a command cannot run, found before anything else is done: 127 when there is no such
 /// command, 126 when it is there but cannot be run.
@@ -114,13 +14,13 @@ pub(crate) fn check_runnable(program: &OsStr, env: &Environment) -> Result<()> {
     let shown_name = shown(&program.to_string_lossy());
     let not_found = || {
         Error::Exit(
-            crate::error::exit::NOT_FOUND,
+            exit::NOT_FOUND,
             format!("cannot run '{shown_name}': not found on PATH"),
         )
     };
     let cannot = |why: &str| {
         Error::Exit(
-            crate::error::exit::CANNOT_RUN,
+            exit::CANNOT_RUN,
             format!("cannot run '{shown_name}': {why}"),
         )
     };
@@ -152,7 +52,7 @@ pub(crate) fn check_runnable(program: &OsStr, env: &Environment) -> Result<()> {
         // On Windows the loader also tries PATHEXT; let it decide.
         None if cfg!(windows) => Ok(()),
         None if path.components().count() > 1 => Err(Error::Exit(
-            crate::error::exit::NOT_FOUND,
+            exit::NOT_FOUND,
             format!("cannot run '{shown_name}': no such file"),
         )),
         None => Err(not_found()),
@@ -215,8 +115,7 @@ pub(crate) fn run(
     // inherit that, so the key reaches it.
     unsafe { SetConsoleCtrlHandler(None, 1) };
     let status = process.status().map_err(|e| launch_error(program, &e))?;
-    let code = status.code().unwrap_or(1);
-    Ok(std::process::ExitCode::from((code & 0xff) as u8))
+    Ok(exit::of_command(status.code(), None))
 }
 
 /// The signals `run_beside` passes on to the command.
@@ -331,14 +230,10 @@ pub(crate) fn run_beside(
     if let Some(foreground) = &foreground {
         foreground.take_back();
     }
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else if libc::WIFSIGNALED(status) {
-        128 + libc::WTERMSIG(status)
-    } else {
-        1
-    };
-    Ok(std::process::ExitCode::from((code & 0xff) as u8))
+    Ok(exit::of_command(
+        libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status)),
+    ))
 }
 
 /// Passes every signal of `set` sent to mfa-env on to the command's process group: being in a
@@ -367,72 +262,17 @@ fn launch_error(program: &OsStr, error: &std::io::Error) -> Error {
     let name = shown(&program.to_string_lossy());
     match error.kind() {
         std::io::ErrorKind::NotFound => Error::Exit(
-            crate::error::exit::NOT_FOUND,
+            exit::NOT_FOUND,
             format!("cannot run '{name}': not found on PATH"),
         ),
-        _ => Error::Exit(
-            crate::error::exit::CANNOT_RUN,
-            format!("cannot run '{name}': {error}"),
-        ),
+        _ => Error::Exit(exit::CANNOT_RUN, format!("cannot run '{name}': {error}")),
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use crate::credentials::example;
 
-    #[test]
-    fn the_child_environment() {
-        let env = Environment::of(&[
-            ("PATH", "/bin"),
-            ("AWS_ACCESS_KEY_ID", "AKIAOLD"),
-            ("AWS_SECURITY_TOKEN", "old"),
-            ("AWS_PROFILE", "work"),
-            ("aws_default_profile", "x"),
-            ("AWS_REGION", "eu-west-1"),
-            ("MFA_ENV_RESTORE_PROFILE", "work"),
-            ("MFA_SEED", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
-            ("HOME", "/h"),
-        ]);
-        let vars: std::collections::BTreeMap<String, String> = child_env(
-            &env,
-            &example(),
-            Some("ap-south-1"),
-            Some("prod"),
-            &["MFA_SEED"],
-        )
-        .into_iter()
-        .map(|(k, v)| (k.into_string().unwrap(), v.into_string().unwrap()))
-        .collect();
-        let names: Vec<&str> = vars.keys().map(String::as_str).collect();
-        assert_eq!(
-            names,
-            [
-                "AWS_ACCESS_KEY_ID",
-                "AWS_CREDENTIAL_EXPIRATION",
-                "AWS_DEFAULT_REGION",
-                "AWS_REGION",
-                "AWS_SECRET_ACCESS_KEY",
-                "AWS_SESSION_TOKEN",
-                "HOME",
-                "MFA_ENV_PROFILE",
-                "PATH"
-            ]
-        );
-        assert_eq!(vars["AWS_ACCESS_KEY_ID"], "ASIAEXAMPLE123");
-        assert_eq!(vars["AWS_REGION"], "ap-south-1");
-        assert_eq!(vars["MFA_ENV_PROFILE"], "prod");
-        // No region configured: the caller's region variables stay as they are.
-        let vars = child_env(&env, &example(), None, None, &[]);
-        assert!(
-            vars.iter()
-                .any(|(k, v)| k == "AWS_REGION" && v == "eu-west-1")
-        );
-        assert!(!vars.iter().any(|(k, _)| k == "MFA_ENV_PROFILE"));
-    }
-
-    #[cfg(unix)]
     #[test]
     fn commands_that_cannot_run() {
         let env = Environment::of(&[("PATH", "/usr/bin:/bin")]);

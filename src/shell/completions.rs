@@ -2,11 +2,16 @@
 //! from the tables the parser uses (flags, subcommands, shell names), so that they cannot
 //! drift from what mfa-env accepts. Profile names they ask of `mfa-env list --names`.
 
-use crate::cli;
 use crate::error::{Error, Result};
 use crate::shell;
 
-pub(crate) fn render(name: &str) -> Result<String> {
+/// The words of the command line that completions offer, from the parser's tables.
+pub(crate) struct Words {
+    pub(crate) subcommands: Vec<&'static str>,
+    pub(crate) flags: Vec<String>,
+}
+
+pub(crate) fn render(name: &str, offered: &Words) -> Result<String> {
     let script = shell::lookup(name)
         .and_then(|row| row.completion)
         .ok_or_else(|| Error::usage(format!("completions has no script for '{name}'")))?;
@@ -18,10 +23,9 @@ pub(crate) fn render(name: &str) -> Result<String> {
         }
         words.join(" ")
     };
-    let subcommands: Vec<&str> = cli::WORDS.iter().filter_map(|m| m.word()).collect();
     Ok(script
-        .replace("@SUBCOMMANDS@", &subcommands.join(" "))
-        .replace("@FLAGS@", &cli::flag_words().join(" "))
+        .replace("@SUBCOMMANDS@", &offered.subcommands.join(" "))
+        .replace("@FLAGS@", &offered.flags.join(" "))
         .replace("@SHELLS@", &words(&|_| true))
         .replace("@INIT_SHELLS@", &words(&|r| r.snippet.is_some()))
         .replace("@COMPLETION_SHELLS@", &words(&|r| r.completion.is_some()))
@@ -33,10 +37,18 @@ pub(crate) fn render(name: &str) -> Result<String> {
 mod tests {
     use super::*;
 
+    fn offered() -> Words {
+        Words {
+            subcommands: vec!["init", "status", "exec", "list", "completions"],
+            flags: vec!["--shell".into(), "-s".into(), "--profile".into()],
+        }
+    }
+
     #[test]
     fn every_flag_subcommand_and_shell_is_offered() {
+        let offered = offered();
         for row in shell::NAMES.iter().filter(|r| r.completion.is_some()) {
-            let script = render(row.name).unwrap();
+            let script = render(row.name, &offered).unwrap();
             for placeholder in [
                 "@SUBCOMMANDS@",
                 "@FLAGS@",
@@ -54,7 +66,7 @@ mod tests {
             let words: Vec<&str> = script
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
                 .collect();
-            for flag in cli::flag_words() {
+            for flag in &offered.flags {
                 assert!(words.contains(&flag.as_str()), "{}: {flag}", row.name);
             }
             for word in [
@@ -69,6 +81,6 @@ mod tests {
                 assert!(script.contains(word), "{}: {word}", row.name);
             }
         }
-        assert!(render("cmd").is_err());
+        assert!(render("cmd", &offered).is_err());
     }
 }

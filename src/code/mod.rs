@@ -4,19 +4,22 @@
 //! `mfa_prompt`; by default the terminal when there is one, else a dialog). Every source is
 //! checked before a network call, and no code or seed ever appears in a message.
 
+mod dialog;
+mod totp;
+mod watched;
+
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::checks;
-use crate::cli::{CodeSource, Obtain, Prompt};
-use crate::dialog::{self, Desktop};
 use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
 use crate::platform;
-use crate::settings::Settings;
-use crate::totp::{Clock, SystemClock, Totp};
-use crate::watched::{Ended, Watched};
+use crate::request::{CodeSource, Obtain, Prompt};
+use dialog::Desktop;
+use totp::{Clock, SystemClock, Totp};
+use watched::{Ended, Watched};
 
 /// More than any line holding a code; a longer one is refused, not read on.
 const MAX_LINE: usize = 256;
@@ -55,7 +58,13 @@ pub(crate) struct Codes {
 
 impl Codes {
     /// Picks the source by precedence and checks what can be checked before anything is sent.
-    pub(crate) fn new(obtain: &Obtain, settings: &Settings, env: &Environment) -> Result<Codes> {
+    /// `mfa_process` and `mfa_prompt` are the profile's settings of those names.
+    pub(crate) fn new(
+        obtain: &Obtain,
+        mfa_process: Option<&str>,
+        mfa_prompt: Option<Prompt>,
+        env: &Environment,
+    ) -> Result<Codes> {
         let source = if let Some(code) = &obtain.code {
             match code {
                 CodeSource::Given(code) => Source::Given(code.clone()),
@@ -81,17 +90,13 @@ impl Codes {
                 command: command.clone(),
                 origin: "--token-command".to_owned(),
             }
-        } else if let Some(process) = &settings.mfa_process {
+        } else if let Some(process) = mfa_process {
             Source::Command {
-                command: process.value.clone(),
+                command: process.to_owned(),
                 origin: "mfa_process".to_owned(),
             }
         } else {
-            Source::Person(
-                obtain
-                    .prompt
-                    .or(settings.mfa_prompt.as_ref().map(|p| p.value)),
-            )
+            Source::Person(obtain.prompt.or(mfa_prompt))
         };
         Ok(Codes {
             source,
@@ -188,17 +193,7 @@ impl Codes {
 /// How long a command or a dialog may take; debug builds let tests shorten it
 /// (`MFA_ENV_TEST_PATIENCE_MS`).
 fn patience(env: &Environment) -> Duration {
-    #[cfg(debug_assertions)]
-    if let Some(ms) = env
-        .text("MFA_ENV_TEST_PATIENCE_MS")
-        .ok()
-        .flatten()
-        .and_then(|s| s.parse().ok())
-    {
-        return Duration::from_millis(ms);
-    }
-    let _ = env;
-    PATIENCE
+    crate::test_hooks::patience_ms(env).map_or(PATIENCE, Duration::from_millis)
 }
 
 /// Runs `command` through the platform's shell and takes the code from the last non-empty line
@@ -377,20 +372,12 @@ fn ask_dialog(invocation: &dialog::Invocation, patience: Duration) -> Result<Opt
 
 /// The system clock; debug builds let tests start it elsewhere and skip its waits.
 fn clock(env: &Environment) -> Box<dyn Clock> {
-    #[cfg(debug_assertions)]
-    if let Some(start) = env
-        .text("MFA_ENV_TEST_NOW")
-        .ok()
-        .flatten()
-        .and_then(|s| s.parse::<f64>().ok())
-    {
-        return Box::new(test_clock::Virtual::starting(start));
+    match crate::test_hooks::now(env) {
+        Some(start) => Box::new(test_clock::Virtual::starting(start)),
+        None => Box::new(SystemClock),
     }
-    let _ = env;
-    Box::new(SystemClock)
 }
 
-#[cfg(debug_assertions)]
 mod test_clock {
     use std::cell::Cell;
     use std::time::Duration;
@@ -405,7 +392,7 @@ mod test_clock {
         }
     }
 
-    impl crate::totp::Clock for Virtual {
+    impl crate::code::totp::Clock for Virtual {
         fn since_epoch(&self) -> Duration {
             self.0.get()
         }

@@ -4,12 +4,13 @@
 
 use std::path::PathBuf;
 
-use crate::credentials::Credentials;
+use crate::aws::credentials::Credentials;
+use crate::aws::files::AwsFiles;
+use crate::aws::profiles;
+use crate::aws::settings::{SOURCE_KEY, Settings};
 use crate::error::{Error, Result, shown};
 use crate::files::{self, Lock};
 use crate::platform;
-use crate::profiles;
-use crate::settings::{AwsFiles, SOURCE_KEY, Settings};
 use crate::time;
 
 /// A checked place to write: refused before any code is spent when it would cost the user

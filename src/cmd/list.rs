@@ -7,11 +7,18 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
-use crate::cache::Cache;
+use crate::aws::cache::Cache;
+use crate::aws::files::AwsFiles;
+use crate::aws::obtain::cache;
+use crate::aws::profiles::Profile;
+use crate::aws::settings::SOURCE_KEY;
 use crate::durations;
+use crate::environment::Environment;
+use crate::error::Result;
 use crate::error::{shown_cow, shows_as_is, unsafe_to_show};
-use crate::profiles::Profile;
-use crate::settings::{AwsFiles, SOURCE_KEY};
+use crate::output;
+use crate::request::List;
+use crate::time;
 
 /// One profile, borrowed from the files: `list` allocates little, as it must stay fast with
 /// hundreds of profiles.
@@ -25,6 +32,23 @@ pub(crate) struct Row<'a> {
     pub(crate) session: Option<String>,
     /// Why mfa-env cannot use the profile, if it cannot.
     pub(crate) problem: Option<String>,
+}
+
+pub(crate) fn run(how: List, env: &Environment) -> Result<()> {
+    let files = AwsFiles::load(env)?;
+    let rows = rows(&files, cache(env).as_ref(), time::now());
+    if rows.is_empty() && how == List::Table {
+        output::note(&format!(
+            "no profiles in {}: run `aws configure` to create one",
+            files.both()
+        ));
+        return Ok(());
+    }
+    output::stdout(&match how {
+        List::Table => table(&rows),
+        List::Names => names(&rows),
+        List::Json => json(&rows),
+    })
 }
 
 pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> Vec<Row<'a>> {
@@ -240,7 +264,7 @@ impl Formatter for Escaping {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profiles::{FileKind, Profiles};
+    use crate::aws::profiles::{FileKind, Profiles};
 
     fn files(config: &str, credentials: &str) -> AwsFiles {
         let mut profiles = Profiles::default();

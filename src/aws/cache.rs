@@ -8,11 +8,11 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::credentials::Credentials;
+use crate::aws::credentials::Credentials;
+use crate::aws::settings::Settings;
 use crate::error::{Error, Result};
 use crate::files;
 use crate::platform;
-use crate::settings::Settings;
 
 const VERSION: u32 = 4;
 /// Far more than a cache entry ever needs; a bigger file is not ours.
@@ -232,7 +232,7 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::example;
+    use crate::aws::credentials::example;
 
     fn scope(profile: &str) -> Scope {
         Scope {

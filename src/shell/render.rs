@@ -1,20 +1,11 @@
-//! Turns a session into the complete text for one target, or refuses before anything is
-//! written: callers print only a finished `Rendered`, so an `eval` never half-applies.
-//!
-//! Applying a session also clears `AWS_PROFILE` and `AWS_DEFAULT_PROFILE` (some SDKs prefer a
-//! named profile to keys in the environment), remembers the profile in `MFA_ENV_PROFILE` (so
-//! that a refresh uses the same long-term profile), and what those held before in
-//! `MFA_ENV_RESTORE_*` (so that `--unset` puts it back). A configured region is set in
-//! `AWS_REGION` and `AWS_DEFAULT_REGION` (the apply clears `AWS_PROFILE`, which would otherwise
-//! take the profile's region with it), with the same bookkeeping. The names live in `vars`.
+//! The complete text that sets and clears variables for one shell or format, or a refusal
+//! before anything is written: callers print only a finished `Rendered`, so an `eval` never
+//! half-applies. What to set and clear is decided elsewhere (`environment::vars`); this is
+//! only how each shell writes it.
 
-use serde::Serialize;
-
-use crate::credentials::Credentials;
+use crate::environment::vars::Lines;
 use crate::error::{Error, Result};
 use crate::shell::{Refused, Shell};
-use crate::time;
-use crate::vars::{self, Before, PROFILE, PROFILE_CHOOSERS};
 
 pub(crate) struct Rendered {
     /// What goes to stdout.
@@ -23,73 +14,25 @@ pub(crate) struct Rendered {
     pub(crate) github_env: String,
 }
 
-/// What an apply does besides setting the session's four variables.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct Apply {
-    /// The long-term profile the session was made from (`None`: keys from the environment).
-    pub(crate) profile: Option<String>,
-    /// The region configured for the run, if one was.
-    pub(crate) region: Option<String>,
-    /// The variables the apply changes and remembers, as they are now.
-    pub(crate) before: Before,
-}
-
-/// The `credential_process` document, in the field order the AWS documentation shows.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ProcessOutput<'a> {
-    version: u8,
-    access_key_id: &'a str,
-    secret_access_key: &'a str,
-    session_token: &'a str,
-    expiration: String,
-}
-
-/// The text that applies `creds` for `shell`. `delimiter` gives GitHub heredoc delimiters.
-pub(crate) fn exports(
+/// The text of an apply: each set, then the clearing. For GitHub Actions the variables go to
+/// `$GITHUB_ENV` and stdout holds the masks of `secrets`; `delimiter` gives the heredoc
+/// delimiters, drawn again when one occurs in a value.
+pub(crate) fn apply(
     shell: Shell,
-    creds: &Credentials,
-    apply: &Apply,
+    lines: &Lines,
+    secrets: &[&str],
     delimiter: &mut dyn FnMut() -> String,
 ) -> Result<Rendered> {
-    creds.check()?;
-    let mut out = Rendered {
-        stdout: String::new(),
-        github_env: String::new(),
-    };
-    if shell == Shell::Json {
-        let document = ProcessOutput {
-            version: 1,
-            access_key_id: &creds.access_key_id,
-            secret_access_key: &creds.secret_access_key,
-            session_token: &creds.session_token,
-            expiration: time::format_utc(creds.expiration),
-        };
-        out.stdout = serde_json::to_string_pretty(&document).map_err(|e| {
-            Error::new(format!("cannot write the credential_process document: {e}"))
-        })?;
-        out.stdout.push('\n');
-        return Ok(out);
-    }
-
-    let mut sets: Vec<(&str, String)> = creds.variables().into();
-    let (region_sets, mut unsets) = vars::region_changes(&apply.before, apply.region.as_deref());
-    sets.extend(region_sets);
-    match &apply.profile {
-        Some(profile) => sets.push((PROFILE, profile.clone())),
-        None => unsets.push(PROFILE),
-    }
-    for (chooser, keeper) in PROFILE_CHOOSERS {
-        if let Some(value) = apply.before.get(chooser) {
-            sets.push((keeper, value.to_owned()));
-        }
-        unsets.push(chooser);
-    }
-
     let mut text = String::new();
-    for (name, value) in &sets {
+    for (name, value) in &lines.sets {
         let delimiter = if shell == Shell::Github {
-            unique(delimiter, value)
+            unique(delimiter, value).ok_or_else(|| {
+                refused(
+                    shell,
+                    name,
+                    Refused("no heredoc delimiter was found that it lacks"),
+                )
+            })?
         } else {
             String::new()
         };
@@ -102,35 +45,33 @@ pub(crate) fn exports(
     if shell.can_unset() {
         text.push_str(
             &shell
-                .unset(&unsets)
+                .unset(&lines.unsets)
                 .map_err(|r| refused(shell, "the unset lines", r))?,
         );
     }
-    if shell == Shell::Github {
-        out.stdout
-            .push_str(&Shell::github_mask(&creds.secret_access_key));
-        out.stdout
-            .push_str(&Shell::github_mask(&creds.session_token));
-        out.github_env = text;
-    } else {
-        out.stdout = text;
-    }
-    Ok(out)
-}
-
-/// A delimiter that does not occur in `value`.
-fn unique(delimiter: &mut dyn FnMut() -> String, value: &str) -> String {
-    loop {
-        let candidate = delimiter();
-        if !candidate.is_empty() && !value.contains(&candidate) {
-            return candidate;
+    Ok(if shell == Shell::Github {
+        Rendered {
+            stdout: secrets.iter().map(|s| Shell::github_mask(s)).collect(),
+            github_env: text,
         }
-    }
+    } else {
+        Rendered {
+            stdout: text,
+            github_env: String::new(),
+        }
+    })
 }
 
-/// The lines that clear a session and give back the profile and region variables it replaced,
-/// as `before` remembers them.
-pub(crate) fn unsets(shell: Shell, before: &Before) -> Result<String> {
+/// A delimiter that does not occur in `value`, drawn at most 16 times (a random one of 128
+/// bits is found at the first).
+fn unique(delimiter: &mut dyn FnMut() -> String, value: &str) -> Option<String> {
+    (0..16)
+        .map(|_| delimiter())
+        .find(|candidate| !candidate.is_empty() && !value.contains(candidate))
+}
+
+/// The text of `--unset`: the clearing first, then what is given back.
+pub(crate) fn unset(shell: Shell, lines: &Lines) -> Result<String> {
     let refuse = |Refused(why)| {
         Error::usage(format!(
             "--unset does not apply to --shell {}: {why}",
@@ -140,20 +81,8 @@ pub(crate) fn unsets(shell: Shell, before: &Before) -> Result<String> {
     if !shell.can_unset() {
         return Err(refuse(Refused("this format cannot unset variables")));
     }
-    let mut names: Vec<&str> = vars::SESSION.to_vec();
-    names.push(PROFILE);
-    let mut sets = Vec::new();
-    for (chooser, keeper) in PROFILE_CHOOSERS {
-        if let Some(value) = before.get(keeper) {
-            names.push(keeper);
-            sets.push((chooser, value.to_owned()));
-        }
-    }
-    let (region_sets, region_unsets) = vars::region_changes(before, None);
-    names.extend(region_unsets);
-    sets.extend(region_sets);
-    let mut text = shell.unset(&names).map_err(refuse)?;
-    for (name, value) in &sets {
+    let mut text = shell.unset(&lines.unsets).map_err(refuse)?;
+    for (name, value) in &lines.sets {
         text.push_str(
             &shell
                 .set(name, value, "")
@@ -173,7 +102,39 @@ fn refused(shell: Shell, name: &str, Refused(why): Refused) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::example;
+    use crate::environment::vars::{Apply, Before, apply_lines, unset_lines};
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    const TOKEN: &str = "FwoGZXIvYXdzEXAMPLE//token==";
+
+    fn session() -> [(&'static str, String); 4] {
+        [
+            ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE123".into()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET.into()),
+            ("AWS_SESSION_TOKEN", TOKEN.into()),
+            (
+                "AWS_CREDENTIAL_EXPIRATION",
+                "2026-11-29T01:00:00+00:00".into(),
+            ),
+        ]
+    }
+
+    fn exports(
+        shell: Shell,
+        apply: &Apply,
+        delimiter: &mut dyn FnMut() -> String,
+    ) -> Result<Rendered> {
+        super::apply(
+            shell,
+            &apply_lines(session(), apply),
+            &[SECRET, TOKEN],
+            delimiter,
+        )
+    }
+
+    fn unsets(shell: Shell, before: &Before) -> Result<String> {
+        unset(shell, &unset_lines(before))
+    }
 
     fn apply() -> Apply {
         Apply {
@@ -185,7 +146,7 @@ mod tests {
 
     fn render(shell: Shell, apply: &Apply) -> Rendered {
         let mut n = 0;
-        exports(shell, &example(), apply, &mut || {
+        exports(shell, apply, &mut || {
             n += 1;
             format!("EOF{n}")
         })
@@ -268,7 +229,7 @@ mod tests {
     #[test]
     fn a_delimiter_found_in_a_value_is_drawn_again() {
         let mut draws = vec!["EXAMPLE".to_owned(), "Z1".to_owned()].into_iter();
-        let out = exports(Shell::Github, &example(), &Apply::default(), &mut || {
+        let out = exports(Shell::Github, &Apply::default(), &mut || {
             draws.next().unwrap_or_else(|| "Z2".into())
         })
         .unwrap();
@@ -276,17 +237,6 @@ mod tests {
             out.github_env.starts_with("AWS_ACCESS_KEY_ID<<Z1\n"),
             "{}",
             out.github_env
-        );
-    }
-
-    #[test]
-    fn json_is_the_credential_process_document() {
-        assert_eq!(
-            render(Shell::Json, &apply()).stdout,
-            "{\n  \"Version\": 1,\n  \"AccessKeyId\": \"ASIAEXAMPLE123\",\n  \
-             \"SecretAccessKey\": \"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\",\n  \
-             \"SessionToken\": \"FwoGZXIvYXdzEXAMPLE//token==\",\n  \
-             \"Expiration\": \"2026-11-29T01:00:00Z\"\n}\n"
         );
     }
 
@@ -313,25 +263,24 @@ mod tests {
     }
 
     #[test]
-    fn hostile_values_render_nothing() {
-        let creds = Credentials {
-            session_token: "x'; touch pwned #".into(),
-            ..example()
+    fn values_a_shell_cannot_hold_render_nothing() {
+        let bad_profile = Apply {
+            profile: Some("a\nb".into()),
+            ..Apply::default()
         };
         for shell in [
             Shell::Posix,
             Shell::Fish,
             Shell::PowerShell,
             Shell::Cmd,
-            Shell::Json,
             Shell::Github,
         ] {
-            assert!(exports(shell, &creds, &Apply::default(), &mut || "D".into()).is_err());
+            assert!(exports(shell, &bad_profile, &mut || "EOF".into()).is_err());
         }
-        let bad_profile = Apply {
-            profile: Some("a\nb".into()),
-            ..Apply::default()
+        // A delimiter source that never finds one the value lacks: refused, not drawn forever.
+        let Err(err) = exports(Shell::Github, &Apply::default(), &mut || "E".into()) else {
+            panic!("rendered with a delimiter found in a value");
         };
-        assert!(exports(Shell::Posix, &example(), &bad_profile, &mut || "D".into()).is_err());
+        assert!(err.to_string().contains("no heredoc delimiter"), "{err}");
     }
 }

@@ -23,9 +23,9 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use http_body_util::BodyExt;
 
-use crate::credentials::Credentials;
+use crate::aws::credentials::Credentials;
+use crate::aws::settings::{Keys, Origin, Role, Settings};
 use crate::error::{Error, Result, shown};
-use crate::settings::{Keys, Origin, Role, Settings};
 
 /// How long calls may take, retries included, and how soon a failed attempt is tried again.
 #[derive(Clone, Copy, Debug)]
@@ -43,18 +43,16 @@ impl Bounds {
         backoff: Duration::from_secs(1),
     };
 
-    /// The real bounds; debug builds let tests shrink them (`MFA_ENV_TEST_FAST_NETWORK=1`:
-    /// 3 s per attempt, 4 s in all, retries after 10 ms) so that a stall costs little time.
+    /// The real bounds; tests may shrink them (`test_hooks::fast_network`: 3 s per attempt,
+    /// 4 s in all, retries after 10 ms) so that a stall costs little time.
     pub(crate) fn for_run(env: &crate::environment::Environment) -> Bounds {
-        #[cfg(debug_assertions)]
-        if env.text("MFA_ENV_TEST_FAST_NETWORK").ok().flatten() == Some("1") {
+        if crate::test_hooks::fast_network(env) {
             return Bounds {
                 attempt: Duration::from_secs(3),
                 operation: Duration::from_secs(4),
                 backoff: Duration::from_millis(10),
             };
         }
-        let _ = env;
         Bounds::REAL
     }
 }
@@ -179,7 +177,7 @@ impl Client {
             // A configured endpoint as written; the default one by its host.
             endpoint: shown(match settings.endpoint.origin {
                 Some(_) => &settings.endpoint.url,
-                None => crate::endpoint::host(&settings.endpoint.url),
+                None => crate::aws::endpoint::host(&settings.endpoint.url),
             }),
             endpoint_origin: settings.endpoint.origin.clone(),
             signing_region: settings.endpoint.signing_region.clone(),

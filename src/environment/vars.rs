@@ -131,6 +131,62 @@ pub(crate) fn region_changes(
     (sets, unsets)
 }
 
+/// What an apply does besides setting the session's variables.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Apply {
+    /// The long-term profile the session was made from (`None`: keys from the environment).
+    pub(crate) profile: Option<String>,
+    /// The region configured for the run, if one was.
+    pub(crate) region: Option<String>,
+    /// The variables the apply changes and remembers, as they are now.
+    pub(crate) before: Before,
+}
+
+/// Variables to set, in order, and variables to clear.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Lines {
+    pub(crate) sets: Vec<(&'static str, String)>,
+    pub(crate) unsets: Vec<&'static str>,
+}
+
+/// The lines of an apply: the session's variables (`session`, in `SESSION` order), the region
+/// when one is configured, the profile it was made from, and what they replace kept; the
+/// variables that would make an SDK prefer a profile cleared.
+pub(crate) fn apply_lines(session: [(&'static str, String); 4], apply: &Apply) -> Lines {
+    let mut sets: Vec<(&'static str, String)> = session.into();
+    let (region_sets, mut unsets) = region_changes(&apply.before, apply.region.as_deref());
+    sets.extend(region_sets);
+    match &apply.profile {
+        Some(profile) => sets.push((PROFILE, profile.clone())),
+        None => unsets.push(PROFILE),
+    }
+    for (chooser, keeper) in PROFILE_CHOOSERS {
+        if let Some(value) = apply.before.get(chooser) {
+            sets.push((keeper, value.to_owned()));
+        }
+        unsets.push(chooser);
+    }
+    Lines { sets, unsets }
+}
+
+/// The lines of `--unset`: the session's variables and our bookkeeping cleared, and the profile
+/// and region variables an apply replaced given back.
+pub(crate) fn unset_lines(before: &Before) -> Lines {
+    let mut unsets: Vec<&'static str> = SESSION.to_vec();
+    unsets.push(PROFILE);
+    let mut sets = Vec::new();
+    for (chooser, keeper) in PROFILE_CHOOSERS {
+        if let Some(value) = before.get(keeper) {
+            unsets.push(keeper);
+            sets.push((chooser, value.to_owned()));
+        }
+    }
+    let (region_sets, region_unsets) = region_changes(before, None);
+    unsets.extend(region_unsets);
+    sets.extend(region_sets);
+    Lines { sets, unsets }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

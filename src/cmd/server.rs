@@ -19,12 +19,12 @@ use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
-use crate::credentials::Credentials;
+use crate::aws::credentials::Credentials;
+use crate::aws::obtain::Renewal;
+use crate::aws::served::State;
 use crate::durations;
 use crate::error::{Error, Result, shown};
-use crate::obtain::Renewal;
 use crate::output::note;
-use crate::served::State;
 use crate::time;
 
 /// The one path served.

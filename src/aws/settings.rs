@@ -5,135 +5,20 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::aws::endpoint::{self, Variant};
+use crate::aws::files::{AwsFiles, expand_home};
+use crate::aws::profiles::{FileKind, Profile};
 use crate::checks;
-use crate::cli::{Choice, Prompt};
 use crate::durations;
-use crate::endpoint::{self, Variant};
 use crate::environment::Environment;
+use crate::environment::vars::Before;
 use crate::error::{Error, Result, shown};
-use crate::files;
-use crate::profiles::{FileKind, Profile, Profiles};
-use crate::served;
-use crate::vars::Before;
+use crate::request::{Choice, Prompt};
 
 /// The name a run without a profile (keys from the environment) goes by.
 pub(crate) const ENV_LABEL: &str = "environment";
 /// The key `--write-profile` records so that a written session names its long-term profile.
 pub(crate) const SOURCE_KEY: &str = "mfa_env_source_profile";
-
-/// The AWS config and credentials files: where they are and what they hold, read once.
-#[derive(Debug, Default)]
-pub(crate) struct AwsFiles {
-    pub(crate) config: Option<PathBuf>,
-    pub(crate) credentials: Option<PathBuf>,
-    pub(crate) profiles: Profiles,
-}
-
-impl AwsFiles {
-    /// Where the AWS CLI looks: `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/`;
-    /// inside `exec --server`'s command, where the user's own values say (not at our copies).
-    pub(crate) fn locate(env: &Environment) -> (Option<PathBuf>, Option<PathBuf>) {
-        let home = env.home();
-        let locate = |var: &str, default: &str| match served::users_file_var(env, var) {
-            // Set but empty: the AWS CLI then reads no file at all.
-            Some(value) if value.is_empty() => None,
-            Some(value) => Some(expand_home(
-                &expand_vars(Path::new(value), env),
-                home.as_deref(),
-            )),
-            None => home.as_ref().map(|h| h.join(".aws").join(default)),
-        };
-        (
-            locate("AWS_CONFIG_FILE", "config"),
-            locate("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
-        )
-    }
-
-    /// Reads and parses both files once; a missing file is empty.
-    pub(crate) fn load(env: &Environment) -> Result<AwsFiles> {
-        let (config, credentials) = AwsFiles::locate(env);
-        let mut profiles = Profiles::default();
-        for (path, kind) in [
-            (&config, FileKind::Config),
-            (&credentials, FileKind::Credentials),
-        ] {
-            let Some(path) = path else { continue };
-            let Some(text) = files::read_text(path, files::MAX_READ)? else {
-                continue;
-            };
-            profiles.merge(&text, kind).map_err(|e| {
-                Error::new(format!(
-                    "{} is malformed at {e}: fix or remove that line",
-                    files::display(path)
-                ))
-            })?;
-        }
-        Ok(AwsFiles {
-            config,
-            credentials,
-            profiles,
-        })
-    }
-
-    /// The file a profile's `key` came from, for messages.
-    fn place(&self, kind: FileKind) -> String {
-        let path = match kind {
-            FileKind::Config => &self.config,
-            FileKind::Credentials => &self.credentials,
-        };
-        path.as_deref()
-            .map_or_else(|| "(no file)".to_owned(), files::display)
-    }
-
-    pub(crate) fn both(&self) -> String {
-        format!(
-            "{} or {}",
-            self.place(FileKind::Config),
-            self.place(FileKind::Credentials)
-        )
-    }
-}
-
-/// `$NAME` and `${NAME}` replaced by set variables, as the AWS CLI (Python's
-/// `os.path.expandvars`) does with these paths; anything else stays as written.
-fn expand_vars(path: &Path, env: &Environment) -> PathBuf {
-    let Some(text) = path.to_str().filter(|t| t.contains('$')) else {
-        return path.to_owned();
-    };
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let (name, tail) = match after.strip_prefix('{') {
-            Some(braced) => match braced.find('}') {
-                Some(end) => (&braced[..end], &braced[end + 1..]),
-                None => ("", after),
-            },
-            None => {
-                let end = after
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or(after.len());
-                (&after[..end], &after[end..])
-            }
-        };
-        match env.text(name).ok().flatten().filter(|_| !name.is_empty()) {
-            Some(value) => out.push_str(value),
-            None => out.push_str(&rest[at..rest.len() - tail.len()]),
-        }
-        rest = tail;
-    }
-    out.push_str(rest);
-    PathBuf::from(out)
-}
-
-/// `~/x` as the AWS CLI expands it.
-fn expand_home(path: &Path, home: Option<&Path>) -> PathBuf {
-    match (path.strip_prefix("~"), home) {
-        (Ok(rest), Some(home)) => home.join(rest),
-        _ => path.to_owned(),
-    }
-}
 
 /// Where a setting came from, so that a message names the place to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1012,6 +897,7 @@ fn missing_profile(name: &str, origin: &Origin, stale_session: bool, files: &Aws
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::profiles::Profiles;
 
     const KEYS: &str = "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n";
 

@@ -1,5 +1,7 @@
 //! The process environment, read once into a snapshot that the pure steps take as a value.
 
+pub(crate) mod vars;
+
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;

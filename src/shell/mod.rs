@@ -2,6 +2,10 @@
 //! variable is set and unset, how a person applies our output, and which shell is asking.
 //! Adding a shell is one row in `NAMES`, one arm per method, one snippet in `shell/`.
 
+pub(crate) mod completions;
+pub(crate) mod render;
+pub(crate) mod snippets;
+
 use std::ffi::OsStr;
 use std::path::Path;
 
@@ -48,16 +52,16 @@ pub(crate) const NAMES: &[Name] = &[
         shell: Shell::Posix,
         aliases: &[],
         programs: &["bash"],
-        snippet: Some(include_str!("../shell/mfa-env.bash")),
-        completion: Some(include_str!("../shell/completion.bash")),
+        snippet: Some(include_str!("../../shell/mfa-env.bash")),
+        completion: Some(include_str!("../../shell/completion.bash")),
     },
     Name {
         name: "zsh",
         shell: Shell::Posix,
         aliases: &[],
         programs: &["zsh"],
-        snippet: Some(include_str!("../shell/mfa-env.zsh")),
-        completion: Some(include_str!("../shell/completion.zsh")),
+        snippet: Some(include_str!("../../shell/mfa-env.zsh")),
+        completion: Some(include_str!("../../shell/completion.zsh")),
     },
     Name {
         name: "sh",
@@ -80,23 +84,23 @@ pub(crate) const NAMES: &[Name] = &[
         shell: Shell::Fish,
         aliases: &[],
         programs: &["fish"],
-        snippet: Some(include_str!("../shell/mfa-env.fish")),
-        completion: Some(include_str!("../shell/completion.fish")),
+        snippet: Some(include_str!("../../shell/mfa-env.fish")),
+        completion: Some(include_str!("../../shell/completion.fish")),
     },
     Name {
         name: "powershell",
         shell: Shell::PowerShell,
         aliases: &["pwsh"],
         programs: &["pwsh", "powershell"],
-        snippet: Some(include_str!("../shell/mfa-env.ps1")),
-        completion: Some(include_str!("../shell/completion.ps1")),
+        snippet: Some(include_str!("../../shell/mfa-env.ps1")),
+        completion: Some(include_str!("../../shell/completion.ps1")),
     },
     Name {
         name: "cmd",
         shell: Shell::Cmd,
         aliases: &[],
         programs: &["cmd"],
-        snippet: Some(include_str!("../shell/mfa-env.cmd")),
+        snippet: Some(include_str!("../../shell/mfa-env.cmd")),
         completion: None,
     },
     Name {

@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws::profiles;
 use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::files;
 use crate::platform;
-use crate::profiles;
 
 /// Names the directory of the `exec --server` run whose command this is.
 pub(crate) const SERVED: &str = "MFA_ENV_SERVED";

@@ -3,19 +3,19 @@
 
 use aws_sdk_sts::config::Credentials as AwsKeys;
 
-use crate::cache::{Cache, Scope};
-use crate::cli::{Obtain, Reuse};
+use crate::aws::cache::{Cache, Scope};
+use crate::aws::credentials::Credentials;
+use crate::aws::proxy::Proxies;
+use crate::aws::settings::Settings;
+use crate::aws::sts;
 use crate::code::Codes;
-use crate::credentials::Credentials;
 use crate::durations;
 use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
 use crate::files;
 use crate::output::note;
 use crate::platform;
-use crate::proxy::Proxies;
-use crate::settings::Settings;
-use crate::sts;
+use crate::request::{Obtain, Reuse};
 
 /// A cached session that still has enough time left, else a new one from STS (then cached).
 pub(crate) fn session(
@@ -33,7 +33,7 @@ pub(crate) fn session(
     {
         return Ok(creds);
     }
-    let mut codes = Codes::new(obtain, settings, env)?;
+    let mut codes = codes_for(obtain, settings, env)?;
     // A cached MFA session of the source profile signs the first AssumeRole: no new code.
     let chained = if reuse.force {
         None
@@ -71,7 +71,7 @@ pub(crate) fn renewable_session(
         let session = match calls.source_session(min_remaining).filter(|_| !reuse.force) {
             Some(session) => session,
             None => {
-                let mut codes = Codes::new(obtain, settings, env)?;
+                let mut codes = codes_for(obtain, settings, env)?;
                 let session = calls.source_fetch(&mut codes, now)?;
                 if let Some(scope) = Scope::source_session(settings) {
                     calls.store(&scope, &session);
@@ -194,9 +194,9 @@ impl Calls {
         let serial = self.settings.roles.first().and_then(|r| r.serial.clone());
         let plain = Settings {
             roles: Vec::new(),
-            serial: serial.map(|value| crate::settings::Setting {
+            serial: serial.map(|value| crate::aws::settings::Setting {
                 value,
-                origin: crate::settings::Origin::Default,
+                origin: crate::aws::settings::Origin::Default,
             }),
             duration: None,
             ..self.settings.clone()
@@ -301,6 +301,16 @@ impl Calls {
         }
         creds.ok_or_else(|| Error::new("no role to assume"))
     }
+}
+
+/// Where this run's codes come from: the request's sources, else the profile's.
+fn codes_for(obtain: &Obtain, settings: &Settings, env: &Environment) -> Result<Codes> {
+    Codes::new(
+        obtain,
+        settings.mfa_process.as_ref().map(|p| p.value.as_str()),
+        settings.mfa_prompt.as_ref().map(|p| p.value),
+        env,
+    )
 }
 
 fn session_keys(session: &Credentials) -> AwsKeys {

@@ -4,9 +4,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::environment::vars;
 use crate::error::{Error, Result};
 use crate::time;
-use crate::vars;
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Credentials {
@@ -69,6 +69,29 @@ impl Credentials {
         self.expiration - time::now()
     }
 
+    /// The `credential_process` document (AWS documents the field order shown), for the SDKs and
+    /// the AWS CLI.
+    pub(crate) fn process_document(&self) -> String {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Document<'a> {
+            version: u8,
+            access_key_id: &'a str,
+            secret_access_key: &'a str,
+            session_token: &'a str,
+            expiration: String,
+        }
+        let document = Document {
+            version: 1,
+            access_key_id: &self.access_key_id,
+            secret_access_key: &self.secret_access_key,
+            session_token: &self.session_token,
+            expiration: time::format_utc(self.expiration),
+        };
+        // Plain strings and a number: serialising cannot fail.
+        serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+    }
+
     /// A session of the right shape, to check before a code is spent that everything else a
     /// rendering holds can be written.
     pub(crate) fn placeholder() -> Credentials {
@@ -105,6 +128,17 @@ mod tests {
             };
             assert!(creds.check().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_credential_process_document() {
+        assert_eq!(
+            example().process_document(),
+            "{\n  \"Version\": 1,\n  \"AccessKeyId\": \"ASIAEXAMPLE123\",\n  \
+             \"SecretAccessKey\": \"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\",\n  \
+             \"SessionToken\": \"FwoGZXIvYXdzEXAMPLE//token==\",\n  \
+             \"Expiration\": \"2026-11-29T01:00:00Z\"\n}\n"
+        );
     }
 
     #[test]

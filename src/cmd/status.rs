@@ -4,17 +4,17 @@
 
 use std::process::ExitCode;
 
-use crate::cache::Scope;
-use crate::cli::Status;
+use crate::aws::cache::Scope;
+use crate::aws::obtain::cache;
+use crate::aws::served::State;
+use crate::aws::settings::ENV_LABEL;
 use crate::durations;
 use crate::environment::Environment;
+use crate::environment::vars::PROFILE as PROFILE_VAR;
 use crate::error::{Result, exit, shown};
-use crate::obtain::cache;
 use crate::output;
-use crate::served::State;
-use crate::settings::ENV_LABEL;
+use crate::request::Status;
 use crate::time;
-use crate::vars::PROFILE as PROFILE_VAR;
 
 /// A session that this shell's environment holds.
 #[derive(Debug, PartialEq, Eq)]
@@ -97,7 +97,7 @@ pub(crate) fn run(request: &Status, env: &Environment) -> Result<ExitCode> {
         ),
         None => "this shell: no session".to_owned(),
     };
-    let (_, settings) = crate::app::resolve(&request.choice, None, env, now)?;
+    let (_, settings) = super::resolve(&request.choice, None, env, now)?;
     let label = shown(&settings.label);
     let cached = cache(env).and_then(|c| c.load(&Scope::new(&settings)));
     let (cache_line, valid) = match cached {

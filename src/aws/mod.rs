@@ -1,0 +1,15 @@
+//! The AWS side: the shared files and their profiles, the settings of a run, the STS endpoint
+//! and client, the session cache, and obtaining a session (from the cache or from STS). Nothing
+//! here knows a shell.
+
+pub(crate) mod cache;
+pub(crate) mod credentials;
+pub(crate) mod endpoint;
+pub(crate) mod files;
+pub(crate) mod obtain;
+pub(crate) mod profiles;
+pub(crate) mod proxy;
+pub(crate) mod served;
+pub(crate) mod settings;
+pub(crate) mod sts;
+pub(crate) mod write_profile;

@@ -1,0 +1,340 @@
+//! The one table of flags: each flag's spellings, its value, its help text and the modes that
+//! take it. The parser, `--help` and the completion scripts all read it.
+
+/// What a run does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Export,
+    Unset,
+    Init,
+    Status,
+    Exec,
+    List,
+    Completions,
+    Help,
+    Version,
+}
+
+impl Mode {
+    /// How messages name the mode.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Mode::Export => "getting a session",
+            Mode::Unset => "--unset",
+            Mode::Init => "init",
+            Mode::Status => "status",
+            Mode::Exec => "exec",
+            Mode::List => "list",
+            Mode::Completions => "completions",
+            Mode::Help => "--help",
+            Mode::Version => "--version",
+        }
+    }
+
+    /// The word that selects the mode, for those chosen by a word.
+    pub(crate) fn word(self) -> Option<&'static str> {
+        match self {
+            Mode::Init => Some("init"),
+            Mode::Status => Some("status"),
+            Mode::Exec => Some("exec"),
+            Mode::List => Some("list"),
+            Mode::Completions => Some("completions"),
+            _ => None,
+        }
+    }
+}
+
+/// The modes chosen by a word, in `--help` and completion order.
+pub(crate) const WORDS: &[Mode] = &[
+    Mode::Init,
+    Mode::Status,
+    Mode::Exec,
+    Mode::List,
+    Mode::Completions,
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Opt {
+    Shell,
+    Profile,
+    Serial,
+    TokenCode,
+    TotpSecretEnv,
+    TokenCommand,
+    Prompt,
+    Duration,
+    Region,
+    RoleArn,
+    RoleSessionName,
+    ExternalId,
+    WriteProfile,
+    OverwriteLongTerm,
+    MinRemaining,
+    Force,
+    NoCache,
+    Unset,
+    Forget,
+    All,
+    Cmd,
+    Server,
+    Short,
+    Names,
+    Json,
+    Help,
+    Version,
+}
+
+pub(crate) struct Flag {
+    pub(crate) id: Opt,
+    pub(crate) long: &'static str,
+    pub(crate) short: Option<char>,
+    /// The value's name in `--help`; `None` for a switch.
+    pub(crate) value: Option<&'static str>,
+    /// `--help` text; `\n` starts an indented line.
+    pub(crate) help: &'static str,
+    pub(crate) modes: &'static [Mode],
+}
+
+use Mode::{Exec as X, Export as E, Init as I, List as L, Status as S, Unset as U};
+
+/// Every flag, in `--help` order.
+pub(crate) const FLAGS: &[Flag] = &[
+    Flag {
+        id: Opt::Shell,
+        long: "shell",
+        short: Some('s'),
+        value: Some("SHELL"),
+        modes: &[E, U],
+        help: "output syntax (default: the shell that runs mfa-env; see SHELLS)",
+    },
+    Flag {
+        id: Opt::Profile,
+        long: "profile",
+        short: Some('p'),
+        value: Some("NAME"),
+        modes: &[E, U, S, X],
+        help: "long-term profile (else $AWS_PROFILE, $MFA_ENV_PROFILE,\n\"default\"; see below)",
+    },
+    Flag {
+        id: Opt::Serial,
+        long: "serial-number",
+        short: None,
+        value: Some("ID"),
+        modes: &[E, S, X],
+        help: "MFA device serial or ARN (else $AWS_MFA_SERIAL, else the\nprofile's mfa_serial)",
+    },
+    Flag {
+        id: Opt::TokenCode,
+        long: "token-code",
+        short: Some('t'),
+        value: Some("CODE"),
+        modes: &[E, X],
+        help: "the 6-digit code (123456, 123 456); \"-\" reads one line from\nstdin; absent: asked on the terminal",
+    },
+    Flag {
+        id: Opt::TotpSecretEnv,
+        long: "totp-secret-env",
+        short: None,
+        value: Some("VAR"),
+        modes: &[E, X],
+        help: "compute the code from the base32 seed in $VAR (automation)",
+    },
+    Flag {
+        id: Opt::TokenCommand,
+        long: "token-command",
+        short: None,
+        value: Some("CMD"),
+        modes: &[E, X],
+        help: "run CMD (sh -c / cmd /c) and take the code from its output\n(else the profile's mfa_process)",
+    },
+    Flag {
+        id: Opt::Prompt,
+        long: "prompt",
+        short: None,
+        value: Some("HOW"),
+        modes: &[E, X],
+        help: "where to ask for the code: terminal, gui (a desktop dialog) or\nnone (else mfa_prompt; default: terminal, else gui)",
+    },
+    Flag {
+        id: Opt::Duration,
+        long: "duration-seconds",
+        short: Some('d'),
+        value: Some("N"),
+        modes: &[E, S, X],
+        help: "session length in seconds, else the profile's duration_seconds:\nDURATIONS",
+    },
+    Flag {
+        id: Opt::Region,
+        long: "region",
+        short: None,
+        value: Some("REGION"),
+        modes: &[E, S, X],
+        help: "else $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region,\nelse the usual region of the device's or role's partition\n(us-gov-west-1, cn-north-1, ...), else us-east-1",
+    },
+    Flag {
+        id: Opt::RoleArn,
+        long: "role-arn",
+        short: None,
+        value: Some("ARN"),
+        modes: &[E, S, X],
+        help: "assume this role with the MFA code (else the profile's role_arn)",
+    },
+    Flag {
+        id: Opt::RoleSessionName,
+        long: "role-session-name",
+        short: None,
+        value: Some("NAME"),
+        modes: &[E, X],
+        help: "session name for the role (else role_session_name)",
+    },
+    Flag {
+        id: Opt::ExternalId,
+        long: "external-id",
+        short: None,
+        value: Some("ID"),
+        modes: &[E, S, X],
+        help: "external id for the role (else external_id)",
+    },
+    Flag {
+        id: Opt::WriteProfile,
+        long: "write-profile",
+        short: None,
+        value: Some("NAME"),
+        modes: &[E],
+        help: "also write the session to [NAME] in the shared credentials\nfile (with --shell none to print nothing)",
+    },
+    Flag {
+        id: Opt::OverwriteLongTerm,
+        long: "overwrite-long-term",
+        short: None,
+        value: None,
+        modes: &[E],
+        help: "let --write-profile replace a section holding long-term keys",
+    },
+    Flag {
+        id: Opt::MinRemaining,
+        long: "min-remaining",
+        short: None,
+        value: Some("TIME"),
+        modes: &[E, S, X],
+        help: "reuse a cached session only while more than TIME is left\n(90s, 15m, 1h; default 15m)",
+    },
+    Flag {
+        id: Opt::Force,
+        long: "force",
+        short: None,
+        value: None,
+        modes: &[E, X],
+        help: "ignore the cached session, ask for a new code",
+    },
+    Flag {
+        id: Opt::NoCache,
+        long: "no-cache",
+        short: None,
+        value: None,
+        modes: &[E, X],
+        help: "neither read nor write the session cache",
+    },
+    Flag {
+        id: Opt::Unset,
+        long: "unset",
+        short: None,
+        value: None,
+        modes: &[U],
+        help: "print lines that clear the session and restore AWS_PROFILE",
+    },
+    Flag {
+        id: Opt::Forget,
+        long: "forget",
+        short: None,
+        value: None,
+        modes: &[U],
+        help: "with --unset: also delete the profile's cached sessions",
+    },
+    Flag {
+        id: Opt::All,
+        long: "all",
+        short: None,
+        value: None,
+        modes: &[U],
+        help: "with --forget: delete every cached session",
+    },
+    Flag {
+        id: Opt::Cmd,
+        long: "cmd",
+        short: None,
+        value: Some("NAME"),
+        modes: &[I],
+        help: "with init: name of the function (default: mfa)",
+    },
+    Flag {
+        id: Opt::Server,
+        long: "server",
+        short: None,
+        value: None,
+        modes: &[X],
+        help: "with exec: serve the session from a local endpoint that renews\nit, instead of putting keys in the command's environment",
+    },
+    Flag {
+        id: Opt::Short,
+        long: "short",
+        short: None,
+        value: None,
+        modes: &[S],
+        help: "with status: print PROFILE TIME_LEFT on stdout (a prompt segment)",
+    },
+    Flag {
+        id: Opt::Names,
+        long: "names",
+        short: None,
+        value: None,
+        modes: &[L],
+        help: "with list: only the profile names, one per line",
+    },
+    Flag {
+        id: Opt::Json,
+        long: "json",
+        short: None,
+        value: None,
+        modes: &[L],
+        help: "with list: a JSON array of the same fields",
+    },
+    Flag {
+        id: Opt::Help,
+        long: "help",
+        short: Some('h'),
+        value: None,
+        modes: &[Mode::Help],
+        help: "this text",
+    },
+    Flag {
+        id: Opt::Version,
+        long: "version",
+        short: Some('V'),
+        value: None,
+        modes: &[Mode::Version],
+        help: "the version",
+    },
+];
+
+/// Every flag as typed (`--shell`, `-s`, ...), for completions.
+pub(crate) fn flag_words() -> Vec<String> {
+    let mut words = Vec::new();
+    for flag in FLAGS {
+        words.push(format!("--{}", flag.long));
+        if let Some(c) = flag.short {
+            words.push(format!("-{c}"));
+        }
+    }
+    words
+}
+
+/// The flag spelled `--name`.
+pub(crate) fn long(name: &str) -> Option<&'static Flag> {
+    FLAGS.iter().find(|f| f.long == name)
+}
+
+/// The flag spelled `-c`.
+pub(crate) fn short(c: char) -> Option<&'static Flag> {
+    FLAGS.iter().find(|f| f.short == Some(c))
+}

@@ -1,0 +1,73 @@
+//! The commands, one file each: every `run` takes its checked request and the environment
+//! snapshot, orchestrates the layers below (`aws`, `code`, `shell`), and decides nothing they
+//! own. Only finished, checked text is ever written to stdout.
+
+mod completions;
+mod exec;
+mod export;
+mod init;
+mod list;
+mod server;
+mod status;
+mod unset;
+
+use std::process::ExitCode;
+
+use crate::aws::files::AwsFiles;
+use crate::aws::settings::{self, Settings};
+use crate::cli;
+use crate::environment::Environment;
+use crate::error::{Error, Result};
+use crate::output;
+use crate::platform;
+use crate::request::{Choice, Request};
+use crate::shell::{self, Shell};
+
+/// Runs what `request` asks.
+pub(crate) fn run(request: Request, env: &Environment) -> Result<ExitCode> {
+    match request {
+        Request::Help => output::stdout(&cli::help())?,
+        Request::Version => output::stdout(&format!("mfa-env {}\n", env!("CARGO_PKG_VERSION")))?,
+        Request::Init(init) => init::run(&init)?,
+        Request::Unset(unset) => unset::run(&unset, env)?,
+        Request::Status(status) => return status::run(&status, env),
+        Request::Export(export) => export::run(&export, env)?,
+        Request::Exec(exec) => return exec::run(&exec, env),
+        Request::List(how) => list::run(how, env)?,
+        Request::Completions(shell) => completions::run(shell)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The shell that will read our output: `--shell`, else the parent process and the environment.
+pub(crate) fn detect(given: Option<Shell>, env: &Environment) -> Result<Shell> {
+    if let Some(shell) = given {
+        return Ok(shell);
+    }
+    let parent = platform::parent_program();
+    let me = std::env::args_os().next();
+    shell::detect(&shell::Clues {
+        parent: parent.as_deref(),
+        underscore: env.os("_"),
+        me: me.as_deref(),
+        login_shell: env.os("SHELL"),
+    })
+    .map_err(|name| {
+        Error::new(format!(
+            "mfa-env writes no syntax for {name}, the shell that runs it: pass --shell with one of {}, or run the command with `mfa-env exec -- COMMAND`",
+            shell::listed(|n| n.shell.can_unset() && n.shell != Shell::NoOutput)
+        ))
+    })
+}
+
+/// The AWS files, read once for the whole run, and this run's settings from them.
+pub(crate) fn resolve(
+    choice: &Choice,
+    role_session_name: Option<&str>,
+    env: &Environment,
+    now: i64,
+) -> Result<(AwsFiles, Settings)> {
+    let files = AwsFiles::load(env)?;
+    let settings = settings::resolve(choice, role_session_name, env, &files, now)?;
+    Ok((files, settings))
+}

@@ -1,0 +1,152 @@
+//! What each mode was asked, already checked: one request per mode, holding only what that
+//! mode accepts. The command line (`cli`) builds them; the commands (`cmd`) and everything
+//! below take them, and none of them knows how they were parsed.
+
+use std::ffi::OsString;
+
+use crate::shell::Shell;
+
+/// A code given on the command line: the digits, or "-" for one line of stdin.
+#[derive(PartialEq, Eq)]
+pub(crate) enum CodeSource {
+    Given(String),
+    Stdin,
+}
+
+// The code stays out of debug output.
+impl std::fmt::Debug for CodeSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodeSource::Given(_) => f.write_str("Given(..)"),
+            CodeSource::Stdin => f.write_str("Stdin"),
+        }
+    }
+}
+
+/// Where to ask a person for the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Prompt {
+    Terminal,
+    Gui,
+    /// Never ask: a run without another source fails at once.
+    Nowhere,
+}
+
+impl Prompt {
+    pub(crate) fn parse(text: &str) -> Option<Prompt> {
+        match text {
+            "terminal" => Some(Prompt::Terminal),
+            "gui" => Some(Prompt::Gui),
+            "none" => Some(Prompt::Nowhere),
+            _ => None,
+        }
+    }
+}
+
+/// What picks a session: the same for getting one and for asking about the cached one.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Choice {
+    pub(crate) profile: Option<String>,
+    pub(crate) serial: Option<String>,
+    pub(crate) duration: Option<i32>,
+    pub(crate) region: Option<String>,
+    pub(crate) role_arn: Option<String>,
+    pub(crate) external_id: Option<String>,
+}
+
+/// Whether a cached session may stand in for a new one: kept apart from `Choice`, which says
+/// which session, not how fresh it must be.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Reuse {
+    /// Seconds a cached session must still have; `None` for the default.
+    pub(crate) min_remaining: Option<i64>,
+    pub(crate) force: bool,
+    pub(crate) no_cache: bool,
+}
+
+/// How a session is obtained when none is cached. Code sources are kept apart: their
+/// precedence is decided in `code`, not by the order of the flags.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Obtain {
+    pub(crate) code: Option<CodeSource>,
+    pub(crate) totp_env: Option<String>,
+    pub(crate) token_command: Option<String>,
+    pub(crate) prompt: Option<Prompt>,
+    pub(crate) role_session_name: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct WriteProfile {
+    pub(crate) name: String,
+    pub(crate) overwrite_long_term: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Export {
+    pub(crate) choice: Choice,
+    pub(crate) reuse: Reuse,
+    pub(crate) obtain: Obtain,
+    pub(crate) shell: Option<Shell>,
+    pub(crate) write_profile: Option<WriteProfile>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Forget {
+    /// The sessions of one profile (`--profile`, else the environment's choice).
+    Profile(Option<String>),
+    All,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Unset {
+    pub(crate) shell: Option<Shell>,
+    pub(crate) forget: Option<Forget>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Init {
+    pub(crate) shell: &'static str,
+    pub(crate) function: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Status {
+    pub(crate) choice: Choice,
+    /// `--min-remaining`, in seconds: the session must have more than this left.
+    pub(crate) min_remaining: Option<i64>,
+    /// `--short`: `PROFILE TIME_LEFT` on stdout, for a prompt.
+    pub(crate) short: bool,
+}
+
+/// `list`: the profiles, as a table, names only, or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum List {
+    Table,
+    Names,
+    Json,
+}
+
+/// `exec`: a command (program and arguments, never read as our flags), or none for a shell.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Exec {
+    pub(crate) choice: Choice,
+    pub(crate) reuse: Reuse,
+    pub(crate) obtain: Obtain,
+    /// `--server`: the credential endpoint instead of keys in the environment.
+    pub(crate) server: bool,
+    pub(crate) command: Vec<OsString>,
+}
+
+/// One request per mode.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Request {
+    Export(Export),
+    Unset(Unset),
+    Init(Init),
+    Status(Status),
+    Exec(Exec),
+    List(List),
+    Completions(&'static str),
+    Help,
+    Version,
+}
