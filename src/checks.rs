@@ -140,18 +140,32 @@ pub(crate) fn endpoint(url: &str) -> Result<(), Why> {
     }
 }
 
-/// A name for an environment variable that we read (`--totp-secret-env VAR`).
+/// An environment variable's name, as every shell can write it: `[A-Za-z_][A-Za-z0-9_]*`. The
+/// names we set and the ones we are told to read (`--totp-secret-env VAR`) alike.
 pub(crate) fn variable_name(name: &str) -> Result<(), Why> {
-    let mut chars = name.chars();
-    let ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
+    if word(name, |c| c.is_ascii_alphanumeric() || c == '_') {
         Ok(())
     } else {
         Err("not a variable name (letters, digits and _)")
     }
+}
+
+/// A shell function's name (`init --cmd NAME`): a variable name that may also hold `-`.
+pub(crate) fn function_name(name: &str) -> Result<(), Why> {
+    if word(name, |c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        Ok(())
+    } else {
+        Err("not a function name: use letters, digits, _ and -, not starting with a digit or -")
+    }
+}
+
+/// A letter or `_`, then characters that `rest` allows.
+fn word(name: &str, rest: impl Fn(char) -> bool) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(rest)
 }
 
 #[cfg(test)]

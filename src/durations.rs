@@ -24,7 +24,7 @@ pub(crate) const CHAIN_MIN_LEFT: i64 = 60;
 /// The `--help` text for `--duration-seconds`, from the constants above.
 pub(crate) fn help() -> String {
     format!(
-        "{}..{}, default 12h (root user: at most {});\nwith a role {}..{}, default 1h",
+        "{}..{}, default 12h (root user: at most {}); with a role {}..{}, default 1h",
         SESSION.start(),
         SESSION.end(),
         ROOT_MAX,
@@ -162,7 +162,7 @@ mod tests {
     fn help_states_the_ranges() {
         assert_eq!(
             help(),
-            "900..129600, default 12h (root user: at most 3600);\nwith a role 900..43200, default 1h"
+            "900..129600, default 12h (root user: at most 3600); with a role 900..43200, default 1h"
         );
     }
 }

@@ -96,6 +96,17 @@ pub(crate) fn shows_as_is(text: &str) -> bool {
     text.bytes().all(|b| (b' '..=b'~').contains(&b)) || !text.chars().any(unsafe_to_show)
 }
 
+/// Text from the network (an STS message, an error's cause), for a one-line message: trimmed,
+/// at most 300 characters, and escaped as `shown` escapes.
+pub(crate) fn clean(text: &str) -> String {
+    let text = text.trim();
+    let mut bounded: String = text.chars().take(300).collect();
+    if text.chars().nth(300).is_some() {
+        bounded.push('…');
+    }
+    shown(&bounded)
+}
+
 /// `shown`, without a copy when nothing needs escaping (the common case).
 pub(crate) fn shown_cow(text: &str) -> Cow<'_, str> {
     if shows_as_is(text) {
@@ -126,6 +137,8 @@ mod tests {
             "a\\nb\\x1b[31m\\x85c\\u{202e}"
         );
         assert_eq!(shown("prod ä,b"), "prod ä,b");
+        assert_eq!(clean(" denied\x1b[31m\n"), "denied\\x1b[31m");
+        assert_eq!(clean(&"x".repeat(400)).chars().count(), 301);
     }
 
     #[test]

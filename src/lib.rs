@@ -10,6 +10,26 @@
 //! - [`shell`] is every shell's syntax: quoting, the lines that set and clear, detection,
 //!   the `init` snippets and the completion scripts;
 //! - [`platform`] is what differs per OS; [`environment`] the variables, read once.
+//!
+//! Where is the rule for ...
+//!
+//! | rule | file |
+//! |---|---|
+//! | durations: ranges, defaults, the chained-role cap, renewal margin, reuse window | `src/durations.rs` |
+//! | shell syntax: setting and clearing a variable, per shell | `src/shell/mod.rs` |
+//! | quoting a value for a shell (or refusing it) | `src/shell/mod.rs` |
+//! | precedence of settings: each setting's sources, in order | `src/aws/sources.rs` |
+//! | a profile's role chain, and whether mfa-env can use a profile | `src/aws/chain.rs` |
+//! | exit codes | `src/error.rs` |
+//! | text shown to people: escaping, bounding | `src/error.rs` |
+//! | file writing: regular files only, 0600, atomic, locked | `src/files.rs` |
+//! | code-source order: flag, seed, command, `mfa_process`, a person | `src/code/mod.rs` |
+//! | region and partition defaults | `src/aws/endpoint.rs` |
+//! | endpoint selection and signing region | `src/aws/endpoint.rs` |
+//! | what an STS failure means for the person | `src/aws/failure.rs` |
+//! | the variables we set, clear and remember | `src/environment/vars.rs` |
+//! | the shapes of values (codes, serials, ARNs, names) | `src/checks.rs` |
+//! | test-only settings of debug builds (`MFA_ENV_TEST_*`) | `src/test_hooks.rs` |
 
 mod aws;
 mod checks;

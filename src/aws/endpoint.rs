@@ -59,8 +59,20 @@ fn signing_region(endpoint: &aws_smithy_types::endpoint::Endpoint) -> Option<&st
         })
 }
 
+/// With no region configured: the partition of the first of `arns` (the MFA device's, the
+/// roles') that names one we know, and its usual region (a GovCloud or China key can never
+/// sign in us-east-1); `None` for the default, us-east-1.
+pub(crate) fn default_region<'a>(
+    arns: impl IntoIterator<Item = &'a str>,
+) -> Option<(&'a str, &'static str)> {
+    arns.into_iter().find_map(|arn| {
+        let partition = crate::checks::partition(arn)?;
+        Some((partition, partition_region(partition)?))
+    })
+}
+
 /// The region STS is usually called in for an ARN's partition, when no region is configured.
-pub(crate) fn partition_region(partition: &str) -> Option<&'static str> {
+fn partition_region(partition: &str) -> Option<&'static str> {
     Some(match partition {
         "aws-us-gov" => "us-gov-west-1",
         "aws-cn" => "cn-north-1",
@@ -135,6 +147,11 @@ mod tests {
     fn partitions_and_hosts() {
         assert_eq!(partition_region("aws-us-gov"), Some("us-gov-west-1"));
         assert_eq!(partition_region("aws"), None);
+        assert_eq!(
+            default_region(["GAHT12345678", "arn:aws-cn:iam::1:role/r"]),
+            Some(("aws-cn", "cn-north-1"))
+        );
+        assert_eq!(default_region(["arn:aws:iam::1:mfa/u"]), None);
         assert_eq!(
             host("https://sts.eusc-de-east-1.amazonaws.eu"),
             "sts.eusc-de-east-1.amazonaws.eu"

@@ -5,8 +5,9 @@ use aws_sdk_sts::config::Credentials as AwsKeys;
 
 use crate::aws::cache::{Cache, Scope};
 use crate::aws::credentials::Credentials;
+use crate::aws::network::Network;
 use crate::aws::proxy::Proxies;
-use crate::aws::settings::Settings;
+use crate::aws::settings::{Role, Settings};
 use crate::aws::sts;
 use crate::code::Codes;
 use crate::durations;
@@ -153,7 +154,7 @@ struct Calls {
     settings: Settings,
     cache: Option<Cache>,
     bounds: sts::Bounds,
-    network: sts::Network,
+    network: Network,
 }
 
 impl Calls {
@@ -217,7 +218,6 @@ impl Calls {
         now: i64,
     ) -> Result<Credentials> {
         let settings = &self.settings;
-        let label = shown(&settings.label);
         if settings.roles.is_empty() && settings.serial.is_none() {
             return Err(no_serial(settings));
         }
@@ -226,56 +226,59 @@ impl Calls {
             Some(session) => session_keys(session),
             None => runtime.block_on(sts::long_term_keys(settings))?,
         };
-        let mut client = sts::Client::new(settings, keys, self.bounds, self.network.clone());
-
+        let client = sts::Client::new(settings, keys, self.bounds, self.network.clone());
         if settings.roles.is_empty() {
-            let serial = settings
-                .serial
-                .as_ref()
-                .map(|s| s.value.as_str())
-                .unwrap_or_default();
-            let duration = settings.duration.as_ref().map(|d| d.value);
-            let mut code = codes.first(serial, &label)?;
-            loop {
-                match runtime.block_on(client.session_token(serial, &code, duration, now)) {
-                    Err(failure) if failure.code_rejected => match codes.next() {
-                        Some(next) => code = next?,
-                        None => return Err(failure.error),
-                    },
-                    result => return Ok(result?),
-                }
+            self.session_token(&runtime, &client, codes, now)
+        } else {
+            self.assume_roles(&runtime, client, codes, chained, now)
+        }
+    }
+
+    /// GetSessionToken, once more with the next code when STS refused one as used.
+    fn session_token(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        client: &sts::Client,
+        codes: &mut Codes,
+        now: i64,
+    ) -> Result<Credentials> {
+        let settings = &self.settings;
+        let serial = settings
+            .serial
+            .as_ref()
+            .map(|s| s.value.as_str())
+            .unwrap_or_default();
+        let duration = settings.duration.as_ref().map(|d| d.value);
+        let mut code = codes.first(serial, &shown(&settings.label))?;
+        loop {
+            match runtime.block_on(client.session_token(serial, &code, duration, now)) {
+                Err(failure) if failure.code_rejected => match codes.next() {
+                    Some(next) => code = next?,
+                    None => return Err(failure.error),
+                },
+                result => return Ok(result?),
             }
         }
+    }
 
-        if let Some(serial) = &settings.unused_serial
-            && chained.is_none()
-            && codes.is_arranged()
-            && let Some(role) = settings.roles.first()
-        {
-            note(&format!(
-                "assuming {} without MFA, so the code is not used: profile '{}' names no mfa_serial, and {serial_origin} counts only for that profile's own sessions; add mfa_serial = {} to profile '{}' to assume the role with MFA",
-                role.arn,
-                shown(&role.profile),
-                shown(&serial.value),
-                shown(&role.profile),
-                serial_origin = serial.origin,
-            ));
+    /// The chain of roles, each signed by the session before it (the first by the keys, or by
+    /// `chained`); the one code goes to every role that names an MFA device.
+    fn assume_roles(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        mut client: sts::Client,
+        codes: &mut Codes,
+        chained: Option<&Credentials>,
+        now: i64,
+    ) -> Result<Credentials> {
+        let settings = &self.settings;
+        if chained.is_none() && codes.is_arranged() {
+            note_unused_code(settings);
         }
         let mut code: Option<String> = None;
         let mut creds = None;
         for (index, role) in settings.roles.iter().enumerate() {
-            let signed_by_session = index > 0 || chained.is_some();
-            let mut duration = role.duration.as_ref().map(|d| d.value);
-            if signed_by_session
-                && let Some(asked) = duration.filter(|d| *d > durations::CHAINED_MAX)
-            {
-                note(&format!(
-                    "assuming {} with session credentials: AWS caps such a role session at 1 hour, so it lasts {} s, not {asked}",
-                    role.arn,
-                    durations::CHAINED_MAX
-                ));
-                duration = Some(durations::CHAINED_MAX);
-            }
+            let duration = capped(role, index > 0 || chained.is_some());
             let serial = match (&role.serial, index == 0 && chained.is_some()) {
                 (Some(serial), false) => Some(serial.as_str()),
                 _ => None,
@@ -283,7 +286,7 @@ impl Calls {
             if let Some(serial) = serial
                 && code.is_none()
             {
-                code = Some(codes.first(serial, &label)?);
+                code = Some(codes.first(serial, &shown(&settings.label))?);
             }
             let result = loop {
                 let mfa = serial.zip(code.as_deref());
@@ -313,6 +316,37 @@ fn codes_for(obtain: &Obtain, settings: &Settings, env: &Environment) -> Result<
     )
 }
 
+/// A role's duration; signed by session credentials, at most what AWS allows a chained role
+/// session (said, when more was asked).
+fn capped(role: &Role, signed_by_session: bool) -> Option<i32> {
+    let duration = role.duration.as_ref().map(|d| d.value);
+    match duration {
+        Some(asked) if signed_by_session && asked > durations::CHAINED_MAX => {
+            note(&format!(
+                "assuming {} with session credentials: AWS caps such a role session at 1 hour, so it lasts {} s, not {asked}",
+                role.arn,
+                durations::CHAINED_MAX
+            ));
+            Some(durations::CHAINED_MAX)
+        }
+        duration => duration,
+    }
+}
+
+/// Says that a code given is not used when the roles are assumed without MFA.
+fn note_unused_code(settings: &Settings) {
+    if let (Some(serial), Some(role)) = (&settings.unused_serial, settings.roles.first()) {
+        note(&format!(
+            "assuming {} without MFA, so the code is not used: profile '{}' names no mfa_serial, and {} counts only for that profile's own sessions; add mfa_serial = {} to profile '{}' to assume the role with MFA",
+            role.arn,
+            shown(&role.profile),
+            serial.origin,
+            shown(&serial.value),
+            shown(&role.profile),
+        ));
+    }
+}
+
 fn session_keys(session: &Credentials) -> AwsKeys {
     AwsKeys::new(
         session.access_key_id.clone(),
@@ -336,7 +370,7 @@ fn no_serial(settings: &Settings) -> Error {
 }
 
 /// The proxy for the endpoint, and the CAs to trust, as the environment and profile say.
-fn network(settings: &Settings, env: &Environment) -> Result<sts::Network> {
+fn network(settings: &Settings, env: &Environment) -> Result<Network> {
     let proxy = Proxies::from_env(env).for_url(&settings.endpoint.url);
     let bundle = match &settings.ca_bundle {
         Some(setting) => {
@@ -351,7 +385,7 @@ fn network(settings: &Settings, env: &Environment) -> Result<sts::Network> {
         }
         None => None,
     };
-    sts::Network::new(
+    Network::new(
         proxy,
         bundle
             .as_ref()

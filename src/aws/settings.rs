@@ -1,13 +1,16 @@
 //! The settings of one run, as a pure function of the request, an environment snapshot and the
 //! parsed shared files: which long-term keys sign, which roles follow, which MFA device, which
-//! duration, region and endpoint. The precedence rules live here and nowhere else.
+//! duration, region and endpoint. Each setting's sources, in order, are declared in `sources`;
+//! the role chain is walked in `chain`; this puts them together.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::aws::chain::{self, KeysAt, Walk};
 use crate::aws::endpoint::{self, Variant};
 use crate::aws::files::{AwsFiles, expand_home};
-use crate::aws::profiles::{FileKind, Profile};
+use crate::aws::profiles::Profile;
+use crate::aws::sources::{self, Lookup};
 use crate::checks;
 use crate::durations;
 use crate::environment::Environment;
@@ -15,46 +18,10 @@ use crate::environment::vars::Before;
 use crate::error::{Error, Result, shown};
 use crate::request::{Choice, Prompt};
 
+pub(crate) use crate::aws::sources::{Origin, Setting};
+
 /// The name a run without a profile (keys from the environment) goes by.
 pub(crate) const ENV_LABEL: &str = "environment";
-/// The key `--write-profile` records so that a written session names its long-term profile.
-pub(crate) const SOURCE_KEY: &str = "mfa_env_source_profile";
-
-/// Where a setting came from, so that a message names the place to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Origin {
-    Flag(&'static str),
-    Env(&'static str),
-    Profile {
-        profile: String,
-        key: &'static str,
-        file: String,
-    },
-    /// The usual region of the partition an ARN names, when none is configured.
-    Partition(String),
-    Default,
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Origin::Flag(flag) => write!(f, "{flag}"),
-            Origin::Env(var) => write!(f, "{var}"),
-            Origin::Profile { profile, key, file } => {
-                write!(f, "{key} of profile '{}' in {file}", shown(profile))
-            }
-            Origin::Partition(partition) => write!(f, "the usual region of partition {partition}"),
-            Origin::Default => f.write_str("the default"),
-        }
-    }
-}
-
-/// A value and where it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Setting<T> {
-    pub(crate) value: T,
-    pub(crate) origin: Origin,
-}
 
 /// The long-term keys that sign the first call.
 #[derive(Clone, PartialEq, Eq)]
@@ -161,17 +128,20 @@ impl Settings {
     }
 }
 
-/// The profile chosen by flag or environment, and by which; `None` for neither.
+/// The profile chosen by flag or environment (`sources::PROFILE`), and by which; `None` for
+/// neither.
 pub(crate) fn chosen_profile(
     flag: Option<&str>,
     env: &Environment,
 ) -> Result<Option<(String, Origin)>> {
-    if let Some(name) = flag {
-        return Ok(Some((name.to_owned(), Origin::Flag("--profile"))));
-    }
-    for var in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "MFA_ENV_PROFILE"] {
-        if let Some(name) = env.text(var)? {
-            return Ok(Some((name.to_owned(), Origin::Env(var))));
+    for source in sources::PROFILE {
+        let chosen = match *source {
+            sources::Source::Flag(name) => flag.map(|f| (f.to_owned(), Origin::Flag(name))),
+            sources::Source::Env(var) => env.text(var)?.map(|v| (v.to_owned(), Origin::Env(var))),
+            _ => None,
+        };
+        if chosen.is_some() {
+            return Ok(chosen);
         }
     }
     Ok(None)
@@ -201,6 +171,17 @@ pub(crate) fn label(flag: Option<&str>, env: &Environment) -> Result<String> {
     })
 }
 
+/// Who signs: the selected profile (whose settings apply) and the keys at the end of its chain.
+struct Signer<'a> {
+    label: String,
+    selected: Option<&'a Profile>,
+    keys: Keys,
+    keys_origin: String,
+    keys_profile: Option<&'a Profile>,
+    keys_id: Option<String>,
+    roles: Vec<Role>,
+}
+
 /// The settings of a run. `session_name` is `--role-session-name`; `now` names role sessions.
 pub(crate) fn resolve(
     choice: &Choice,
@@ -209,103 +190,188 @@ pub(crate) fn resolve(
     files: &AwsFiles,
     now: i64,
 ) -> Result<Settings> {
-    let chosen = chosen_profile(choice.profile.as_deref(), env)?;
-    let stale_session = env.text("AWS_SESSION_TOKEN")?.is_some();
-
-    // The selected profile (whose settings apply), and the keys that sign.
-    let (label, selected, keys, keys_origin, keys_profile, keys_id, mut roles) =
-        match (&chosen, env_keys(env)?) {
-            (None, Some((access_key_id, secret_access_key))) => (
-                ENV_LABEL.to_owned(),
-                // Settings (mfa_serial, region, ...) still from [default], as the AWS CLI does.
-                files.profiles.get("default"),
-                Keys::Static {
-                    access_key_id: access_key_id.clone(),
-                    secret_access_key,
-                },
-                "AWS_ACCESS_KEY_ID in the environment".to_owned(),
-                None,
-                Some(access_key_id),
-                Vec::new(),
-            ),
-            (chosen, _) => {
-                let (name, origin) = chosen
-                    .clone()
-                    .unwrap_or_else(|| ("default".to_owned(), Origin::Default));
-                let Some(profile) = files.profiles.get(&name) else {
-                    return Err(missing_profile(&name, &origin, stale_session, files));
-                };
-                refuse_written_session(profile, &origin, files)?;
-                let chain = chain(profile, files, env, now)?;
-                (
-                    name,
-                    Some(profile),
-                    chain.keys,
-                    chain.keys_origin,
-                    chain.keys_profile,
-                    None,
-                    chain.roles,
-                )
-            }
-        };
-
-    let setting = |key: &'static str| -> Option<Setting<String>> {
-        let profile = selected?;
-        let (value, kind) = profile.entry(key)?;
-        Some(Setting {
-            value: value.to_owned(),
-            origin: Origin::Profile {
-                profile: profile.name.clone(),
-                key,
-                file: files.place(kind),
-            },
-        })
+    let before = Before::capture(env)?;
+    let signer = signer(choice, env, files)?;
+    let lookup = Lookup {
+        choice,
+        env,
+        before: &before,
+        files,
+        selected: signer.selected,
+        keys_profile: signer.keys_profile,
     };
-    let from_env = |var: &'static str| -> Result<Option<Setting<String>>> {
-        Ok(env.text(var)?.map(|v| Setting {
-            value: v.to_owned(),
-            origin: Origin::Env(var),
-        }))
-    };
-    let flag = |flag: &'static str, value: &Option<String>| {
-        value.as_ref().map(|v| Setting {
-            value: v.clone(),
-            origin: Origin::Flag(flag),
-        })
-    };
-
-    // The MFA device: flag, environment, then the selected profile.
-    let serial = match flag("--serial-number", &choice.serial) {
-        Some(s) => Some(s),
-        None => match from_env("AWS_MFA_SERIAL")? {
-            Some(s) => Some(s),
-            None => setting("mfa_serial"),
-        },
-    };
+    let serial = lookup.first(sources::SERIAL)?;
     if let Some(s) = &serial {
         checked(s, checks::serial)?;
     }
+    let duration = match lookup.first(sources::DURATION)? {
+        Some(d) if matches!(d.origin, Origin::Flag(_)) => {
+            Some(d.map(|_| choice.duration.unwrap_or_default()))
+        }
+        Some(d) => {
+            let parsed = durations::parse_profile(&d.value, &place_of(&d.origin))?;
+            Some(d.map(|_| parsed))
+        }
+        None => None,
+    };
+    let mut roles = signer.roles;
+    let asked = Asked {
+        serial: serial.as_ref(),
+        duration: duration.as_ref(),
+        session_name,
+    };
+    finish_roles(&mut roles, &signer.label, choice, env, &asked, now)?;
+    let region = match lookup.first(sources::REGION)? {
+        Some(region) => region,
+        None => default_region(serial.as_ref(), &roles),
+    };
+    checked(&region, checks::region)?;
+    let endpoint = endpoint_for(&lookup, &region)?;
+    let mfa_prompt = match lookup.first(sources::MFA_PROMPT)? {
+        Some(s) => Some(Setting {
+            value: Prompt::parse(&s.value).ok_or_else(|| {
+                Error::new(format!(
+                    "{} is '{}', not one of terminal, gui, none: fix it",
+                    s.origin,
+                    shown(&s.value)
+                ))
+            })?,
+            origin: s.origin,
+        }),
+        None => None,
+    };
+    let unused_serial = if !roles.is_empty() && roles.iter().all(|r| r.serial.is_none()) {
+        lookup.first(&[sources::Source::KeysProfile("mfa_serial")])?
+    } else {
+        None
+    };
+    Ok(Settings {
+        label: signer.label,
+        keys: signer.keys,
+        keys_origin: signer.keys_origin,
+        keys_profile: signer.keys_profile.map(|p| p.name.clone()),
+        keys_id: signer.keys_id,
+        roles,
+        serial,
+        duration,
+        region,
+        endpoint,
+        ca_bundle: ca_bundle(&lookup, env)?,
+        mfa_process: lookup.first(sources::MFA_PROCESS)?,
+        mfa_prompt,
+        unused_serial,
+    })
+}
 
-    // A role from the command line: assumed with the selected profile's keys (or the end of its
-    // chain), with the MFA device chosen above.
+/// The selected profile and the keys that sign: the chosen profile's chain, or, when no
+/// profile is chosen, long-term keys in the environment (settings still from `[default]`, as
+/// the AWS CLI reads them).
+fn signer<'a>(choice: &Choice, env: &Environment, files: &'a AwsFiles) -> Result<Signer<'a>> {
+    let chosen = chosen_profile(choice.profile.as_deref(), env)?;
+    if chosen.is_none()
+        && let Some((access_key_id, secret_access_key)) = env_keys(env)?
+    {
+        return Ok(Signer {
+            label: ENV_LABEL.to_owned(),
+            selected: files.profiles.get("default"),
+            keys: Keys::Static {
+                access_key_id: access_key_id.clone(),
+                secret_access_key,
+            },
+            keys_origin: "AWS_ACCESS_KEY_ID in the environment".to_owned(),
+            keys_profile: None,
+            keys_id: Some(access_key_id),
+            roles: Vec::new(),
+        });
+    }
+    let (name, origin) = chosen.unwrap_or_else(|| ("default".to_owned(), Origin::Default));
+    let Some(profile) = files.profiles.get(&name) else {
+        let stale_session = env.text("AWS_SESSION_TOKEN")?.is_some();
+        return Err(missing_profile(&name, &origin, stale_session, files));
+    };
+    refuse_written_session(profile, &origin, files)?;
+    let Walk { keys, roles } =
+        chain::walk(profile, &files.profiles).map_err(|stop| stop.message(files))?;
+    let roles = roles
+        .into_iter()
+        .map(|r| role_of(r, files))
+        .collect::<Result<Vec<_>>>()?;
+    let (keys, keys_origin, keys_profile) = match keys {
+        KeysAt::Profile(at) => (
+            keys_of(at),
+            format!("profile '{}'", shown(&at.name)),
+            Some(at),
+        ),
+        KeysAt::Environment => {
+            let Some((access_key_id, secret_access_key)) = env_keys(env)? else {
+                let role = roles.last().map_or(name.as_str(), |r| r.profile.as_str());
+                return Err(Error::new(format!(
+                    "profile '{}' takes its keys from the environment (credential_source = Environment), but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY do not hold long-term keys",
+                    shown(role)
+                )));
+            };
+            let keys = Keys::Static {
+                access_key_id,
+                secret_access_key,
+            };
+            (
+                keys,
+                "AWS_ACCESS_KEY_ID in the environment".to_owned(),
+                None,
+            )
+        }
+    };
+    Ok(Signer {
+        label: name,
+        selected: Some(profile),
+        keys,
+        keys_origin,
+        keys_profile,
+        keys_id: None,
+        roles,
+    })
+}
+
+/// What the run asked for the last role: the run's MFA device and duration, and the session
+/// name of `--role-session-name`.
+struct Asked<'a> {
+    serial: Option<&'a Setting<String>>,
+    duration: Option<&'a Setting<i32>>,
+    session_name: Option<&'a str>,
+}
+
+/// What the command line adds to the roles: `--role-arn` as a last role of `label`'s (with the
+/// run's MFA device), the run's device, external id, session name and duration for the last
+/// one, and a session name for each; every role's duration checked.
+fn finish_roles(
+    roles: &mut Vec<Role>,
+    label: &str,
+    choice: &Choice,
+    env: &Environment,
+    asked: &Asked,
+    now: i64,
+) -> Result<()> {
+    let Asked {
+        serial,
+        duration,
+        session_name,
+    } = *asked;
     if let Some(arn) = &choice.role_arn {
-        let profile = label.clone();
         roles.push(Role {
             arn: arn.clone(),
             session_name: String::new(),
             external_id: None,
             serial: None,
             duration: None,
-            profile,
+            profile: label.to_owned(),
         });
     }
-    // The final role takes the flags and the run's MFA device.
     if let Some(last) = roles.last_mut() {
         if choice.serial.is_some()
             || env.text("AWS_MFA_SERIAL")?.is_some()
             || choice.role_arn.is_some()
         {
-            last.serial = serial.as_ref().map(|s| s.value.clone());
+            last.serial = serial.map(|s| s.value.clone());
         }
         if let Some(id) = &choice.external_id {
             last.external_id = Some(id.clone());
@@ -313,30 +379,14 @@ pub(crate) fn resolve(
         if let Some(name) = session_name {
             last.session_name = name.to_owned();
         }
+        if duration.is_some() {
+            last.duration = duration.cloned();
+        }
     }
-    for role in &mut roles {
+    for role in roles.iter_mut() {
         if role.session_name.is_empty() {
             role.session_name = format!("mfa-env-{now}");
         }
-    }
-
-    let duration = match (choice.duration, setting("duration_seconds")) {
-        (Some(d), _) => Some(Setting {
-            value: d,
-            origin: Origin::Flag("--duration-seconds"),
-        }),
-        (None, Some(s)) => Some(Setting {
-            value: durations::parse_profile(&s.value, &place_of(&s.origin))?,
-            origin: s.origin,
-        }),
-        (None, None) => None,
-    };
-    if let Some(last) = roles.last_mut()
-        && duration.is_some()
-    {
-        last.duration = duration.clone();
-    }
-    for role in &roles {
         if let Some(d) = &role.duration
             && !durations::ROLE.contains(&d.value)
         {
@@ -356,206 +406,84 @@ pub(crate) fn resolve(
             });
         }
     }
+    Ok(())
+}
 
-    // The user's own region variables: where an apply set ours, the values it kept.
-    let before = Before::capture(env)?;
-    let users_region = |var: &'static str| {
-        before.users_region(var).map(|v| Setting {
-            value: v.to_owned(),
-            origin: Origin::Env(var),
-        })
-    };
-    let region = match flag("--region", &choice.region) {
-        Some(r) => r,
-        None => match users_region("AWS_REGION") {
-            Some(r) => r,
-            None => match users_region("AWS_DEFAULT_REGION") {
-                Some(r) => r,
-                None => match setting("region") {
-                    Some(r) => r,
-                    None => default_region(serial.as_ref(), &roles),
-                },
-            },
-        },
-    };
-    checked(&region, checks::region)?;
-
-    // The endpoint, as the AWS CLI picks it: the service's variable, the global one, the
-    // profile's [services] section, the profile's endpoint_url; none of them when told to
-    // ignore configured endpoints; else the region's default, in its FIPS or dual-stack form.
-    let switch = |var: &'static str, key: &'static str| -> Result<bool> {
-        Ok(match env.flag(var)? {
-            Some(on) => on,
-            None => setting(key).is_some_and(|s| s.value.eq_ignore_ascii_case("true")),
-        })
-    };
-    let configured = if switch(
-        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-        "ignore_configured_endpoint_urls",
-    )? {
+/// The endpoint, as the AWS CLI picks it: a configured one (`sources::ENDPOINT`), unless told
+/// to ignore configured endpoints; else the region's default, in its FIPS or dual-stack form.
+fn endpoint_for(lookup: &Lookup, region: &Setting<String>) -> Result<Endpoint> {
+    let configured = if lookup.switch(sources::IGNORE_ENDPOINTS)? {
         None
     } else {
-        match from_env("AWS_ENDPOINT_URL_STS")? {
-            Some(e) => Some(e),
-            None => match from_env("AWS_ENDPOINT_URL")? {
-                Some(e) => Some(e),
-                None => match services_endpoint(selected, files)? {
-                    Some(e) => Some(e),
-                    None => setting("endpoint_url"),
-                },
-            },
-        }
+        lookup.first(sources::ENDPOINT)?
     };
-    let endpoint = match configured {
-        Some(e) => {
-            checked(&e, checks::endpoint)?;
-            // As botocore: a configured endpoint is used as it is, signed for the run's region,
-            // FIPS and dual-stack settings notwithstanding.
-            Endpoint {
-                url: e.value,
-                signing_region: region.value.clone(),
-                origin: Some(e.origin),
-            }
-        }
-        None => {
-            let variant = Variant {
-                fips: switch("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")?,
-                dual_stack: switch("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")?,
-                legacy_global: match from_env("AWS_STS_REGIONAL_ENDPOINTS")? {
-                    Some(v) => v.value == "legacy",
-                    None => setting("sts_regional_endpoints").is_some_and(|s| s.value == "legacy"),
-                },
-            };
-            let default = endpoint::resolve(&region.value, variant).map_err(|why| {
-                Error::new(format!(
-                    "there is no STS endpoint for region {} with these settings ({why}): fix {}",
-                    region.value, region.origin
-                ))
-            })?;
-            Endpoint {
-                url: default.url,
-                signing_region: default.signing_region,
-                origin: None,
-            }
-        }
+    if let Some(e) = configured {
+        checked(&e, checks::endpoint)?;
+        // As botocore: a configured endpoint is used as it is, signed for the run's region,
+        // FIPS and dual-stack settings notwithstanding.
+        return Ok(Endpoint {
+            url: e.value,
+            signing_region: region.value.clone(),
+            origin: Some(e.origin),
+        });
+    }
+    let variant = Variant {
+        fips: lookup.switch(sources::FIPS)?,
+        dual_stack: lookup.switch(sources::DUAL_STACK)?,
+        legacy_global: lookup
+            .first(sources::REGIONAL_ENDPOINTS)?
+            .is_some_and(|s| s.value == "legacy"),
     };
-
-    let ca_bundle = match env.path("AWS_CA_BUNDLE") {
-        Some(path) => Some(Setting {
-            value: path,
-            origin: Origin::Env("AWS_CA_BUNDLE"),
-        }),
-        None => setting("ca_bundle").map(|s| Setting {
-            value: expand_home(Path::new(&s.value), env.home().as_deref()),
-            origin: s.origin,
-        }),
-    };
-
-    let keys_profile_setting = |key: &'static str| -> Option<Setting<String>> {
-        let profile = files.profiles.get(keys_profile.as_deref()?)?;
-        let (value, kind) = profile.entry(key)?;
-        Some(Setting {
-            value: value.to_owned(),
-            origin: Origin::Profile {
-                profile: profile.name.clone(),
-                key,
-                file: files.place(kind),
-            },
-        })
-    };
-    let mfa_process = setting("mfa_process").or_else(|| keys_profile_setting("mfa_process"));
-    let unused_serial = if !roles.is_empty() && roles.iter().all(|r| r.serial.is_none()) {
-        keys_profile_setting("mfa_serial")
-    } else {
-        None
-    };
-    let mfa_prompt = match setting("mfa_prompt") {
-        Some(s) => Some(Setting {
-            value: Prompt::parse(&s.value).ok_or_else(|| {
-                Error::new(format!(
-                    "{} is '{}', not one of terminal, gui, none: fix it",
-                    s.origin,
-                    shown(&s.value)
-                ))
-            })?,
-            origin: s.origin,
-        }),
-        None => None,
-    };
-
-    Ok(Settings {
-        label,
-        keys,
-        keys_origin,
-        keys_profile,
-        keys_id,
-        roles,
-        serial,
-        duration,
-        region,
-        endpoint,
-        ca_bundle,
-        mfa_process,
-        mfa_prompt,
-        unused_serial,
+    let default = endpoint::resolve(&region.value, variant).map_err(|why| {
+        Error::new(format!(
+            "there is no STS endpoint for region {} with these settings ({why}): fix {}",
+            region.value, region.origin
+        ))
+    })?;
+    Ok(Endpoint {
+        url: default.url,
+        signing_region: default.signing_region,
+        origin: None,
     })
 }
 
-/// With no region configured: the usual region of the partition the MFA device's or the first
-/// role's ARN names (a GovCloud or China key can never sign in us-east-1), else us-east-1.
+/// The CA bundle (`sources::CA_BUNDLE`): the variable as a path (any bytes), the profile's with
+/// `~` expanded.
+fn ca_bundle(lookup: &Lookup, env: &Environment) -> Result<Option<Setting<PathBuf>>> {
+    for source in sources::CA_BUNDLE {
+        if let sources::Source::Env(var) = *source {
+            if let Some(path) = env.path(var) {
+                return Ok(Some(Setting {
+                    value: path,
+                    origin: Origin::Env(var),
+                }));
+            }
+        } else if let Some(s) = lookup.first(std::slice::from_ref(source))? {
+            let home = env.home();
+            return Ok(Some(s.map(|v| expand_home(Path::new(&v), home.as_deref()))));
+        }
+    }
+    Ok(None)
+}
+
+/// With no region configured: the usual region of the partition the MFA device's or the
+/// roles' ARNs name (`endpoint::default_region`), else us-east-1.
 fn default_region(serial: Option<&Setting<String>>, roles: &[Role]) -> Setting<String> {
     let arns = serial.map(|s| s.value.as_str()).into_iter().chain(
         roles
             .iter()
             .flat_map(|r| r.serial.as_deref().into_iter().chain([r.arn.as_str()])),
     );
-    for arn in arns {
-        if let Some(partition) = checks::partition(arn)
-            && let Some(region) = endpoint::partition_region(partition)
-        {
-            return Setting {
-                value: region.to_owned(),
-                origin: Origin::Partition(partition.to_owned()),
-            };
-        }
+    match endpoint::default_region(arns) {
+        Some((partition, region)) => Setting {
+            value: region.to_owned(),
+            origin: Origin::Partition(partition.to_owned()),
+        },
+        None => Setting {
+            value: "us-east-1".to_owned(),
+            origin: Origin::Default,
+        },
     }
-    Setting {
-        value: "us-east-1".to_owned(),
-        origin: Origin::Default,
-    }
-}
-
-/// `endpoint_url` for STS in the `[services NAME]` section the profile names with `services`.
-fn services_endpoint(
-    profile: Option<&Profile>,
-    files: &AwsFiles,
-) -> Result<Option<Setting<String>>> {
-    let Some(profile) = profile else {
-        return Ok(None);
-    };
-    let Some(section) = profile.get("services") else {
-        return Ok(None);
-    };
-    if !files.profiles.has_services(section) {
-        return Err(Error::new(format!(
-            "profile '{}' names services = {}, but {} has no [services {}] section: add it or remove the line",
-            shown(&profile.name),
-            shown(section),
-            files.place(FileKind::Config),
-            shown(section)
-        )));
-    }
-    Ok(files
-        .profiles
-        .service_setting(section, "sts", "endpoint_url")
-        .map(|url| Setting {
-            value: url,
-            origin: Origin::Profile {
-                profile: profile.name.clone(),
-                key: "services",
-                file: files.place(FileKind::Config),
-            },
-        }))
 }
 
 /// A setting that fails its check: a usage error for a flag, a failed run otherwise.
@@ -580,123 +508,8 @@ fn place_of(origin: &Origin) -> String {
     }
 }
 
-/// What signs, and which roles follow, for a selected profile: as the AWS CLI resolves a
-/// profile's `role_arn`, `source_profile` (chains and self-reference) and `credential_source`.
-struct Chain {
-    keys: Keys,
-    keys_origin: String,
-    keys_profile: Option<String>,
-    /// In the order they are assumed: the one nearest the keys first.
-    roles: Vec<Role>,
-}
-
-fn chain(selected: &Profile, files: &AwsFiles, env: &Environment, now: i64) -> Result<Chain> {
-    let mut roles = Vec::new();
-    let mut visited: Vec<&str> = Vec::new();
-    let mut profile = selected;
-    loop {
-        let Some(arn) = profile.get("role_arn") else {
-            let keys = profile_keys(profile, files)?;
-            roles.reverse();
-            return Ok(Chain {
-                keys,
-                keys_origin: format!("profile '{}'", shown(&profile.name)),
-                keys_profile: Some(profile.name.clone()),
-                roles,
-            });
-        };
-        if profile.has("web_identity_token_file") {
-            return Err(Error::new(format!(
-                "profile '{}' assumes its role with a web identity token (web_identity_token_file), which mfa-env does not support: mfa-env needs an IAM user's long-term keys (source_profile = PROFILE_WITH_KEYS)",
-                shown(&profile.name)
-            )));
-        }
-        roles.push(role_of(profile, arn, files, now)?);
-        visited.push(&profile.name);
-        if let Some(source) = profile.get("credential_source") {
-            if profile.has("source_profile") {
-                return Err(Error::new(format!(
-                    "profile '{}' has both source_profile and credential_source: keep one",
-                    shown(&profile.name)
-                )));
-            }
-            if !source.eq_ignore_ascii_case("Environment") {
-                return Err(Error::new(format!(
-                    "profile '{}' has credential_source = {}, which mfa-env does not support: use source_profile, or credential_source = Environment",
-                    shown(&profile.name),
-                    shown(source)
-                )));
-            }
-            let Some((access_key_id, secret_access_key)) = env_keys(env)? else {
-                return Err(Error::new(format!(
-                    "profile '{}' takes its keys from the environment (credential_source = Environment), but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY do not hold long-term keys",
-                    shown(&profile.name)
-                )));
-            };
-            roles.reverse();
-            return Ok(Chain {
-                keys: Keys::Static {
-                    access_key_id,
-                    secret_access_key,
-                },
-                keys_origin: "AWS_ACCESS_KEY_ID in the environment".to_owned(),
-                keys_profile: None,
-                roles,
-            });
-        }
-        let Some(source) = profile.get("source_profile") else {
-            return Err(Error::new(format!(
-                "profile '{}' has role_arn but no source_profile: add source_profile = PROFILE_WITH_LONG_TERM_KEYS",
-                shown(&profile.name)
-            )));
-        };
-        // A profile may take its own keys: role_arn and keys in one section.
-        if source == profile.name {
-            if !profile.has("aws_access_key_id") && !profile.has("aws_secret_access_key") {
-                return Err(Error::new(format!(
-                    "profile '{}' names itself as source_profile but holds no keys: add aws_access_key_id and aws_secret_access_key, or point source_profile at a profile with keys",
-                    shown(&profile.name)
-                )));
-            }
-            let keys = profile_keys(profile, files)?;
-            roles.reverse();
-            return Ok(Chain {
-                keys,
-                keys_origin: format!("profile '{}'", shown(&profile.name)),
-                keys_profile: Some(profile.name.clone()),
-                roles,
-            });
-        }
-        let Some(next) = files.profiles.get(source) else {
-            return Err(Error::new(format!(
-                "profile '{}' names source_profile = {}, which is not in {}",
-                shown(&profile.name),
-                shown(source),
-                files.both()
-            )));
-        };
-        if visited.contains(&next.name.as_str()) {
-            return Err(Error::new(format!(
-                "the source_profile settings of '{}' form a loop: end the chain at a profile with long-term keys",
-                shown(&selected.name)
-            )));
-        }
-        // A source profile with keys signs with them, even if it also names a role.
-        if next.has("aws_access_key_id") || next.has("aws_secret_access_key") {
-            let keys = profile_keys(next, files)?;
-            roles.reverse();
-            return Ok(Chain {
-                keys,
-                keys_origin: format!("profile '{}'", shown(&next.name)),
-                keys_profile: Some(next.name.clone()),
-                roles,
-            });
-        }
-        profile = next;
-    }
-}
-
-fn role_of(profile: &Profile, arn: &str, files: &AwsFiles, _now: i64) -> Result<Role> {
+/// A role profile's role: its parameters checked, each naming its place when wrong.
+fn role_of(profile: &Profile, files: &AwsFiles) -> Result<Role> {
     let place = |key: &'static str| -> String {
         let file = profile
             .entry(key)
@@ -708,6 +521,7 @@ fn role_of(profile: &Profile, arn: &str, files: &AwsFiles, _now: i64) -> Result<
                  check: fn(&str) -> std::result::Result<(), checks::Why>| {
         check(value).map_err(|why| Error::new(format!("{} is {why}: fix it", place(key))))
     };
+    let arn = profile.get("role_arn").unwrap_or_default();
     check("role_arn", arn, checks::role_arn)?;
     let external_id = profile.get("external_id");
     if let Some(id) = external_id {
@@ -722,21 +536,18 @@ fn role_of(profile: &Profile, arn: &str, files: &AwsFiles, _now: i64) -> Result<
         check("mfa_serial", serial, checks::serial)?;
     }
     let duration = match profile.entry("duration_seconds") {
-        Some((text, kind)) => Some(Setting {
-            value: durations::parse_profile(
-                text,
-                &format!(
-                    "profile '{}' in {}",
-                    shown(&profile.name),
-                    files.place(kind)
-                ),
-            )?,
-            origin: Origin::Profile {
-                profile: profile.name.clone(),
-                key: "duration_seconds",
-                file: files.place(kind),
-            },
-        }),
+        Some((text, kind)) => {
+            let file = files.place(kind);
+            let place = format!("profile '{}' in {file}", shown(&profile.name));
+            Some(Setting {
+                value: durations::parse_profile(text, &place)?,
+                origin: Origin::Profile {
+                    profile: profile.name.clone(),
+                    key: "duration_seconds",
+                    file,
+                },
+            })
+        }
         None => None,
     };
     Ok(Role {
@@ -749,90 +560,22 @@ fn role_of(profile: &Profile, arn: &str, files: &AwsFiles, _now: i64) -> Result<
     })
 }
 
-/// The long-term keys of a profile: its static keys, else its `credential_process`.
-fn profile_keys(profile: &Profile, files: &AwsFiles) -> Result<Keys> {
-    let name = shown(&profile.name);
-    let id = profile.entry("aws_access_key_id");
-    let secret = profile.entry("aws_secret_access_key");
-    match (id, secret) {
-        (Some((access_key_id, _)), Some((secret_access_key, _))) => {
-            // Only the keys that sign tell temporary from long-term by their prefix.
-            if profile.has("aws_session_token") || access_key_id.starts_with("ASIA") {
-                return Err(temporary_keys(profile, files));
-            }
-            return Ok(Keys::Static {
-                access_key_id: access_key_id.to_owned(),
-                secret_access_key: secret_access_key.to_owned(),
-            });
-        }
-        (Some((_, kind)), None) | (None, Some((_, kind))) => {
-            let missing = if id.is_none() {
-                "aws_access_key_id"
-            } else {
-                "aws_secret_access_key"
-            };
-            return Err(Error::new(format!(
-                "profile '{name}' in {} has no {missing}: add it (aws configure --profile {name})",
-                files.place(kind)
-            )));
-        }
-        (None, None) => {}
-    }
-    if let Some(command) = profile.get("credential_process") {
-        // A profile whose credential_process is mfa-env would have us run ourselves, endlessly.
-        if command.contains("mfa-env") {
-            return Err(Error::new(format!(
-                "profile '{name}' gets its keys from mfa-env itself (credential_process): pass --profile with the profile that holds the long-term keys"
-            )));
-        }
-        return Ok(Keys::Process {
-            command: command.to_owned(),
-        });
-    }
-    let why = if profile.has_prefix("sso_") {
-        "it signs in through IAM Identity Center (SSO), which cannot call GetSessionToken"
-    } else {
-        "it has no aws_access_key_id"
-    };
-    Err(Error::new(format!(
-        "profile '{name}' cannot sign the call: {why}; mfa-env needs an IAM user's long-term keys (aws configure --profile {name})"
-    )))
-}
-
-/// Why a profile holding a session cannot sign, and the fix.
-fn temporary_keys(profile: &Profile, files: &AwsFiles) -> Error {
-    let (what, fix) = session_profile(profile, files);
-    Error::new(format!("profile '{}' {what}: {fix}", shown(&profile.name)))
-}
-
-fn session_profile(profile: &Profile, files: &AwsFiles) -> (String, String) {
-    match profile.get(SOURCE_KEY) {
-        Some(source) => (
-            format!(
-                "holds a session that mfa-env wrote from '{}'",
-                shown(source)
-            ),
-            format!(
-                "name that long-term profile with --profile {}",
-                shown(source)
-            ),
-        ),
-        None => {
-            let (why, key) = if profile.has("aws_session_token") {
-                ("it has an aws_session_token", "aws_session_token")
-            } else {
-                ("its access key id starts with ASIA", "aws_access_key_id")
-            };
-            let file = profile
-                .entry(key)
-                .map_or_else(String::new, |(_, kind)| files.place(kind));
-            (
-                format!(
-                    "in {file} holds temporary credentials ({why}), which cannot get an MFA session"
-                ),
-                "name a profile with an IAM user's long-term keys with --profile".to_owned(),
-            )
-        }
+/// The keys of a profile the walk found usable: its static keys, else its `credential_process`.
+fn keys_of(profile: &Profile) -> Keys {
+    match (
+        profile.get("aws_access_key_id"),
+        profile.get("aws_secret_access_key"),
+    ) {
+        (Some(access_key_id), Some(secret_access_key)) => Keys::Static {
+            access_key_id: access_key_id.to_owned(),
+            secret_access_key: secret_access_key.to_owned(),
+        },
+        _ => Keys::Process {
+            command: profile
+                .get("credential_process")
+                .unwrap_or_default()
+                .to_owned(),
+        },
     }
 }
 
@@ -842,16 +585,14 @@ fn refuse_written_session(profile: &Profile, origin: &Origin, files: &AwsFiles) 
     if profile.has("role_arn") || !profile.has("aws_session_token") {
         return Ok(());
     }
-    Err(match origin {
+    let (what, fix) = chain::session_profile(profile, files);
+    let name = shown(&profile.name);
+    Err(Error::new(match origin {
         Origin::Env(var) => {
-            let (what, fix) = session_profile(profile, files);
-            Error::new(format!(
-                "{var} names profile '{}', which {what}: {fix} (or unset {var})",
-                shown(&profile.name)
-            ))
+            format!("{var} names profile '{name}', which {what}: {fix} (or unset {var})")
         }
-        _ => temporary_keys(profile, files),
-    })
+        _ => format!("profile '{name}' {what}: {fix}"),
+    }))
 }
 
 fn missing_profile(name: &str, origin: &Origin, stale_session: bool, files: &AwsFiles) -> Error {
@@ -897,7 +638,8 @@ fn missing_profile(name: &str, origin: &Origin, stale_session: bool, files: &Aws
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::profiles::Profiles;
+    use crate::aws::chain::SOURCE_KEY;
+    use crate::aws::profiles::{FileKind, Profiles};
 
     const KEYS: &str = "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n";
 

@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
+use crate::aws::chain::SOURCE_KEY;
 use crate::aws::credentials::Credentials;
 use crate::aws::files::AwsFiles;
 use crate::aws::profiles;
-use crate::aws::settings::{SOURCE_KEY, Settings};
+use crate::aws::settings::Settings;
 use crate::error::{Error, Result, shown};
 use crate::files::{self, Lock};
 use crate::platform;

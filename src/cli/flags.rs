@@ -90,10 +90,14 @@ pub(crate) struct Flag {
     pub(crate) short: Option<char>,
     /// The value's name in `--help`; `None` for a switch.
     pub(crate) value: Option<&'static str>,
-    /// `--help` text; `\n` starts an indented line.
+    /// `--help` text, one paragraph; `{sources}` is where the setting's sources are said.
     pub(crate) help: &'static str,
+    /// The setting's sources after the flag, in order (`aws::sources`), for the help text.
+    pub(crate) sources: Option<&'static [Source]>,
     pub(crate) modes: &'static [Mode],
 }
+
+use crate::aws::sources::{self, Source};
 
 use Mode::{Exec as X, Export as E, Init as I, List as L, Status as S, Unset as U};
 
@@ -106,6 +110,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: Some("SHELL"),
         modes: &[E, U],
         help: "output syntax (default: the shell that runs mfa-env; see SHELLS)",
+        sources: None,
     },
     Flag {
         id: Opt::Profile,
@@ -113,7 +118,8 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: Some('p'),
         value: Some("NAME"),
         modes: &[E, U, S, X],
-        help: "long-term profile (else $AWS_PROFILE, $MFA_ENV_PROFILE,\n\"default\"; see below)",
+        help: "long-term profile ({sources}, else \"default\"; see below)",
+        sources: Some(sources::PROFILE),
     },
     Flag {
         id: Opt::Serial,
@@ -121,7 +127,8 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: None,
         value: Some("ID"),
         modes: &[E, S, X],
-        help: "MFA device serial or ARN (else $AWS_MFA_SERIAL, else the\nprofile's mfa_serial)",
+        help: "MFA device serial or ARN ({sources})",
+        sources: Some(sources::SERIAL),
     },
     Flag {
         id: Opt::TokenCode,
@@ -129,7 +136,8 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: Some('t'),
         value: Some("CODE"),
         modes: &[E, X],
-        help: "the 6-digit code (123456, 123 456); \"-\" reads one line from\nstdin; absent: asked on the terminal",
+        help: "the 6-digit code (123456, 123 456); \"-\" reads one line from stdin; absent: asked on the terminal",
+        sources: None,
     },
     Flag {
         id: Opt::TotpSecretEnv,
@@ -138,6 +146,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: Some("VAR"),
         modes: &[E, X],
         help: "compute the code from the base32 seed in $VAR (automation)",
+        sources: None,
     },
     Flag {
         id: Opt::TokenCommand,
@@ -145,7 +154,8 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: None,
         value: Some("CMD"),
         modes: &[E, X],
-        help: "run CMD (sh -c / cmd /c) and take the code from its output\n(else the profile's mfa_process)",
+        help: "run CMD (sh -c / cmd /c) and take the code from its output ({sources})",
+        sources: Some(sources::MFA_PROCESS),
     },
     Flag {
         id: Opt::Prompt,
@@ -153,7 +163,8 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: None,
         value: Some("HOW"),
         modes: &[E, X],
-        help: "where to ask for the code: terminal, gui (a desktop dialog) or\nnone (else mfa_prompt; default: terminal, else gui)",
+        help: "where to ask for the code: terminal, gui (a desktop dialog) or none ({sources}; default: terminal, else gui)",
+        sources: Some(sources::MFA_PROMPT),
     },
     Flag {
         id: Opt::Duration,
@@ -161,7 +172,8 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: Some('d'),
         value: Some("N"),
         modes: &[E, S, X],
-        help: "session length in seconds, else the profile's duration_seconds:\nDURATIONS",
+        help: "session length in seconds, {sources}: DURATIONS",
+        sources: Some(sources::DURATION),
     },
     Flag {
         id: Opt::Region,
@@ -169,7 +181,8 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: None,
         value: Some("REGION"),
         modes: &[E, S, X],
-        help: "else $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region,\nelse the usual region of the device's or role's partition\n(us-gov-west-1, cn-north-1, ...), else us-east-1",
+        help: "{sources}, else the usual region of the device's or role's partition (us-gov-west-1, cn-north-1, ...), else us-east-1",
+        sources: Some(sources::REGION),
     },
     Flag {
         id: Opt::RoleArn,
@@ -178,6 +191,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: Some("ARN"),
         modes: &[E, S, X],
         help: "assume this role with the MFA code (else the profile's role_arn)",
+        sources: None,
     },
     Flag {
         id: Opt::RoleSessionName,
@@ -186,6 +200,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: Some("NAME"),
         modes: &[E, X],
         help: "session name for the role (else role_session_name)",
+        sources: None,
     },
     Flag {
         id: Opt::ExternalId,
@@ -194,6 +209,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: Some("ID"),
         modes: &[E, S, X],
         help: "external id for the role (else external_id)",
+        sources: None,
     },
     Flag {
         id: Opt::WriteProfile,
@@ -201,7 +217,8 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: None,
         value: Some("NAME"),
         modes: &[E],
-        help: "also write the session to [NAME] in the shared credentials\nfile (with --shell none to print nothing)",
+        help: "also write the session to [NAME] in the shared credentials file (with --shell none to print nothing)",
+        sources: None,
     },
     Flag {
         id: Opt::OverwriteLongTerm,
@@ -210,6 +227,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[E],
         help: "let --write-profile replace a section holding long-term keys",
+        sources: None,
     },
     Flag {
         id: Opt::MinRemaining,
@@ -217,7 +235,8 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: None,
         value: Some("TIME"),
         modes: &[E, S, X],
-        help: "reuse a cached session only while more than TIME is left\n(90s, 15m, 1h; default 15m)",
+        help: "reuse a cached session only while more than TIME is left (90s, 15m, 1h; default 15m)",
+        sources: None,
     },
     Flag {
         id: Opt::Force,
@@ -226,6 +245,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[E, X],
         help: "ignore the cached session, ask for a new code",
+        sources: None,
     },
     Flag {
         id: Opt::NoCache,
@@ -234,6 +254,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[E, X],
         help: "neither read nor write the session cache",
+        sources: None,
     },
     Flag {
         id: Opt::Unset,
@@ -242,6 +263,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[U],
         help: "print lines that clear the session and restore AWS_PROFILE",
+        sources: None,
     },
     Flag {
         id: Opt::Forget,
@@ -250,6 +272,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[U],
         help: "with --unset: also delete the profile's cached sessions",
+        sources: None,
     },
     Flag {
         id: Opt::All,
@@ -258,6 +281,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[U],
         help: "with --forget: delete every cached session",
+        sources: None,
     },
     Flag {
         id: Opt::Cmd,
@@ -266,6 +290,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: Some("NAME"),
         modes: &[I],
         help: "with init: name of the function (default: mfa)",
+        sources: None,
     },
     Flag {
         id: Opt::Server,
@@ -273,7 +298,8 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: None,
         value: None,
         modes: &[X],
-        help: "with exec: serve the session from a local endpoint that renews\nit, instead of putting keys in the command's environment",
+        help: "with exec: serve the session from a local endpoint that renews it, instead of putting keys in the command's environment",
+        sources: None,
     },
     Flag {
         id: Opt::Short,
@@ -282,6 +308,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[S],
         help: "with status: print PROFILE TIME_LEFT on stdout (a prompt segment)",
+        sources: None,
     },
     Flag {
         id: Opt::Names,
@@ -290,6 +317,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[L],
         help: "with list: only the profile names, one per line",
+        sources: None,
     },
     Flag {
         id: Opt::Json,
@@ -298,6 +326,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[L],
         help: "with list: a JSON array of the same fields",
+        sources: None,
     },
     Flag {
         id: Opt::Help,
@@ -306,6 +335,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[Mode::Help],
         help: "this text",
+        sources: None,
     },
     Flag {
         id: Opt::Version,
@@ -314,6 +344,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[Mode::Version],
         help: "the version",
+        sources: None,
     },
 ];
 

@@ -1,5 +1,6 @@
 //! `mfa-env --help`: usage, then the flag table, the shell table and the durations as parsed.
 
+use crate::aws::sources;
 use crate::durations;
 use crate::shell::{self, Shell};
 
@@ -29,8 +30,11 @@ OPTIONS:
             Some(value) => format!("{short}--{} {value}", flag.long),
             None => format!("{short}--{}", flag.long),
         };
-        let help = flag.help.replace("DURATIONS", &durations::help());
-        let mut lines = help.lines();
+        let help = flag.help.replace("DURATIONS", &durations::help()).replace(
+            "{sources}",
+            &flag.sources.map(sources::described).unwrap_or_default(),
+        );
+        let mut lines = wrapped(&help, WIDTH).into_iter();
         text.push_str(&format!(
             "    {head:<30}{}\n",
             lines.next().unwrap_or_default()
@@ -79,6 +83,26 @@ line is wrong.
 ",
     );
     text
+}
+
+/// The width of the help column: a flag's lines end by column 96.
+const WIDTH: usize = 62;
+
+/// `text` in lines of at most `width` characters, broken between words.
+fn wrapped(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
 }
 
 /// One line of what `--shell` prints for each syntax, for `--help`.

@@ -8,10 +8,10 @@ use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
 use crate::aws::cache::Cache;
+use crate::aws::chain;
 use crate::aws::files::AwsFiles;
 use crate::aws::obtain::cache;
 use crate::aws::profiles::Profile;
-use crate::aws::settings::SOURCE_KEY;
 use crate::durations;
 use crate::environment::Environment;
 use crate::error::Result;
@@ -58,7 +58,7 @@ pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> 
         .all()
         .iter()
         .map(|p| {
-            let (kind, source_profile, problem) = kind(p, files);
+            let (kind, problem) = chain::classify(p, &files.profiles);
             let session = ends.get(&p.name).map(|end| {
                 let left = end - now;
                 if left > 0 {
@@ -69,9 +69,9 @@ pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> 
             });
             Row {
                 profile: &p.name,
-                kind,
+                kind: kind.name(),
                 mfa_device: p.get("mfa_serial"),
-                source_profile,
+                source_profile: source_of(p),
                 session,
                 problem,
             }
@@ -79,64 +79,16 @@ pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> 
         .collect()
 }
 
-/// The kind of a profile, a role's source, and what stops mfa-env from using it.
-fn kind<'a>(
-    p: &'a Profile,
-    files: &AwsFiles,
-) -> (&'static str, Option<Cow<'a, str>>, Option<String>) {
-    let has = |key| p.has(key);
-    if has("role_arn") {
-        let source = p.get("source_profile");
-        let problem = match (source, p.get("credential_source")) {
-            _ if has("web_identity_token_file") => {
-                Some("web identity (web_identity_token_file) is not supported".to_owned())
-            }
-            (Some(s), _) if files.profiles.get(s).is_none() => Some(format!(
-                "source_profile '{}' is not a profile",
-                shown_cow(s)
-            )),
-            (Some(_), _) => None,
-            (None, Some(c)) if c.eq_ignore_ascii_case("Environment") => None,
-            (None, Some(c)) => Some(format!(
-                "credential_source {} is not supported",
-                shown_cow(c)
-            )),
-            (None, None) => Some("role without source_profile".to_owned()),
-        };
-        let source = source.map(Cow::Borrowed).or_else(|| {
-            p.get("credential_source")
-                .map(|c| Cow::Owned(format!("({c})")))
-        });
-        return ("role", source, problem);
+/// A role's source, as the SOURCE column shows it: its `source_profile`, or its
+/// `credential_source` in parentheses.
+fn source_of(p: &Profile) -> Option<Cow<'_, str>> {
+    if !p.has("role_arn") {
+        return None;
     }
-    if has("aws_access_key_id") || has("aws_secret_access_key") {
-        let problem = if !has("aws_secret_access_key") {
-            Some("keys missing aws_secret_access_key".to_owned())
-        } else if !has("aws_access_key_id") {
-            Some("keys missing aws_access_key_id".to_owned())
-        } else if let Some(source) = p.get(SOURCE_KEY) {
-            Some(format!(
-                "a session mfa-env wrote from '{}'",
-                shown_cow(source)
-            ))
-        } else if has("aws_session_token") {
-            Some("temporary keys (aws_session_token)".to_owned())
-        } else {
-            None
-        };
-        return ("keys", None, problem);
-    }
-    if has("credential_process") {
-        return ("process", None, None);
-    }
-    if p.has_prefix("sso_") {
-        return (
-            "sso",
-            None,
-            Some("SSO cannot make an MFA session".to_owned()),
-        );
-    }
-    ("other", None, Some("no keys".to_owned()))
+    p.get("source_profile").map(Cow::Borrowed).or_else(|| {
+        p.get("credential_source")
+            .map(|c| Cow::Owned(format!("({c})")))
+    })
 }
 
 /// Aligned columns, for people.

@@ -61,11 +61,6 @@ impl Environment {
         self.os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
     }
 
-    /// A true/false setting as the AWS CLI reads one: `true` in any case is true.
-    pub(crate) fn flag(&self, name: &str) -> Result<Option<bool>> {
-        Ok(self.text(name)?.map(|v| v.eq_ignore_ascii_case("true")))
-    }
-
     /// Every variable, for the proxy rules (which look at names in any case) and child processes.
     pub(crate) fn vars(&self) -> impl Iterator<Item = (&OsStr, &OsStr)> {
         self.vars
@@ -96,8 +91,6 @@ mod tests {
     fn text_values() {
         #[cfg_attr(not(unix), allow(unused_mut))]
         let mut env = Environment::of(&[("A", "x"), ("EMPTY", ""), ("T", "TRUE")]);
-        assert_eq!(env.flag("T").unwrap(), Some(true));
-        assert_eq!(env.flag("A").unwrap(), Some(false));
         assert_eq!(env.text("A").unwrap(), Some("x"));
         assert_eq!(env.text("EMPTY").unwrap(), None);
         assert_eq!(env.text("MISSING").unwrap(), None);

@@ -342,15 +342,7 @@ impl Shell {
 
 /// Variable names are checked, never quoted.
 fn check_name(name: &str) -> Result<(), Refused> {
-    let mut chars = name.chars();
-    let head_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    if head_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        Ok(())
-    } else {
-        Err(Refused("it is not a valid variable name"))
-    }
+    crate::checks::variable_name(name).map_err(|_| Refused("it is not a valid variable name"))
 }
 
 /// Shells whose syntax we do not write: run from one of them, we refuse rather than print

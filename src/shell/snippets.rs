@@ -21,17 +21,8 @@ pub(crate) fn render(name: &str, function: Option<&str>, binary: Option<&str>) -
         .filter(|r| r.snippet.is_some())
         .ok_or_else(|| Error::usage(format!("init has no snippet for '{}'", shown(name))))?;
     let function = function.unwrap_or("mfa");
-    let mut chars = function.chars();
-    let valid = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !valid {
-        return Err(Error::usage(format!(
-            "--cmd '{}' is not a function name: use letters, digits, _ and -, not starting with a digit or -",
-            shown(function)
-        )));
-    }
+    crate::checks::function_name(function)
+        .map_err(|why| Error::usage(format!("--cmd '{}' is {why}", shown(function))))?;
     let (name_marker, bin_marker) = markers(row.shell);
     let text = row
         .snippet

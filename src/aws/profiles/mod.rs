@@ -2,8 +2,12 @@
 //! without changing a byte that is not ours. Reading is pure (text in, profiles out); the files
 //! themselves are opened by `files`.
 
+mod edit;
+
 use std::collections::HashMap;
 use std::fmt;
+
+pub(crate) use edit::{section, set_section, without_credentials, writable_name};
 
 /// Which of the two shared files a text comes from: their section headers differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,7 +230,7 @@ impl Profiles {
 }
 
 #[derive(Debug, PartialEq, Eq)]
-enum Header {
+pub(super) enum Header {
     Profile(String),
     Services(String),
     /// `[NAME]` in the config file, which the AWS CLI does not read as a profile.
@@ -235,7 +239,7 @@ enum Header {
 }
 
 /// What a section header names in a file of `kind`, as the AWS CLI reads it.
-fn header(text: &str, kind: FileKind) -> Header {
+pub(super) fn header(text: &str, kind: FileKind) -> Header {
     // Python's configparser keeps the spaces inside the brackets: `[ w ]` is profile " w ".
     match kind {
         FileKind::Credentials if text.is_empty() => Header::Other,
@@ -324,7 +328,7 @@ fn split_words(text: &str) -> Option<Vec<String>> {
 
 /// The blanks the AWS CLI's parser trims: spaces and tabs. (A function, not a `&[char]`
 /// pattern: it is many times faster in our size-optimized build, which `list` notices.)
-fn blank(c: char) -> bool {
+pub(super) fn blank(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
@@ -344,7 +348,7 @@ fn comment_mark(c: char) -> bool {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind<'a> {
+pub(super) enum Kind<'a> {
     Blank,
     Comment,
     /// The text between the brackets.
@@ -357,14 +361,14 @@ enum Kind<'a> {
     Continuation(&'a str),
 }
 
-struct Line<'a> {
+pub(super) struct Line<'a> {
     /// The line as it is in the file, line ending included.
-    raw: &'a str,
-    kind: Kind<'a>,
+    pub(super) raw: &'a str,
+    pub(super) kind: Kind<'a>,
 }
 
 /// Splits a file into classified lines, refusing what the AWS CLI's parser refuses.
-fn scan(text: &str) -> Result<Vec<Line<'_>>, ParseError> {
+pub(super) fn scan(text: &str) -> Result<Vec<Line<'_>>, ParseError> {
     let mut lines = Vec::new();
     let mut in_section = false;
     let mut after_property = false;
@@ -433,180 +437,6 @@ fn strip_comment(value: &str) -> &str {
         Some(index) => trim_blanks(&value[..index]),
         None => value,
     }
-}
-
-/// The properties from which the AWS SDKs take credentials for a profile: keys, a process, a
-/// role, web identity, SSO and console sign-in.
-const CREDENTIAL_PROPERTIES: &[&str] = &[
-    "aws_access_key_id",
-    "aws_secret_access_key",
-    "aws_session_token",
-    "aws_security_token",
-    "credential_process",
-    "credential_source",
-    "role_arn",
-    "source_profile",
-    "web_identity_token_file",
-    "login_session",
-];
-
-/// Whether `key` (any case) gives an SDK credentials.
-fn gives_credentials(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    CREDENTIAL_PROPERTIES.contains(&key.as_str()) || key.starts_with("sso_")
-}
-
-/// `text` (a config or credentials file) with every property that gives credentials removed,
-/// with its continuation lines; every other byte stays: what `exec --server`'s command reads,
-/// so that only the endpoint can give it credentials while its other settings apply.
-pub(crate) fn without_credentials(text: &str) -> Result<String, ParseError> {
-    let mut out = String::with_capacity(text.len());
-    let mut dropping = false;
-    for line in scan(text)? {
-        dropping = match line.kind {
-            Kind::Property { key, .. } => gives_credentials(key),
-            Kind::Continuation(_) => dropping,
-            _ => false,
-        };
-        if !dropping {
-            out.push_str(line.raw);
-        }
-    }
-    Ok(out)
-}
-
-/// The profile names a section header may hold when we write it.
-pub(crate) fn writable_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
-}
-
-/// The properties of section `[name]` of a credentials file.
-pub(crate) fn section(text: &str, name: &str) -> Result<Option<Profile>, ParseError> {
-    let mut only = Profiles::default();
-    only.merge(text, FileKind::Credentials)?;
-    Ok(only.profiles.into_iter().find(|p| p.name == name))
-}
-
-/// Sets `pairs` in section `[name]` of a credentials file (appending the section if it is
-/// missing) and returns the new text. Every other byte, line ending and comment is kept.
-pub(crate) fn set_section(
-    text: &str,
-    name: &str,
-    pairs: &[(&str, &str)],
-) -> Result<String, ParseError> {
-    let lines = scan(text)?;
-    let eol = if lines.first().is_some_and(|l| l.raw.ends_with("\r\n")) {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    let in_target: Vec<bool> = {
-        let mut inside = false;
-        lines
-            .iter()
-            .map(|l| {
-                if let Kind::Section(h) = l.kind {
-                    inside = header(h, FileKind::Credentials) == Header::Profile(name.to_owned());
-                }
-                inside
-            })
-            .collect()
-    };
-
-    let mut out = String::with_capacity(text.len() + 4096);
-    let mut written: Vec<&str> = Vec::new();
-    // Where missing keys go: after the last property of the last `[name]` section.
-    let insert_after = (0..lines.len()).rev().find(|&i| {
-        in_target[i]
-            && matches!(
-                lines[i].kind,
-                Kind::Property { .. } | Kind::Continuation(_) | Kind::Section(_)
-            )
-    });
-    let mut replaced_property = false;
-    for (i, line) in lines.iter().enumerate() {
-        match line.kind {
-            Kind::Property { key, .. } if in_target[i] => {
-                let ours = pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(key));
-                replaced_property = ours.is_some();
-                match ours {
-                    Some((k, v)) => {
-                        out.push_str(&replace_value(line.raw, v));
-                        written.push(k);
-                    }
-                    None => out.push_str(line.raw),
-                }
-            }
-            // The old value's continuation lines would be read as part of the new value.
-            Kind::Continuation(_) if in_target[i] && replaced_property => {}
-            Kind::Comment | Kind::Blank if in_target[i] => out.push_str(line.raw),
-            _ => {
-                replaced_property = false;
-                out.push_str(line.raw);
-            }
-        }
-        if Some(i) == insert_after {
-            let missing: Vec<String> = pairs
-                .iter()
-                .filter(|(k, _)| !written.contains(k))
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect();
-            push_lines(&mut out, &missing, eol);
-            written.extend(pairs.iter().map(|(k, _)| *k));
-        }
-    }
-    if insert_after.is_none() {
-        // A new section, after a blank line unless the file is empty.
-        let mut section = Vec::new();
-        if !out.is_empty() {
-            section.push(String::new());
-        }
-        section.push(format!("[{name}]"));
-        section.extend(pairs.iter().map(|(k, v)| format!("{k} = {v}")));
-        push_lines(&mut out, &section, eol);
-    }
-    // A file without a final line ending keeps lacking one, even when its last line was ours.
-    if !text.is_empty() && !text.ends_with('\n') {
-        let ending = if out.ends_with("\r\n") {
-            2
-        } else {
-            usize::from(out.ends_with('\n'))
-        };
-        out.truncate(out.len() - ending);
-    }
-    Ok(out)
-}
-
-/// Appends `lines` after `out`; where `out` lacks a final line ending, so does the result.
-fn push_lines(out: &mut String, lines: &[String], eol: &str) {
-    if lines.is_empty() {
-        return;
-    }
-    let open_last_line = !out.is_empty() && !out.ends_with('\n');
-    for line in lines {
-        if open_last_line {
-            out.push_str(eol);
-            out.push_str(line);
-        } else {
-            out.push_str(line);
-            out.push_str(eol);
-        }
-    }
-}
-
-/// `raw` (a `key = value` line) with its value replaced; the key, spacing and line end stay.
-fn replace_value(raw: &str, value: &str) -> String {
-    let body_end = raw.trim_end_matches(['\n', '\r']).len();
-    let (body, ending) = raw.split_at(body_end);
-    let Some(at) = body.find(['=', ':']) else {
-        return raw.to_owned();
-    };
-    let after = &body[at + 1..];
-    let spacing = &after[..after.len() - after.trim_start_matches(blank).len()];
-    format!("{}{spacing}{value}{ending}", &body[..=at])
 }
 
 #[cfg(test)]

@@ -1,0 +1,197 @@
+//! How calls reach STS (and, later, IAM): one TLS stack with one crypto provider (rustls and
+//! ring: small, no C toolchain to build), the proxy the environment names for the endpoint (as
+//! the AWS CLI chooses it), the CAs to trust, host lookups that cannot abort the process, and a
+//! bound on every answer's size.
+
+use aws_smithy_http_client::Connector;
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use http_body_util::BodyExt;
+
+use crate::error::{Error, Result, clean};
+
+/// A real STS answer is under 4 KiB; anything past this is not one, and is not read on.
+pub(crate) const MAX_ANSWER: usize = 64 * 1024;
+
+/// How calls reach the endpoint.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Network {
+    proxy: Option<String>,
+    /// The CAs to trust instead of the system's (`AWS_CA_BUNDLE`, `ca_bundle`).
+    tls: Option<TlsContext>,
+    /// Where the CAs came from, for messages.
+    pub(crate) ca_origin: Option<String>,
+}
+
+impl Network {
+    /// `proxy` for the endpoint; `ca_bundle` the text of a PEM file and the setting naming it.
+    pub(crate) fn new(proxy: Option<String>, ca_bundle: Option<(&str, String)>) -> Result<Network> {
+        let (tls, ca_origin) = match ca_bundle {
+            Some((pem, origin)) => {
+                if !pem.contains("-----BEGIN CERTIFICATE-----") {
+                    return Err(Error::new(format!(
+                        "the CA bundle that {origin} names holds no PEM certificate: point it at a PEM file of CA certificates"
+                    )));
+                }
+                let context = TlsContext::builder()
+                    .with_trust_store(
+                        TrustStore::empty()
+                            .with_native_roots(false)
+                            .with_pem_certificate(pem.as_bytes()),
+                    )
+                    .build()
+                    .map_err(|e| {
+                        Error::new(format!(
+                            "the CA bundle that {origin} names cannot be used ({}): point it at a PEM file of CA certificates",
+                            clean(&innermost(&e))
+                        ))
+                    })?;
+                (Some(context), Some(origin))
+            }
+            None => (None, None),
+        };
+        Ok(Network {
+            proxy,
+            tls,
+            ca_origin,
+        })
+    }
+}
+
+impl HttpClient for Network {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        let proxy = match &self.proxy {
+            Some(url) => ProxyConfig::all(url.as_str()).unwrap_or_else(|_| ProxyConfig::disabled()),
+            None => ProxyConfig::disabled(),
+        };
+        let mut connector = Connector::builder()
+            .connector_settings(settings.clone())
+            .proxy_config(proxy);
+        connector.set_sleep_impl(components.sleep_impl());
+        let mut connector = connector.tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ));
+        if let Some(context) = &self.tls {
+            connector = connector.tls_context(context.clone());
+        }
+        SharedHttpConnector::new(Bounded(SharedHttpConnector::new(
+            connector.build_with_resolver(ThreadResolver),
+        )))
+    }
+}
+
+/// Resolves host names on a thread of its own, started for the lookup: the runtime's timers
+/// keep running meanwhile (the bounds hold), and a thread that cannot be started (a pids
+/// limit) is a failed lookup, where the runtime's own pool would abort the process.
+#[derive(Debug, Clone)]
+struct ThreadResolver;
+
+impl ResolveDns for ThreadResolver {
+    fn resolve_dns<'a>(&'a self, name: &'a str) -> DnsFuture<'a> {
+        let (send, receive) = tokio::sync::oneshot::channel();
+        let host = name.to_owned();
+        let started = std::thread::Builder::new()
+            .name("dns".into())
+            .spawn(move || {
+                use std::net::ToSocketAddrs;
+                let found = (host.as_str(), 0)
+                    .to_socket_addrs()
+                    .map(|addresses| addresses.map(|a| a.ip()).collect::<Vec<_>>());
+                let _ = send.send(found);
+            });
+        DnsFuture::new(async move {
+            if let Err(e) = started {
+                return Err(ResolveDnsError::new(format!(
+                    "cannot start a thread to look up the host: {e}"
+                )));
+            }
+            match receive.await {
+                Ok(Ok(addresses)) => Ok(addresses),
+                Ok(Err(e)) => Err(ResolveDnsError::new(e)),
+                Err(_) => Err(ResolveDnsError::new(
+                    "the host lookup ended without an answer",
+                )),
+            }
+        })
+    }
+}
+
+/// Reads each answer whole, refusing one larger than `MAX_ANSWER`: an endless or huge body
+/// costs at most that much memory.
+#[derive(Debug)]
+struct Bounded(SharedHttpConnector);
+
+#[derive(Debug)]
+struct TooLarge;
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the answer is larger than {MAX_ANSWER} bytes")
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+impl HttpConnector for Bounded {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let answer = self.0.call(request);
+        HttpConnectorFuture::new(async move {
+            let mut response = answer.await?;
+            let declared = response
+                .headers()
+                .get("content-length")
+                .and_then(|l| l.parse::<u64>().ok());
+            if declared.is_some_and(|l| l > MAX_ANSWER as u64) {
+                return Err(ConnectorError::other(Box::new(TooLarge), None));
+            }
+            let body = http_body_util::Limited::new(response.take_body(), MAX_ANSWER);
+            let bytes = match body.collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                    return Err(ConnectorError::other(Box::new(TooLarge), None));
+                }
+                Err(e) => return Err(ConnectorError::io(e)),
+            };
+            *response.body_mut() = SdkBody::from(bytes);
+            Ok(response)
+        })
+    }
+}
+
+/// Whether TLS refused the endpoint's certificate (rustls: "invalid peer certificate").
+pub(crate) fn certificate_refused(err: &(dyn std::error::Error + 'static)) -> bool {
+    let text = innermost(err).to_ascii_lowercase();
+    text.contains("certificate") && (text.contains("invalid") || text.contains("unknown"))
+}
+
+pub(crate) fn too_large(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if e.is::<TooLarge>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// The deepest cause, which names what actually happened ("Connection refused").
+pub(crate) fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
