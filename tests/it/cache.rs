@@ -5,23 +5,6 @@ use crate::support::*;
 
 use std::os::unix::fs::PermissionsExt;
 
-fn expires_in(secs: i64) -> String {
-    iso_in(secs)
-}
-
-fn session(secs: i64) -> Reply {
-    Reply::creds(FIXED_ID, FIXED_SECRET, FIXED_TOKEN, &expires_in(secs))
-}
-
-/// A run with a code, which fills the cache.
-fn sign_in(home: &Home, sts: &FakeSts) {
-    let out = run(
-        mfa_at(home, &sts.url).args(["-s", "bash", "-t", "123456"]),
-        "",
-    );
-    assert_succeeds(&out);
-}
-
 /// A run that can only succeed from the cache: no code, no terminal.
 fn from_cache(home: &Home, sts: &FakeSts, extra: &[&str]) -> std::process::Output {
     run(
@@ -32,7 +15,7 @@ fn from_cache(home: &Home, sts: &FakeSts, extra: &[&str]) -> std::process::Outpu
 
 #[test]
 fn a_second_run_reuses_the_session_without_code_or_network() {
-    let sts = FakeSts::start(vec![session(43_200)]);
+    let sts = FakeSts::start(vec![session_lasting(43_200)]);
     let home = Home::with_default_profile();
     let first = run(
         mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
@@ -62,7 +45,7 @@ fn a_second_run_reuses_the_session_without_code_or_network() {
 
 #[test]
 fn xdg_cache_home_is_honoured() {
-    let sts = FakeSts::start(vec![session(43_200)]);
+    let sts = FakeSts::start(vec![session_lasting(43_200)]);
     let home = Home::with_default_profile();
     let xdg = home.file("xdg");
     let out = run(
@@ -78,7 +61,7 @@ fn xdg_cache_home_is_honoured() {
 
 #[test]
 fn a_session_about_to_expire_is_not_reused() {
-    let sts = FakeSts::start(vec![session(600)]);
+    let sts = FakeSts::start(vec![session_lasting(600)]);
     let home = Home::with_default_profile();
     sign_in(&home, &sts);
     // 10 minutes left: below the default 15, above 5.
@@ -100,7 +83,7 @@ fn a_session_about_to_expire_is_not_reused() {
 
 #[test]
 fn force_and_no_cache() {
-    let sts = FakeSts::start(vec![session(43_200)]);
+    let sts = FakeSts::start(vec![session_lasting(43_200)]);
     let home = Home::with_default_profile();
     let code = ["-s", "bash", "-t", "123456"];
     assert!(
@@ -131,7 +114,7 @@ fn force_and_no_cache() {
 
 #[test]
 fn doubtful_cache_files_are_ignored_and_replaced() {
-    let sts = FakeSts::start(vec![session(43_200)]);
+    let sts = FakeSts::start(vec![session_lasting(43_200)]);
     let home = Home::with_default_profile();
     sign_in(&home, &sts);
     let file = home.cached_sessions().pop().unwrap();
@@ -178,7 +161,7 @@ fn doubtful_cache_files_are_ignored_and_replaced() {
 
 #[test]
 fn twenty_concurrent_runs_share_a_warm_cache() {
-    let sts = FakeSts::start(vec![session(43_200)]);
+    let sts = FakeSts::start(vec![session_lasting(43_200)]);
     let home = Home::with_default_profile();
     let first = run(
         mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456"]),
@@ -202,7 +185,7 @@ fn twenty_concurrent_runs_share_a_warm_cache() {
 
 #[test]
 fn concurrent_writers_leave_a_valid_cache() {
-    let sts = FakeSts::start(vec![session(43_200)]);
+    let sts = FakeSts::start(vec![session_lasting(43_200)]);
     let home = Home::with_default_profile();
     let children: Vec<_> = (0..10)
         .map(|_| {
@@ -221,65 +204,8 @@ fn concurrent_writers_leave_a_valid_cache() {
 }
 
 #[test]
-fn status_reports_and_exits_accordingly() {
-    let sts = FakeSts::start(vec![session(43_200 + 30)]);
-    let home = Home::with_default_profile();
-    let status = |home: &Home| run(mfa_at(home, &sts.url).arg("status"), "");
-
-    let out = status(&home);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stderr(&out),
-        "this shell: no session\ndefault: no cached session\n"
-    );
-    assert_eq!(stdout(&out), "");
-
-    sign_in(&home, &sts);
-    let out = status(&home);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "exit 0: the cache can serve a run"
-    );
-    let text = stderr(&out);
-    assert!(
-        text.starts_with("this shell: no session\ndefault: 12h 0m left, expires ")
-            && text.ends_with("Z\n"),
-        "{text}"
-    );
-    // Both: what this shell holds (an applied session), and what the cache holds.
-    let applied = assert_succeeds(&run(mfa_at(&home, &sts.url).args(["-s", "bash"]), ""));
-    let mut cmd = mfa_at(&home, &sts.url);
-    for line in applied.lines().filter_map(|l| l.strip_prefix("export ")) {
-        let (name, value) = line.split_once('=').unwrap();
-        cmd.env(name, value.trim_matches('\''));
-    }
-    let text = stderr(&run(cmd.arg("status"), ""));
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 2, "{text}");
-    assert!(
-        lines[0].starts_with("this shell: the session of 'default', 12h 0m left, expires "),
-        "{text}"
-    );
-    assert!(lines[1].starts_with("default: 12h 0m left"), "{text}");
-
-    // Expired: rewrite the cached expiration into the past.
-    let file = home.cached_sessions().pop().unwrap();
-    let mut entry: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-    entry["credentials"]["expiration"] = serde_json::json!(1_000_000_000);
-    std::fs::write(&file, entry.to_string()).unwrap();
-    let out = status(&home);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stderr(&out),
-        "this shell: no session\ndefault: the cached session expired at 2001-09-09T01:46:40Z\n"
-    );
-}
-
-#[test]
 fn unset_forget_deletes_the_cached_session() {
-    let sts = FakeSts::start(vec![session(43_200)]);
+    let sts = FakeSts::start(vec![session_lasting(43_200)]);
     let home = Home::with_default_profile();
     sign_in(&home, &sts);
     let out = run(
@@ -306,7 +232,7 @@ fn unset_forget_deletes_the_cached_session() {
 /// session), and says on stderr what it could not delete and how to fix it.
 #[test]
 fn unset_forget_clears_the_environment_even_when_the_cache_is_stuck() {
-    let sts = FakeSts::start(vec![session(43_200)]);
+    let sts = FakeSts::start(vec![session_lasting(43_200)]);
     let home = Home::with_default_profile();
     sign_in(&home, &sts);
     let cache = home.file(".cache/mfa-env");
@@ -346,4 +272,80 @@ fn unset_forget_clears_the_environment_even_when_the_cache_is_stuck() {
     }
     use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700));
+}
+
+#[test]
+fn forget_all_deletes_every_profile_s_sessions() {
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let creds = std::fs::read_to_string(home.file(".aws/credentials")).unwrap();
+    home.credentials(&format!(
+        "{creds}[other]\naws_access_key_id = {LONG_TERM_ID}\naws_secret_access_key = x\n"
+    ));
+    home.config(&format!(
+        "[default]\nmfa_serial = {SERIAL}\n[profile other]\nmfa_serial = {SERIAL}\n"
+    ));
+    for profile in ["default", "other"] {
+        let out = run(
+            mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456", "-p", profile]),
+            "",
+        );
+        assert_succeeds(&out);
+    }
+    let cached = || home.cached_sessions().len();
+    assert_eq!(cached(), 2);
+    let out = run(home.mfa().args(["--unset", "--forget", "-s", "bash"]), "");
+    assert!(out.status.success());
+    assert_eq!(
+        stderr(&out),
+        "mfa-env: deleted 1 cached session(s) of 'default' (--all: of every profile)\n"
+    );
+    assert_eq!(cached(), 1);
+    let out = run(
+        home.mfa()
+            .args(["--unset", "--forget", "--all", "-s", "bash"]),
+        "",
+    );
+    assert_eq!(
+        stderr(&out),
+        "mfa-env: deleted 1 cached session(s) of every profile\n"
+    );
+    assert_eq!(cached(), 0);
+}
+
+/// A cached session is reused only for the duration it was asked with, in both directions.
+#[test]
+fn the_duration_asked_is_part_of_the_cache_key() {
+    let sts = FakeSts::start(vec![Reply::Numbered]);
+    let home = Home::with_default_profile();
+    let get = |extra: &[&str]| {
+        let out = run(
+            detached(mfa_at(&home, &sts.url).args(["-s", "bash"]).args(extra)),
+            "",
+        );
+        (out.status.success(), stdout(&out), stderr(&out))
+    };
+    assert!(get(&["-t", "123456"]).0);
+    let (ok, _, err) = get(&["-d", "900"]);
+    assert!(
+        !ok && err.contains("no terminal"),
+        "a shorter session is not the cached one: {err}"
+    );
+    assert!(get(&["-d", "900", "-t", "123456"]).0);
+    assert!(
+        get(&["-d", "900"]).0,
+        "the 900 s session is reused for 900 s"
+    );
+    let (ok, _, err) = get(&["-d", "129600"]);
+    assert!(
+        !ok && err.contains("no terminal"),
+        "a longer one neither: {err}"
+    );
+    assert!(get(&[]).0, "the default-duration session is still there");
+    assert_eq!(sts.count(), 2);
+    // The profile's duration_seconds is what is asked when no flag is given.
+    home.config(&format!(
+        "[default]\nmfa_serial = {SERIAL}\nduration_seconds = 900\n"
+    ));
+    assert!(get(&[]).0, "the same as -d 900");
 }

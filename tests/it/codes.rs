@@ -427,3 +427,272 @@ fn code_commands_cannot_hang_mfa_env() {
     }
     assert!(!left, "the command's background sleep outlived the bound");
 }
+
+/// The code for the 30-second step that contains `at`, from Python's hmac: an implementation
+/// that shares nothing with ours.
+fn python_code(at: f64) -> String {
+    let script = "import base64, hashlib, hmac, struct, sys\n\
+        key = base64.b32decode(sys.argv[1])\n\
+        mac = hmac.new(key, struct.pack('>Q', int(float(sys.argv[2])) // 30), hashlib.sha1).digest()\n\
+        o = mac[-1] & 15\n\
+        print('%06d' % ((struct.unpack('>I', mac[o:o + 4])[0] & 0x7fffffff) % 1000000))";
+    let out = Command::new("python3")
+        .args(["-c", script, TOTP_SEED, &at.to_string()])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// A TOTP run at the virtual time `at` (debug builds take `MFA_ENV_TEST_NOW`): its waits take
+/// no real time.
+fn totp_run(home: &Home, sts: &FakeSts, at: f64) -> std::process::Output {
+    run(
+        mfa_at(home, &sts.url)
+            .args(["-s", "bash", "--totp-secret-env", "MFA_SEED", "--no-cache"])
+            .env("MFA_SEED", TOTP_SEED)
+            .env("MFA_ENV_TEST_NOW", at.to_string()),
+        "",
+    )
+}
+
+/// The start of a 30-second step.
+const AT: f64 = 1_700_000_010.0;
+
+/// RFC 4648 base32 with padding, written here apart from mfa-env's decoder.
+fn base32(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::new();
+    for chunk in bytes.chunks(5) {
+        let mut block = [0u8; 5];
+        block[..chunk.len()].copy_from_slice(chunk);
+        let bits = block.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+        let symbols = (chunk.len() * 8).div_ceil(5);
+        for i in 0..8 {
+            if i < symbols {
+                out.push(ALPHABET[((bits >> (35 - 5 * i)) & 31) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn totp_sends_the_code_of_the_moment() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let out = totp_run(&home, &sts, AT);
+    assert_succeeds(&out);
+    assert_eq!(
+        sts.requests()[0].param("TokenCode").unwrap(),
+        python_code(AT)
+    );
+}
+
+#[test]
+fn totp_waits_for_a_fresh_step_near_the_end_of_one() {
+    if !require("python3") {
+        return;
+    }
+    // 3 s left in the step that starts at AT: the next step's code.
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    assert!(totp_run(&home, &sts, AT + 27.0).status.success());
+    let sent = sts.requests()[0].param("TokenCode").unwrap().to_owned();
+    assert_eq!(sent, python_code(AT + 30.0), "sent in the next step");
+    assert_ne!(sent, python_code(AT + 27.0));
+}
+
+#[test]
+fn totp_retries_once_with_the_next_code_when_sts_refuses_one() {
+    if !require("python3") {
+        return;
+    }
+    let refusal = Reply::error(
+        403,
+        "AccessDenied",
+        "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+    );
+    let sts = FakeSts::start(vec![refusal.clone(), Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let out = totp_run(&home, &sts, AT);
+    assert_succeeds(&out);
+    assert!(stderr(&out).contains("trying the next one"));
+    let requests = sts.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].param("TokenCode").unwrap(), python_code(AT));
+    assert_eq!(
+        requests[1].param("TokenCode").unwrap(),
+        python_code(AT + 30.0),
+        "the next step's code, after waiting for it"
+    );
+
+    // Only once: a second refusal is the end.
+    let sts = FakeSts::start(vec![refusal]);
+    let out = totp_run(&home, &sts, AT);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert!(
+        stderr(&out)
+            .lines()
+            .last()
+            .unwrap()
+            .contains("rejected the MFA code"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sts.count(), 2);
+}
+
+/// Seeds as people paste them (any case, spaces, padding or none, a final newline): mfa-env
+/// takes exactly those `oathtool --totp -b` takes, and computes the same code.
+#[test]
+fn totp_seeds_are_read_as_oathtool_reads_them() {
+    if !require("oathtool") {
+        return;
+    }
+    let mut generator = Gen::seeded(0x0a7b_7001);
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let (mut agreed, mut refused) = (0, 0);
+    for case in 0..150 {
+        // A real seed (random bytes, base32 with padding), then pasted in one of many ways.
+        let bytes: Vec<u8> = (0..10 + generator.next() % 30)
+            .map(|_| generator.next() as u8)
+            .collect();
+        let mut seed = base32(&bytes);
+        match generator.next() % 6 {
+            0 => seed = seed.trim_end_matches('=').to_owned(),
+            1 => seed.push('='),
+            2 => {
+                let cut = seed.len() - (generator.next() % 3) as usize;
+                seed.truncate(cut);
+            }
+            3 => seed = seed.replacen("==", "= =", 1),
+            _ => {}
+        }
+        if generator.next().is_multiple_of(3) {
+            seed = seed.to_lowercase();
+        }
+        if generator.next().is_multiple_of(3) {
+            let at = (generator.next() as usize) % seed.len();
+            seed.insert(at, ' ');
+        }
+        if generator.next().is_multiple_of(4) {
+            seed.push('\n');
+        }
+        // Not in a step's last 5 s, where mfa-env waits for the next code.
+        let at = 1_700_000_010
+            + 30 * (generator.next() % 30_000) as i64
+            + (generator.next() % 25) as i64;
+        // What a shell gives oathtool from a file: `$(cat seed)` drops final newlines.
+        let oath = Command::new("oathtool")
+            .args([
+                "--totp",
+                "-b",
+                "--now",
+                &format!("@{at}"),
+                seed.trim_end_matches('\n'),
+            ])
+            .output()
+            .unwrap();
+        let out = run(
+            mfa_at(&home, &sts.url)
+                .args(["-s", "bash", "--totp-secret-env", "MFA_SEED", "--no-cache"])
+                .env("MFA_SEED", &seed)
+                .env("MFA_ENV_TEST_NOW", format!("{at}.5")),
+            "",
+        );
+        if oath.status.success() {
+            assert!(
+                out.status.success(),
+                "case {case}: {seed:?}: {}",
+                stderr(&out)
+            );
+            let sent = sts
+                .requests()
+                .last()
+                .unwrap()
+                .param("TokenCode")
+                .unwrap()
+                .to_owned();
+            assert_eq!(
+                sent,
+                String::from_utf8_lossy(&oath.stdout).trim(),
+                "case {case}: {seed:?}"
+            );
+            agreed += 1;
+        } else {
+            assert_fails(&out, "the TOTP seed in MFA_SEED is not base32");
+            assert!(
+                !stderr(&out).contains(seed.trim()),
+                "the seed is never shown"
+            );
+            refused += 1;
+        }
+    }
+    eprintln!("oathtool agreed on {agreed} seeds, both refused {refused}");
+    assert!(agreed > 50 && refused > 10, "{agreed} {refused}");
+}
+
+#[test]
+fn malformed_or_missing_seeds_are_refused_without_echo() {
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    for seed in [
+        "not-base32!!",
+        "GEZDGNBV",
+        "GEZDGNBVGY3TQOJ1GEZDGNBVGY3TQOJQ",
+    ] {
+        let out = run(
+            mfa_at(&home, &sts.url)
+                .args(["-s", "bash", "--totp-secret-env", "MFA_SEED"])
+                .env("MFA_SEED", seed),
+            "",
+        );
+        assert_fails(&out, "the TOTP seed in MFA_SEED is not base32");
+        assert!(!stderr(&out).contains(seed));
+    }
+    let out = run(
+        mfa_at(&home, &sts.url).args(["-s", "bash", "--totp-secret-env", "MFA_SEED"]),
+        "",
+    );
+    assert_fails(&out, "names MFA_SEED, which is not set");
+    assert_eq!(sts.count(), 0);
+}
+
+#[test]
+fn no_terminal_and_no_code_fails_at_once() {
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let out = run(detached(mfa_at(&home, &sts.url).args(["-s", "bash"])), "");
+    assert_fails(
+        &out,
+        "no terminal to ask for the MFA code: pass --token-code CODE, or --token-code - to read it from stdin",
+    );
+    assert_eq!(sts.count(), 0);
+}
+
+/// `--token-code -` reads one bounded line; surrounding whitespace is dropped as at the prompt.
+#[test]
+fn a_code_from_stdin_is_one_bounded_line() {
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let out = run(
+        mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "-", "--no-cache"]),
+        " 123456 \r\n",
+    );
+    assert_succeeds(&out);
+    assert_eq!(sts.requests()[0].param("TokenCode"), Some("123456"));
+    let zeros = std::fs::File::open("/dev/zero").unwrap();
+    let out = mfa_at(&home, &sts.url)
+        .args(["-s", "bash", "-t", "-", "--no-cache"])
+        .stdin(zeros)
+        .output()
+        .unwrap();
+    assert_fails(&out, "read more than 256 bytes without a line end");
+    assert_eq!(sts.count(), 1);
+}

@@ -119,25 +119,30 @@ fn snippets_pass_their_linters() {
 
 /// (program, flags, script that loads the snippet, script that lists variable and function names)
 fn shells() -> Vec<(&'static str, Vec<&'static str>, String, &'static str)> {
+    shells_named("")
+}
+
+/// The shells, each with the line that loads its snippet made with `init SHELL ARGS`.
+fn shells_named(args: &str) -> Vec<(&'static str, Vec<&'static str>, String, &'static str)> {
     let posix = sh_quote(BIN);
     let fish = fish_quote(BIN);
     vec![
         (
             "bash",
             vec!["--norc", "--noprofile", "-euo", "pipefail", "-s"],
-            format!("eval \"$({posix} init bash)\"\n"),
+            format!("eval \"$({posix} init bash{args})\"\n"),
             "compgen -v | sort > vars.txt\n{ compgen -A function || true; } > functions.txt\n",
         ),
         (
             "zsh",
             vec!["--no-rcs", "-eu", "-s"],
-            format!("eval \"$({posix} init zsh)\"\n"),
+            format!("eval \"$({posix} init zsh{args})\"\n"),
             "print -l ${(k)parameters} | sort > vars.txt\nprint -l ${(k)functions} > functions.txt\n",
         ),
         (
             "fish",
             vec!["--no-config"],
-            format!("{fish} init fish | source\n"),
+            format!("{fish} init fish{args} | source\n"),
             "set -n | sort > vars.txt\nfunctions -n > functions.txt; true\n",
         ),
     ]
@@ -193,30 +198,40 @@ fn loading_a_snippet_prints_nothing_and_defines_only_the_function() {
 /// leaves the environment exactly as it was and returns mfa-env's status.
 #[test]
 fn the_function_sets_clears_and_fails_cleanly() {
+    the_function_named("mfa", "");
+}
+
+/// The same, with the function renamed by `init SHELL --cmd NAME`.
+#[test]
+fn a_renamed_function_sets_clears_and_fails_cleanly() {
+    the_function_named("aws-mfa", " --cmd aws-mfa");
+}
+
+fn the_function_named(mfa: &str, args: &str) {
     let Some(moto) = moto() else { return };
     let deny = FakeSts::start(vec![Reply::error(
         403,
         "AccessDenied",
         "MultiFactorAuthentication failed with invalid MFA one time pass code.",
     )]);
-    for (program, flags, load, _) in shells() {
+    for (program, flags, load, _) in shells_named(args) {
         if !require(program) {
             continue;
         }
         let home = Home::with_default_profile();
         let script = if program == "fish" {
             format!(
-                "{load}mfa --token-code 123456 --no-cache\nenv -0 > set.env\nmfa --unset\nenv -0 > unset.env\n\
+                "{load}{mfa} --token-code 123456 --no-cache\nenv -0 > set.env\n{mfa} --unset\nenv -0 > unset.env\n\
                  set -gx AWS_ACCESS_KEY_ID previous\nset -gx AWS_ENDPOINT_URL_STS $DENY\n\
-                 mfa --token-code 123456 --no-cache\necho $status > status.txt\n\
-                 mfa --token-code 12345\necho $status >> status.txt\nenv -0 > failed.env\n"
+                 {mfa} --token-code 123456 --no-cache\necho $status > status.txt\n\
+                 {mfa} --token-code 12345\necho $status >> status.txt\nenv -0 > failed.env\n"
             )
         } else {
             format!(
-                "{load}mfa --token-code 123456 --no-cache\nenv -0 > set.env\nmfa --unset\nenv -0 > unset.env\n\
+                "{load}{mfa} --token-code 123456 --no-cache\nenv -0 > set.env\n{mfa} --unset\nenv -0 > unset.env\n\
                  export AWS_ACCESS_KEY_ID=previous\nexport AWS_ENDPOINT_URL_STS=\"$DENY\"\n\
-                 rc=0; mfa --token-code 123456 --no-cache || rc=$?\necho \"$rc\" > status.txt\n\
-                 rc=0; mfa --token-code 12345 || rc=$?\necho \"$rc\" >> status.txt\nenv -0 > failed.env\n"
+                 rc=0; {mfa} --token-code 123456 --no-cache || rc=$?\necho \"$rc\" > status.txt\n\
+                 rc=0; {mfa} --token-code 12345 || rc=$?\necho \"$rc\" >> status.txt\nenv -0 > failed.env\n"
             )
         };
         let out = run(

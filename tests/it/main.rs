@@ -5,24 +5,27 @@
 
 mod support;
 
-mod automation;
+mod apply;
 mod cache;
 mod cmd;
 mod codes;
+mod completions;
+mod config;
+mod errors;
 mod exec;
-mod faults;
-mod first_hour;
+mod export;
+mod formats;
 mod golden;
-mod hardening;
 mod init;
 mod list;
-mod moto;
+mod network;
 mod parity;
-mod profile;
 mod prompt;
+mod roles;
 mod server;
-mod session_wins;
 mod shells;
-mod tls;
+mod status;
+mod sts;
 mod windows;
 mod wine;
+mod write_profile;

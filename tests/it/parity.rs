@@ -592,6 +592,17 @@ fn mfa_env_resolves_what_botocore_resolves() {
         "parity with botocore: {agreed} of {} cases agree ({counts:?}; {outcomes:?}), seed {SEED:#x}",
         cases.len()
     );
+    // Agreement must mostly be the same calls, not both refusing: a floor per kind of case.
+    for (kind, floor) in [("call", 150), ("host", 100), ("proxy", 50)] {
+        let same = outcomes
+            .get(&format!("{kind}: the same calls"))
+            .copied()
+            .unwrap_or(0);
+        assert!(
+            same >= floor,
+            "only {same} {kind} cases made the same calls as botocore (at least {floor}): {outcomes:?}"
+        );
+    }
     if !differences.is_empty() {
         let report = std::env::temp_dir().join("mfa-env-parity-differences.txt");
         std::fs::write(&report, differences.join("\n\n")).unwrap();

@@ -312,3 +312,34 @@ fn a_shell_we_cannot_write_for_is_refused() {
     );
     assert!(assert_succeeds(&out).starts_with("unset AWS_ACCESS_KEY_ID"));
 }
+
+/// fish: clearing variables that are not set leaves status 0, and so does a successful apply
+/// after a failed command.
+#[test]
+fn fish_statuses_stay_zero() {
+    if !require("fish") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let bin = fish_quote(BIN);
+    let script = format!(
+        "{bin} --unset --shell fish | source; echo unset=$status\n\
+         false; {bin} -t 123456 --shell fish | source; echo apply=$status\n\
+         {bin} init fish | source; mfa --unset; echo mfa-unset=$status\n\
+         false; mfa; echo mfa=$status\n\
+         set -q AWS_SESSION_TOKEN; and echo has-session\n"
+    );
+    let out = run(
+        home.command("fish")
+            .arg("--no-config")
+            .env("AWS_ENDPOINT_URL_STS", &sts.url),
+        &script,
+    );
+    assert_eq!(
+        stdout(&out),
+        "unset=0\napply=0\nmfa-unset=0\nmfa=0\nhas-session\n",
+        "{}",
+        stderr(&out)
+    );
+}

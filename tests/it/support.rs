@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -216,42 +216,72 @@ pub fn moto() -> Option<&'static Moto> {
         if !require("moto_server") || !require("python3") {
             return None;
         }
-        let port = free_port();
-        // The watchdog kills moto when our end of its stdin closes, i.e. when this process exits.
-        let watchdog = Command::new("python3")
+        // moto binds a port of its own choosing and says which; it ends when our end of its
+        // stdin closes, i.e. when this process exits.
+        let mut child = Command::new("python3")
             .args([
                 "-c",
-                "import subprocess, sys\n\
-                 p = subprocess.Popen(['moto_server', '-H', '127.0.0.1', '-p', sys.argv[1]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n\
-                 sys.stdin.read()\n\
-                 p.kill()",
-                &port.to_string(),
+                "import sys\n\
+                 from moto.server import ThreadedMotoServer\n\
+                 server = ThreadedMotoServer('127.0.0.1', 0, verbose=False)\n\
+                 server.start()\n\
+                 print(server.get_host_and_port()[1], flush=True)\n\
+                 sys.stdin.read()",
             ])
             .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .expect("start moto");
-        wait_for_port(port, Duration::from_secs(30));
-        Some(Moto { url: format!("http://127.0.0.1:{port}"), _watchdog: Mutex::new(watchdog) })
+        let mut port = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut port)
+            .unwrap();
+        assert!(!port.trim().is_empty(), "moto did not start");
+        Some(Moto {
+            url: format!("http://127.0.0.1:{}", port.trim()),
+            _watchdog: Mutex::new(child),
+        })
     })
     .as_ref()
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A loopback port that refuses connections for as long as this lives: a socket bound to it
+/// but never listening, so that nothing else can take the port meanwhile.
+pub struct ClosedPort {
+    fd: i32,
+    pub port: u16,
 }
 
-fn wait_for_port(port: u16, limit: Duration) {
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < limit,
-            "moto_server did not start on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
+impl ClosedPort {
+    pub fn new() -> ClosedPort {
+        // SAFETY: a plain socket, bound to 127.0.0.1:0; the address structs are filled in full.
+        unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+            assert!(fd >= 0);
+            let mut addr: libc::sockaddr_in = std::mem::zeroed();
+            addr.sin_family = libc::AF_INET as libc::sa_family_t;
+            addr.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
+            let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            assert_eq!(libc::bind(fd, (&raw const addr).cast(), len), 0);
+            let mut bound: libc::sockaddr_in = std::mem::zeroed();
+            let mut bound_len = len;
+            assert_eq!(
+                libc::getsockname(fd, (&raw mut bound).cast(), &mut bound_len),
+                0
+            );
+            ClosedPort {
+                fd,
+                port: u16::from_be(bound.sin_port),
+            }
+        }
+    }
+}
+
+impl Drop for ClosedPort {
+    fn drop(&mut self) {
+        // SAFETY: closes the socket this owns.
+        unsafe { libc::close(self.fd) };
     }
 }
 
@@ -361,27 +391,41 @@ impl Request {
     }
 }
 
+/// A scripted STS on loopback; dropped, it stops listening and its threads end.
 pub struct FakeSts {
     pub url: String,
     pub requests: Arc<Mutex<Vec<Request>>>,
+    stop: Arc<AtomicBool>,
+    address: std::net::SocketAddr,
+    accepting: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FakeSts {
     /// Answers with `script` in order, repeating its last reply.
     pub fn start(script: Vec<Reply>) -> FakeSts {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let address = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let seen = requests.clone();
         let script = Arc::new(Mutex::new(script));
-        std::thread::spawn(move || {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let accepting = std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let seen = seen.clone();
-                let script = script.clone();
-                std::thread::spawn(move || serve(stream, &seen, &script));
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let (seen, script, stopping) = (seen.clone(), script.clone(), stopping.clone());
+                std::thread::spawn(move || serve(stream, &seen, &script, &stopping));
             }
         });
-        FakeSts { url, requests }
+        FakeSts {
+            url: format!("http://{address}"),
+            requests,
+            stop,
+            address,
+            accepting: Some(accepting),
+        }
     }
 
     pub fn requests(&self) -> Vec<Request> {
@@ -393,7 +437,23 @@ impl FakeSts {
     }
 }
 
-fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Mutex<Vec<Reply>>) {
+impl Drop for FakeSts {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accepting thread, which then sees the flag and ends, closing the port.
+        let _ = TcpStream::connect(self.address);
+        if let Some(accepting) = self.accepting.take() {
+            let _ = accepting.join();
+        }
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    seen: &Mutex<Vec<Request>>,
+    script: &Mutex<Vec<Reply>>,
+    stop: &AtomicBool,
+) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut headers = HashMap::new();
     let mut line = String::new();
@@ -443,7 +503,11 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Mutex<Vec<Reply
     let mut stream = stream;
     let (status, body) = match reply {
         Reply::Stall => {
-            std::thread::sleep(Duration::from_secs(120));
+            // Never answers; ends with the fake STS.
+            let start = Instant::now();
+            while !stop.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(120) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
             return;
         }
         Reply::Endless => {
@@ -451,7 +515,7 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Request>>, script: &Mutex<Vec<Reply
                 b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n",
             );
             let chunk = format!("{:x}\r\n{}\r\n", 65_536, "<a>".repeat(65_536 / 3) + "x");
-            while stream.write_all(chunk.as_bytes()).is_ok() {}
+            while !stop.load(Ordering::SeqCst) && stream.write_all(chunk.as_bytes()).is_ok() {}
             return;
         }
         Reply::Huge(size) => {
@@ -947,4 +1011,110 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.tmux().arg("kill-server").status();
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared by several feature modules.
+
+/// RFC 4226/6238 seed "12345678901234567890" in base32.
+pub const TOTP_SEED: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = run(cmd, "");
+    assert_succeeds(&out);
+    stdout(&out)
+}
+
+pub fn mkfifo(path: &std::path::Path) {
+    let out = Command::new("mkfifo").arg(path).output().unwrap();
+    assert!(out.status.success());
+}
+
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Every kind of profile, in both files or one, with names that are hard to handle, and the
+/// key material that must never be shown.
+pub fn fixture() -> (Home, Vec<&'static str>) {
+    let home = Home::new();
+    home.config(&format!(
+        "[default]\nmfa_serial = {SERIAL}\n\
+         [profile work.eu]\nmfa_serial = GAHT00000001\nregion = eu-west-1\n\
+         [profile \"admin role\"]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = work.eu\nmfa_serial = GAHT00000001\n\
+         [profile orphan]\nrole_arn = arn:aws:iam::123456789012:role/o\nsource_profile = gone\n\
+         [profile tool]\ncredential_process = get-keys --secret-flag PROCESSSECRET\n\
+         [profile sso]\nsso_start_url = https://example.awsapps.com/start\n\
+         [profile ünïcode]\nmfa_serial = GAHT00000002\n\
+         [profile config-only]\nregion = us-west-2\n"
+    ));
+    home.credentials(
+        "[default]\naws_access_key_id = AKIADEFAULTKEYID0001\naws_secret_access_key = DEFAULTSECRET\n\
+         [work.eu]\naws_access_key_id = AKIAWORKKEYID0000001\naws_secret_access_key = WORKSECRET\n\
+         [ünïcode]\naws_access_key_id = AKIAUNICODEKEYID0001\naws_secret_access_key = UNICODESECRET\n\
+         [half]\naws_access_key_id = AKIAHALFKEYID0000001\n\
+         [written]\naws_access_key_id = ASIAWRITTENKEYID0001\naws_secret_access_key = WRITTENSECRET\naws_session_token = WRITTENTOKEN\nmfa_env_source_profile = default\n",
+    );
+    let secrets = vec![
+        "AKIADEFAULTKEYID0001",
+        "DEFAULTSECRET",
+        "AKIAWORKKEYID0000001",
+        "WORKSECRET",
+        "AKIAUNICODEKEYID0001",
+        "UNICODESECRET",
+        "AKIAHALFKEYID0000001",
+        "ASIAWRITTENKEYID0001",
+        "WRITTENSECRET",
+        "WRITTENTOKEN",
+        "PROCESSSECRET",
+        FIXED_ID,
+        FIXED_SECRET,
+        FIXED_TOKEN,
+    ];
+    (home, secrets)
+}
+
+pub fn bin_dir() -> String {
+    std::path::Path::new(BIN)
+        .parent()
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+pub fn with_bin_on_path(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    let path = format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap());
+    cmd.env("PATH", path)
+}
+
+pub fn expires_in(secs: i64) -> String {
+    iso_in(secs)
+}
+
+pub fn session_lasting(secs: i64) -> Reply {
+    Reply::creds(FIXED_ID, FIXED_SECRET, FIXED_TOKEN, &expires_in(secs))
+}
+
+/// A run with a code, which fills the cache.
+pub fn sign_in(home: &Home, sts: &FakeSts) {
+    let out = run(
+        mfa_at(home, &sts.url).args(["-s", "bash", "-t", "123456"]),
+        "",
+    );
+    assert_succeeds(&out);
+}
+
+/// Where `.ci/run` installs the AWS SDK for JavaScript v3 (`target/test-node`), for the tests
+/// that run it; `None` (said) when it is missing locally, a failure under CI=true.
+pub fn js_sdk() -> Option<String> {
+    let modules = concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-node/node_modules");
+    let found = Path::new(modules)
+        .join("@aws-sdk/credential-providers")
+        .is_dir();
+    if !found {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("the AWS SDK for JavaScript is required under CI=true (see .ci/run)");
+        }
+        eprintln!("SKIPPED: @aws-sdk/credential-providers is not installed in target/test-node");
+        return None;
+    }
+    require("node").then(|| modules.to_owned())
 }

@@ -1,5 +1,6 @@
-//! `AWS_CA_BUNDLE` and `ca_bundle`, for real: an STS on loopback whose certificate comes from a
-//! CA made here, as behind a TLS-inspecting proxy.
+//! How mfa-env reaches STS: proxies as the AWS CLI picks them, CA bundles for a TLS-inspecting
+//! proxy, the host and signing region of the legacy global endpoint, and host lookups that
+//! cannot abort.
 
 use crate::support::*;
 
@@ -98,7 +99,6 @@ impl Drop for TlsSts {
 }
 
 fn tls_sts(dir: &Path) -> TlsSts {
-    let port = free_port();
     let script = format!(
         r#"
 import http.server, ssl
@@ -112,29 +112,97 @@ class Sts(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *args):
         pass
-server = http.server.ThreadingHTTPServer(("127.0.0.1", {port}), Sts)
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sts)
 context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 context.load_cert_chain("server.pem", "server.key")
 server.socket = context.wrap_socket(server.socket, server_side=True)
+print(server.server_address[1], flush=True)
 server.serve_forever()
 "#
     );
-    let child = Command::new("python3")
+    let mut child = Command::new("python3")
         .args(["-c", &script])
         .current_dir(dir)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let start = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed().as_secs() < 20, "the TLS STS did not start");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    // The server binds a port of its own choosing and says which, once it listens.
+    let mut port = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut port,
+    )
+    .unwrap();
+    let port: u16 = port.trim().parse().expect("the TLS STS did not start");
     TlsSts {
         url: format!("https://127.0.0.1:{port}"),
         child,
     }
+}
+
+/// Proxies named in the environment are used, as the AWS CLI uses them; only loopback is contacted.
+#[test]
+fn proxies_from_the_environment() {
+    let proxy = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let via = |endpoint: &str, var: &str| {
+        run(
+            mfa_at(&home, endpoint)
+                .args(["-s", "bash", "-t", "123456", "--no-cache"])
+                .env(var, &proxy.url),
+            "",
+        )
+    };
+    let out = via("http://sts.example.invalid", "HTTP_PROXY");
+    assert_succeeds(&out);
+    assert_eq!(
+        proxy.requests()[0].line,
+        "POST http://sts.example.invalid/ HTTP/1.1"
+    );
+    assert_eq!(proxy.requests()[0].param("TokenCode"), Some("123456"));
+
+    // HTTPS goes through a CONNECT tunnel; this fake proxy cannot tunnel, so the run fails cleanly.
+    let out = via("https://sts.example.invalid", "HTTPS_PROXY");
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert_eq!(
+        proxy.requests()[1].line,
+        "CONNECT sts.example.invalid:443 HTTP/1.1"
+    );
+}
+
+/// Under a limit that lets mfa-env start no thread (a pids limit), looking up the endpoint's
+/// host fails with one line of ours, never an abort (the runtime's own pool panics there).
+#[test]
+fn no_thread_to_spare_is_a_clean_failure() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("NOTE: not root: cannot run mfa-env as a user with no process to spare");
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    as_uid(&home.path, 65534, &[]);
+    let url = sts.url.replace("127.0.0.1", "localhost");
+    let mut cmd = mfa_at(&home, &url);
+    cmd.args(["-s", "bash", "-t", "123456"]);
+    run_as(&mut cmd, 65534);
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 1,
+                rlim_max: 1,
+            };
+            libc::setrlimit(libc::RLIMIT_NPROC, &limit);
+            Ok(())
+        });
+    }
+    let out = run(&mut cmd, "");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_fails(&out, "cannot start a thread to look up the host");
+    assert_eq!(sts.count(), 0);
 }
 
 #[test]

@@ -1,6 +1,5 @@
-//! After an apply every SDK signs with the session, even those that prefer a named profile to
-//! keys in the environment; the profile chosen before is remembered for a refresh and given
-//! back by `--unset`.
+//! What an apply leaves in the shell: every SDK and the AWS CLI use the session, the profile
+//! chosen before is remembered for a refresh and given back by `--unset`, and so is the region.
 
 use crate::support::*;
 
@@ -17,22 +16,6 @@ fn home() -> Home {
         "[default]\nmfa_serial = {SERIAL}\nregion = us-east-1\n[profile work]\nmfa_serial = {SERIAL}\nregion = us-east-1\n"
     ));
     home
-}
-
-/// Where `.ci/run` installs the AWS SDK for JavaScript v3, for this test only.
-fn js_sdk() -> Option<String> {
-    let modules = concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-node/node_modules");
-    let found = std::path::Path::new(modules)
-        .join("@aws-sdk/credential-providers")
-        .is_dir();
-    if !found {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("the AWS SDK for JavaScript is required under CI=true (see .ci/run)");
-        }
-        eprintln!("SKIPPED: @aws-sdk/credential-providers is not installed in target/test-node");
-        return None;
-    }
-    require("node").then(|| modules.to_owned())
 }
 
 /// A Node script that prints the access key id and token `fromNodeProviderChain` resolves.

@@ -1,9 +1,10 @@
-//! `--write-profile`: the session in a named section of the shared credentials file, every
-//! other byte of the file kept.
+//! `--write-profile`: the session in a profile the AWS CLI reads, without losing any other byte
+//! of the file, only ever into the user's own regular file, under a lock parallel runs share.
 
 use crate::support::*;
 
 use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
 
 fn creds_path(home: &Home) -> std::path::PathBuf {
     home.file(".aws/credentials")
@@ -16,6 +17,182 @@ fn write_profile(home: &Home, sts: &FakeSts, extra: &[&str]) -> std::process::Ou
             .args(extra),
         "",
     )
+}
+
+/// `--write-profile NAME` writes the region configured for the source, so that
+/// `aws --profile NAME ...` works right away; never a region nobody configured.
+#[test]
+fn a_written_profile_has_the_configured_region() {
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let written_region = |home: &Home, extra: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = mfa_at(home, &sts.url);
+        cmd.args([
+            "-s",
+            "none",
+            "-t",
+            "123456",
+            "--write-profile",
+            "mfa",
+            "--force",
+        ])
+        .args(extra);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = run(&mut cmd, "");
+        assert_succeeds(&out);
+        let text = std::fs::read_to_string(home.file(".aws/credentials")).unwrap();
+        let section = text.split("[mfa]").nth(1).unwrap().to_owned();
+        section
+            .lines()
+            .find_map(|l| l.strip_prefix("region = "))
+            .map(str::to_owned)
+    };
+    let home = Home::with_default_profile();
+    assert_eq!(
+        written_region(&home, &[], &[]),
+        None,
+        "none configured, none invented"
+    );
+    assert_eq!(
+        written_region(&home, &["--region", "eu-west-1"], &[]).as_deref(),
+        Some("eu-west-1")
+    );
+    assert_eq!(
+        written_region(&home, &[], &[("AWS_REGION", "ap-south-1")]).as_deref(),
+        Some("ap-south-1")
+    );
+    home.config(&format!(
+        "[default]\nmfa_serial = {SERIAL}\nregion = eu-north-1\n"
+    ));
+    assert_eq!(
+        written_region(&home, &[], &[]).as_deref(),
+        Some("eu-north-1")
+    );
+
+    // The AWS CLI, with nothing but the written profile, finds it.
+    if require("aws") {
+        let out = run(
+            home.command("aws")
+                .args(["configure", "get", "region", "--profile", "mfa"]),
+            "",
+        );
+        assert_eq!(stdout(&out).trim(), "eu-north-1", "{}", stderr(&out));
+    }
+}
+
+/// `--write-profile` writes only the user's own regular file: a device, FIFO, socket or
+/// directory named by AWS_SHARED_CREDENTIALS_FILE is refused before any code is spent.
+#[test]
+fn only_regular_files_are_written() {
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let fifo = home.file("fifo");
+    mkfifo(&fifo);
+    let dir = home.file("dir");
+    std::fs::create_dir(&dir).unwrap();
+    let socket = home.file("socket");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let keys = home.file("keys");
+    std::fs::copy(home.file(".aws/credentials"), &keys).unwrap();
+    let mut targets = vec![(fifo, "a FIFO"), (dir, "a directory"), (socket, "a socket")];
+    // A null device of our own, never the system's: a regression must not cost the machine its
+    // /dev/null. Device nodes need root; without it the unit tests of files.rs cover devices.
+    let device = home.file("null-device");
+    let made = Command::new("mknod")
+        .arg(&device)
+        .args(["c", "1", "3"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if made {
+        targets.push((device, "a device"));
+    } else {
+        eprintln!("NOTE: mknod needs root; the device case is covered by files.rs's unit tests");
+    }
+    for (target, kind) in targets {
+        let out = run(
+            mfa_at(&home, &sts.url)
+                .args(["-s", "none", "-t", "123456", "--write-profile", "mfa"])
+                .env("AWS_SHARED_CREDENTIALS_FILE", &target)
+                // The long-term keys come from the environment here.
+                .env("AWS_ACCESS_KEY_ID", LONG_TERM_ID)
+                .env("AWS_SECRET_ACCESS_KEY", LONG_TERM_SECRET),
+            "",
+        );
+        assert_fails(&out, &format!("it is {kind}"));
+        assert!(
+            stderr(&out).contains("not a regular file"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(sts.count(), 0, "refused before any network call");
+
+    // A replaced file is 0600, whatever mode it had.
+    std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let out = run(
+        mfa_at(&home, &sts.url)
+            .args(["-s", "none", "-t", "123456", "--write-profile", "mfa"])
+            .env("AWS_SHARED_CREDENTIALS_FILE", &keys),
+        "",
+    );
+    assert_succeeds(&out);
+    let mode = std::fs::metadata(&keys).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+/// 50 runs at once, each writing its own section: every section survives. 50 writing the same
+/// one: the file is valid and holds one of them.
+#[test]
+fn parallel_writers_lose_nothing() {
+    let sts = FakeSts::start(vec![Reply::Numbered]);
+    let home = Home::with_default_profile();
+    let spawn = |name: String| {
+        spawn_piped(mfa_at(&home, &sts.url).args([
+            "-s",
+            "none",
+            "-t",
+            "123456",
+            "--no-cache",
+            "--write-profile",
+            &name,
+        ]))
+    };
+    let children: Vec<_> = (0..50).map(|i| spawn(format!("p{i}"))).collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_succeeds(&out);
+    }
+    let text = std::fs::read_to_string(home.file(".aws/credentials")).unwrap();
+    for i in 0..50 {
+        assert!(text.contains(&format!("[p{i}]\n")), "[p{i}] lost:\n{text}");
+    }
+    assert!(text.starts_with(&format!("[default]\naws_access_key_id = {LONG_TERM_ID}\n")));
+
+    let children: Vec<_> = (0..50).map(|_| spawn("same".into())).collect();
+    for child in children {
+        assert!(child.wait_with_output().unwrap().status.success());
+    }
+    let text = std::fs::read_to_string(home.file(".aws/credentials")).unwrap();
+    assert_eq!(text.matches("[same]").count(), 1);
+    let section = text.split("[same]\n").nth(1).unwrap();
+    assert_eq!(section.lines().count(), 5, "{section}");
+    let id = section.lines().next().unwrap();
+    assert!(id.starts_with("aws_access_key_id = ASIANUMBERED"), "{id}");
+    // The file still parses as the AWS CLI reads it.
+    if require("aws") {
+        let out = run(
+            home.command("aws").args([
+                "configure",
+                "get",
+                "aws_access_key_id",
+                "--profile",
+                "same",
+            ]),
+            "",
+        );
+        assert_eq!(format!("aws_access_key_id = {}", stdout(&out).trim()), id);
+    }
 }
 
 #[test]
