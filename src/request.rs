@@ -6,6 +6,60 @@ use std::ffi::OsString;
 
 use crate::shell::Shell;
 
+/// What a run does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Export,
+    Unset,
+    Init,
+    Status,
+    Exec,
+    List,
+    Completions,
+    Help,
+    Version,
+}
+
+impl Mode {
+    /// How messages name the mode.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Mode::Export => "getting a session",
+            Mode::Unset => "--unset",
+            Mode::Init => "init",
+            Mode::Status => "status",
+            Mode::Exec => "exec",
+            Mode::List => "list",
+            Mode::Completions => "completions",
+            Mode::Help => "--help",
+            Mode::Version => "--version",
+        }
+    }
+
+    /// The word that selects the mode, for those chosen by a word.
+    pub(crate) fn word(self) -> Option<&'static str> {
+        match self {
+            Mode::Init => Some("init"),
+            Mode::Status => Some("status"),
+            Mode::Exec => Some("exec"),
+            Mode::List => Some("list"),
+            Mode::Completions => Some("completions"),
+            Mode::Help => Some("help"),
+            _ => None,
+        }
+    }
+}
+
+/// The modes chosen by a word, in `--help` and completion order.
+pub(crate) const WORDS: &[Mode] = &[
+    Mode::Init,
+    Mode::Status,
+    Mode::Exec,
+    Mode::List,
+    Mode::Completions,
+    Mode::Help,
+];
+
 /// A code given on the command line: the digits, or "-" for one line of stdin.
 #[derive(PartialEq, Eq)]
 pub(crate) enum CodeSource {
@@ -147,6 +201,7 @@ pub(crate) enum Request {
     Exec(Exec),
     List(List),
     Completions(&'static str),
-    Help,
+    /// The whole page, or one command's.
+    Help(Option<Mode>),
     Version,
 }

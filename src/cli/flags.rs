@@ -1,58 +1,6 @@
 //! The one table of flags: each flag's spellings, its value, its help text and the modes that
 //! take it. The parser, `--help` and the completion scripts all read it.
 
-/// What a run does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
-    Export,
-    Unset,
-    Init,
-    Status,
-    Exec,
-    List,
-    Completions,
-    Help,
-    Version,
-}
-
-impl Mode {
-    /// How messages name the mode.
-    pub(crate) fn label(self) -> &'static str {
-        match self {
-            Mode::Export => "getting a session",
-            Mode::Unset => "--unset",
-            Mode::Init => "init",
-            Mode::Status => "status",
-            Mode::Exec => "exec",
-            Mode::List => "list",
-            Mode::Completions => "completions",
-            Mode::Help => "--help",
-            Mode::Version => "--version",
-        }
-    }
-
-    /// The word that selects the mode, for those chosen by a word.
-    pub(crate) fn word(self) -> Option<&'static str> {
-        match self {
-            Mode::Init => Some("init"),
-            Mode::Status => Some("status"),
-            Mode::Exec => Some("exec"),
-            Mode::List => Some("list"),
-            Mode::Completions => Some("completions"),
-            _ => None,
-        }
-    }
-}
-
-/// The modes chosen by a word, in `--help` and completion order.
-pub(crate) const WORDS: &[Mode] = &[
-    Mode::Init,
-    Mode::Status,
-    Mode::Exec,
-    Mode::List,
-    Mode::Completions,
-];
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Opt {
     Shell,
@@ -98,6 +46,7 @@ pub(crate) struct Flag {
 }
 
 use crate::aws::sources::{self, Source};
+use crate::request::Mode;
 
 use Mode::{Exec as X, Export as E, Init as I, List as L, Status as S, Unset as U};
 
@@ -109,7 +58,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: Some('s'),
         value: Some("SHELL"),
         modes: &[E, U],
-        help: "output syntax (default: the shell that runs mfa-env; see SHELLS)",
+        help: "output syntax (default: the shell that runs mfa-env; see SHELLS in --help)",
         sources: None,
     },
     Flag {
@@ -118,7 +67,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: Some('p'),
         value: Some("NAME"),
         modes: &[E, U, S, X],
-        help: "long-term profile ({sources}, else \"default\"; see below)",
+        help: "long-term profile ({sources}, else \"default\")",
         sources: Some(sources::PROFILE),
     },
     Flag {

@@ -4,44 +4,120 @@ use crate::aws::sources;
 use crate::durations;
 use crate::shell::{self, Shell};
 
-use super::flags::FLAGS;
+use super::flags::{FLAGS, Flag};
+use crate::request::Mode;
+
+/// Each mode's usage lines, with what each does: the whole page lists them all, a command's
+/// page its own.
+const USAGE: &[(Mode, &str, &str)] = &[
+    (
+        Mode::Export,
+        "eval \"$(mfa-env [OPTIONS])\"",
+        "get session credentials, print lines that set them",
+    ),
+    (
+        Mode::Unset,
+        "mfa-env --unset [--forget [--all]]",
+        "print lines that clear them (no network)",
+    ),
+    (
+        Mode::Init,
+        "mfa-env init SHELL [--cmd NAME]",
+        "print a snippet that defines `mfa` for SHELL",
+    ),
+    (
+        Mode::Status,
+        "mfa-env status [--short] [OPTIONS]",
+        "this shell's session and the cached one (exit 0 if cached)",
+    ),
+    (
+        Mode::Exec,
+        "mfa-env exec [OPTIONS] [--] CMD...",
+        "run CMD with the session (no CMD: your shell)",
+    ),
+    (
+        Mode::Exec,
+        "mfa-env exec --server [OPTIONS] [--] CMD...",
+        "... from a local endpoint that renews it",
+    ),
+    (
+        Mode::List,
+        "mfa-env list [--names | --json]",
+        "the profiles, their kind, device and cached session",
+    ),
+    (
+        Mode::Completions,
+        "mfa-env completions SHELL",
+        "the completion script: bash, zsh, fish, powershell",
+    ),
+    (
+        Mode::Help,
+        "mfa-env help [COMMAND]",
+        "this text, or a command's (COMMAND --help too)",
+    ),
+];
+
+/// Each command's examples, for its page.
+const EXAMPLES: &[(Mode, &str, &str)] = &[
+    (Mode::Unset, "mfa --unset", "with the `init` function"),
+    (
+        Mode::Unset,
+        "out=$(mfa-env --unset) && eval \"$out\"",
+        "without it; --forget also deletes the cache",
+    ),
+    (
+        Mode::Init,
+        "eval \"$(mfa-env init bash)\"",
+        "in ~/.bashrc; then `mfa`, `mfa --unset`",
+    ),
+    (
+        Mode::Init,
+        "mfa-env init fish | source",
+        "in ~/.config/fish/config.fish",
+    ),
+    (
+        Mode::Status,
+        "mfa-env status",
+        "on stderr: this shell, then the cache",
+    ),
+    (
+        Mode::Status,
+        "mfa-env status --short",
+        "a prompt segment: `default 11h58m`",
+    ),
+    (
+        Mode::Exec,
+        "mfa-env exec -- terraform plan",
+        "one command with the session",
+    ),
+    (
+        Mode::Exec,
+        "mfa-env exec --server -p admin -- terraform apply",
+        "renewed while it runs",
+    ),
+    (Mode::List, "mfa-env list", "a table for people"),
+    (Mode::List, "mfa-env list --json", "for programs"),
+    (
+        Mode::Completions,
+        "mfa-env completions fish > ~/.config/fish/completions/mfa-env.fish",
+        "",
+    ),
+    (
+        Mode::Completions,
+        "eval \"$(mfa-env completions bash)\"",
+        "in ~/.bashrc",
+    ),
+];
 
 /// `mfa-env --help`: usage, then the flag table, the shell table and the durations as parsed.
 pub(crate) fn help() -> String {
     let mut text = String::from(
-        "mfa-env: turn an MFA code into AWS session credentials, exported in your shell
-
-USAGE:
-    eval \"$(mfa-env [OPTIONS])\"        get session credentials, print lines that set them
-    mfa-env --unset [--forget [--all]] print lines that clear them (no network)
-    mfa-env init SHELL [--cmd NAME]    print a snippet that defines `mfa` for SHELL
-    mfa-env status [--short] [OPTIONS] is a cached session still valid? (exit 0 if so)
-    mfa-env exec [OPTIONS] [--] CMD... run CMD with the session (no CMD: your shell)
-    mfa-env exec --server [OPTIONS] [--] CMD...   ... from a local endpoint that renews it
-    mfa-env list [--names | --json]    the profiles, their kind, device and cached session
-    mfa-env completions SHELL          the completion script: bash, zsh, fish, powershell
-
-OPTIONS:
-",
+        "mfa-env: turn an MFA code into AWS session credentials, exported in your shell\n\nUSAGE:\n",
     );
+    text.push_str(&aligned(USAGE.iter().map(|(_, u, w)| (*u, *w))));
+    text.push_str("\nOPTIONS:\n");
     for flag in FLAGS {
-        let short = flag.short.map_or("    ".to_owned(), |c| format!("-{c}, "));
-        let head = match flag.value {
-            Some(value) => format!("{short}--{} {value}", flag.long),
-            None => format!("{short}--{}", flag.long),
-        };
-        let help = flag.help.replace("DURATIONS", &durations::help()).replace(
-            "{sources}",
-            &flag.sources.map(sources::described).unwrap_or_default(),
-        );
-        let mut lines = wrapped(&help, WIDTH).into_iter();
-        text.push_str(&format!(
-            "    {head:<30}{}\n",
-            lines.next().unwrap_or_default()
-        ));
-        for line in lines {
-            text.push_str(&format!("    {:<30}{line}\n", ""));
-        }
+        text.push_str(&flag_lines(flag));
     }
     text.push_str(
         "
@@ -65,13 +141,15 @@ SETUP (once, as for the AWS CLI):
     aws configure set mfa_serial arn:aws:iam::123456789012:mfa/alice
 
 EXAMPLES:
-    eval \"$(mfa-env)\"                              bash, zsh, sh, ksh
+    eval \"$(mfa-env init bash)\"                    in ~/.bashrc; then `mfa`, `mfa --unset`
+    out=$(mfa-env) && eval \"$out\"                  bash, zsh, sh, ksh, without `mfa`
     mfa-env | source                               fish
     mfa-env | Out-String | Invoke-Expression       PowerShell
-    eval \"$(mfa-env init bash)\"                    in ~/.bashrc; then `mfa`, `mfa --unset`
-    mfa-env --write-profile mfa --shell none       then: aws s3 ls --profile mfa
+    mfa-env --write-profile mfa-session --shell none   then: aws s3 ls --profile mfa-session
     mfa-env --shell github --totp-secret-env MFA_SEED   a CI job's setup step
 
+`eval \"$(mfa-env)\"` runs nothing when mfa-env fails, but its status is then 0: in a
+script, use `mfa` or the `out=... &&` form, which stop there.
 The long-term profile is --profile, else $AWS_PROFILE (or $AWS_DEFAULT_PROFILE), else
 $MFA_ENV_PROFILE (which an applied session sets, so that a refresh uses the same profile), else
 \"default\". Applying a session clears AWS_PROFILE, so that every SDK uses the session;
@@ -82,6 +160,77 @@ Exit status: 0 done, 1 the run failed (files, environment, terminal, network), 2
 line is wrong.
 ",
     );
+    text
+}
+
+/// A command's page: its usage, its flags only, and its examples.
+pub(crate) fn command_help(mode: Mode) -> String {
+    let what = USAGE
+        .iter()
+        .find(|(m, _, _)| *m == mode)
+        .map_or("", |(_, _, what)| *what);
+    let mut text = format!("mfa-env {}: {what}\n\nUSAGE:\n", mode.label());
+    text.push_str(&aligned(
+        USAGE
+            .iter()
+            .filter(|(m, _, _)| *m == mode)
+            .map(|(_, u, w)| (*u, *w)),
+    ));
+    text.push_str("\nOPTIONS:\n");
+    for flag in FLAGS
+        .iter()
+        .filter(|f| f.modes.contains(&mode) || f.long == "help")
+    {
+        text.push_str(&flag_lines(flag));
+    }
+    let examples = EXAMPLES
+        .iter()
+        .filter(|(m, _, _)| *m == mode)
+        .map(|(_, e, w)| (*e, *w));
+    text.push_str("\nEXAMPLES:\n");
+    text.push_str(&aligned(examples));
+    text.push_str("\nThe whole page, every command and flag: mfa-env --help\n");
+    text
+}
+
+/// `    COMMAND    what it does` lines, the second column aligned after the longest command
+/// of up to 34 characters (a longer one keeps two spaces); a command alone when `what` is empty.
+fn aligned<'a>(rows: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> String {
+    let column = rows
+        .clone()
+        .map(|(command, _)| command.chars().count())
+        .filter(|n| *n <= 34)
+        .max()
+        .unwrap_or(0)
+        + 2;
+    rows.map(|(command, what)| {
+        if what.is_empty() {
+            format!("    {command}\n")
+        } else if command.chars().count() + 2 > column {
+            format!("    {command}  {what}\n")
+        } else {
+            format!("    {command:<column$}{what}\n")
+        }
+    })
+    .collect()
+}
+
+/// A flag's lines: its spellings and value, then its help wrapped beside them.
+fn flag_lines(flag: &Flag) -> String {
+    let short = flag.short.map_or("    ".to_owned(), |c| format!("-{c}, "));
+    let head = match flag.value {
+        Some(value) => format!("{short}--{} {value}", flag.long),
+        None => format!("{short}--{}", flag.long),
+    };
+    let help = flag.help.replace("DURATIONS", &durations::help()).replace(
+        "{sources}",
+        &flag.sources.map(sources::described).unwrap_or_default(),
+    );
+    let mut lines = wrapped(&help, WIDTH).into_iter();
+    let mut text = format!("    {head:<30}{}\n", lines.next().unwrap_or_default());
+    for line in lines {
+        text.push_str(&format!("    {:<30}{line}\n", ""));
+    }
     text
 }
 

@@ -14,13 +14,14 @@ use crate::checks;
 use crate::durations;
 use crate::error::{Error, Result, shown};
 use crate::request::{
-    Choice, CodeSource, Exec, Export, Forget, Init, List, Obtain, Prompt, Request, Reuse, Status,
-    Unset, WriteProfile,
+    Choice, CodeSource, Exec, Export, Forget, Init, List, Mode, Obtain, Prompt, Request, Reuse,
+    Status, Unset, WriteProfile,
 };
 use crate::shell::{self, Shell};
 
-pub(crate) use flags::{Mode, WORDS, flag_words};
-pub(crate) use help::help;
+pub(crate) use crate::request::WORDS;
+pub(crate) use flags::flag_words;
+pub(crate) use help::{command_help, help};
 
 use flags::{FLAGS, Flag, Opt};
 use suggest::{hint_for, long_flag, not_for, one_dash, subcommand};
@@ -39,6 +40,10 @@ struct Words {
 pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request> {
     let words = read(args)?;
     let mode = mode_of(&words)?;
+    // Help wins over whatever else the line holds: `exec --server --help` is exec's page.
+    if mode == Mode::Help {
+        return Ok(Request::Help(help_topic(&words)?));
+    }
     for (flag, _) in &words.flags {
         if !flag.modes.contains(&mode) {
             return Err(not_for(flag, mode));
@@ -120,7 +125,7 @@ fn positional(words: &mut Words, word: OsString) -> Result<()> {
     })?;
     match words.mode {
         None if words.positional.is_empty() => words.mode = Some(subcommand(&word)?),
-        Some(Mode::Init | Mode::Completions) if words.positional.is_empty() => {
+        Some(Mode::Init | Mode::Completions | Mode::Help) if words.positional.is_empty() => {
             words.positional.push(word)
         }
         mode => {
@@ -134,6 +139,25 @@ fn positional(words: &mut Words, word: OsString) -> Result<()> {
     Ok(())
 }
 
+/// Whose page `help` or `--help` asks for: the command's (`exec --help`, `help exec`,
+/// `help unset`, `--unset --help`), else the whole page.
+fn help_topic(words: &Words) -> Result<Option<Mode>> {
+    match (words.mode, words.positional.first()) {
+        (Some(Mode::Help), Some(topic)) if topic == "unset" || topic == "--unset" => {
+            Ok(Some(Mode::Unset))
+        }
+        (Some(Mode::Help), Some(topic)) => {
+            Ok(Some(subcommand(topic)?).filter(|m| *m != Mode::Help))
+        }
+        (Some(Mode::Help) | None, _) => Ok(words
+            .flags
+            .iter()
+            .any(|(f, _)| f.id == Opt::Unset)
+            .then_some(Mode::Unset)),
+        (Some(mode), _) => Ok(Some(mode)),
+    }
+}
+
 /// The mode: `--help` and `--version` win, `--unset` is one of its own, else the word's.
 fn mode_of(words: &Words) -> Result<Mode> {
     let has = |id: Opt| {
@@ -143,18 +167,20 @@ fn mode_of(words: &Words) -> Result<Mode> {
             .find(|(f, _)| f.id == id)
             .map(|(f, _)| *f)
     };
-    Ok(if has(Opt::Help).is_some() {
-        Mode::Help
-    } else if has(Opt::Version).is_some() {
-        Mode::Version
-    } else if let Some(unset) = has(Opt::Unset) {
-        if let Some(mode) = words.mode {
-            return Err(not_for(unset, mode));
-        }
-        Mode::Unset
-    } else {
-        words.mode.unwrap_or(Mode::Export)
-    })
+    Ok(
+        if has(Opt::Help).is_some() || words.mode == Some(Mode::Help) {
+            Mode::Help
+        } else if has(Opt::Version).is_some() {
+            Mode::Version
+        } else if let Some(unset) = has(Opt::Unset) {
+            if let Some(mode) = words.mode {
+                return Err(not_for(unset, mode));
+            }
+            Mode::Unset
+        } else {
+            words.mode.unwrap_or(Mode::Export)
+        },
+    )
 }
 
 /// Every flag's value, checked and typed, as the mode's request will hold it.
@@ -287,8 +313,7 @@ fn build(
     command: Vec<OsString>,
 ) -> Result<Request> {
     Ok(match mode {
-        Mode::Help if !positional.is_empty() => return Err(needs("--help", "nothing else")),
-        Mode::Help => Request::Help,
+        Mode::Help => Request::Help(None),
         Mode::Version => Request::Version,
         Mode::Export => export(given)?,
         Mode::Unset => unset(given)?,
@@ -536,8 +561,27 @@ mod tests {
                 forget: Some(Forget::All)
             })
         );
-        assert_eq!(parse_line("-h").unwrap(), Request::Help);
-        assert_eq!(parse_line("status --help").unwrap(), Request::Help);
+        assert_eq!(parse_line("-h").unwrap(), Request::Help(None));
+        // A command's own page, however it is asked for; help wins over other flags.
+        for (line, page) in [
+            ("status --help", Some(Mode::Status)),
+            ("help exec", Some(Mode::Exec)),
+            ("exec --server -p x --help", Some(Mode::Exec)),
+            ("help unset", Some(Mode::Unset)),
+            ("--unset --help", Some(Mode::Unset)),
+            ("init bash --help", Some(Mode::Init)),
+            ("help", None),
+            ("help help", None),
+            ("--help -p x", None),
+        ] {
+            assert_eq!(parse_line(line).unwrap(), Request::Help(page), "{line}");
+        }
+        assert!(
+            parse_line("help nothing")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown command")
+        );
         assert_eq!(parse_line("-V").unwrap(), Request::Version);
     }
 
@@ -545,7 +589,8 @@ mod tests {
     /// the modes the table gives it, and refused by the others with a usage error naming the mode.
     #[test]
     fn every_flag_against_every_mode() {
-        let modes: [(Mode, &[&str]); 9] = [
+        // (--help takes any flag: it wins; pinned in `modes`.)
+        let modes: [(Mode, &[&str]); 8] = [
             (Mode::Export, &[]),
             (Mode::Unset, &["--unset"]),
             (Mode::Init, &["init", "bash"]),
@@ -553,7 +598,6 @@ mod tests {
             (Mode::Exec, &["exec"]),
             (Mode::List, &["list"]),
             (Mode::Completions, &["completions", "bash"]),
-            (Mode::Help, &["--help"]),
             (Mode::Version, &["--version"]),
         ];
         // A value each flag accepts, and what else it needs to be valid.
@@ -614,19 +658,12 @@ mod tests {
                 }
             }
         }
-        // --help and --version stand alone, or after a mode's word.
+        // --version stands alone, or after a mode's word; --help wins over anything.
         for line in ["--help", "status --help", "--version", "init --version"] {
             assert!(parse_line(line).is_ok(), "{line}");
         }
         assert!(parse_line("--unset -s fish").is_ok());
-        for line in [
-            "--help --unset",
-            "--help -p x",
-            "init bash --help",
-            "--version -s fish",
-            "status --unset",
-            "init bash --unset",
-        ] {
+        for line in ["--version -s fish", "status --unset", "init bash --unset"] {
             assert_eq!(parse_line(line).unwrap_err().exit_code(), 2, "{line}");
         }
     }
@@ -659,7 +696,6 @@ mod tests {
             "init bash --shell fish",
             "status --unset",
             "status --min-remaining 13h extra",
-            "--help extra",
             "-p",
             "--role-arn admin",
             "--role-session-name a",

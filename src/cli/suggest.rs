@@ -4,7 +4,8 @@
 use crate::checks;
 use crate::error::{Error, Result, shown};
 
-use super::flags::{self, FLAGS, Flag, Mode, WORDS};
+use super::flags::{self, FLAGS, Flag};
+use crate::request::{Mode, WORDS};
 
 /// A flag given to a mode that does not take it.
 pub(crate) fn not_for(flag: &Flag, mode: Mode) -> Error {

@@ -26,7 +26,8 @@ use crate::shell::{self, Shell};
 /// Runs what `request` asks.
 pub(crate) fn run(request: Request, env: &Environment) -> Result<ExitCode> {
     match request {
-        Request::Help => output::stdout(&cli::help())?,
+        Request::Help(None) => output::stdout(&cli::help())?,
+        Request::Help(Some(mode)) => output::stdout(&cli::command_help(mode))?,
         Request::Version => output::stdout(&format!("mfa-env {}\n", env!("CARGO_PKG_VERSION")))?,
         Request::Init(init) => init::run(&init)?,
         Request::Unset(unset) => unset::run(&unset, env)?,

@@ -110,7 +110,7 @@ fn powershell_completion_golden() {
     let template = std::fs::read_to_string(format!("{ROOT}/shell/completion.ps1")).unwrap();
     let flags = "--shell -s --profile -p --serial-number --token-code -t --totp-secret-env --token-command --prompt --duration-seconds -d --region --role-arn --role-session-name --external-id --write-profile --overwrite-long-term --min-remaining --force --no-cache --unset --forget --all --cmd --server --short --names --json --help -h --version -V";
     let expected = template
-        .replace("@SUBCOMMANDS@", "init status exec list completions")
+        .replace("@SUBCOMMANDS@", "init status exec list completions help")
         .replace("@FLAGS@", flags)
         .replace(
             "@SHELLS@",

@@ -16,6 +16,7 @@ mod exec;
 mod export;
 mod formats;
 mod golden;
+mod help;
 mod init;
 mod list;
 mod network;

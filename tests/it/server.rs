@@ -842,7 +842,8 @@ fn in_a_terminal_ctrl_c_and_ctrl_z_work_as_for_any_job() {
     assert!(!screen.contains("finished"), "{screen}");
     term.keys(&["fg", "Enter"]);
     // The job's end, then the shell's prompt (the screen drops its trailing space).
-    term.wait_for("finished\n$").unwrap_or_else(|s| panic!("{s}"));
+    term.wait_for("finished\n$")
+        .unwrap_or_else(|s| panic!("{s}"));
     term.keys(&["echo \"status=$?\"", "Enter"]);
     let screen = term.wait_for("\nstatus=").unwrap_or_else(|s| panic!("{s}"));
     assert!(screen.contains("\nstatus=0\n"), "{screen}");
