@@ -130,7 +130,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: None,
         value: Some("REGION"),
         modes: &[E, S, X],
-        help: "{sources}, else the usual region of the device's or role's partition (us-gov-west-1, cn-north-1, ...), else us-east-1",
+        help: "the region for STS and the session ({sources}, else the usual region of the device's or role's partition: us-gov-west-1, cn-north-1, ..., else us-east-1)",
         sources: Some(sources::REGION),
     },
     Flag {
@@ -297,16 +297,56 @@ pub(crate) const FLAGS: &[Flag] = &[
     },
 ];
 
-/// Every flag as typed (`--shell`, `-s`, ...), for completions.
-pub(crate) fn flag_words() -> Vec<String> {
-    let mut words = Vec::new();
-    for flag in FLAGS {
-        words.push(format!("--{}", flag.long));
-        if let Some(c) = flag.short {
-            words.push(format!("-{c}"));
+/// Every flag that takes a value, as typed (`--shell`, `-s`, ...), for completions.
+pub(crate) fn valued_words() -> Vec<String> {
+    FLAGS
+        .iter()
+        .filter(|f| f.value.is_some())
+        .flat_map(spellings)
+        .collect()
+}
+
+/// The flags `mode` takes (and `--help`; with no mode's word yet, also those that choose a
+/// mode themselves), as typed, each with the first part of its help: what completions offer.
+pub(crate) fn mode_words(mode: Mode) -> Vec<(String, String)> {
+    let chooses = |f: &Flag| mode == Mode::Export && matches!(f.id, Opt::Unset | Opt::Version);
+    FLAGS
+        .iter()
+        .filter(|f| f.modes.contains(&mode) || f.id == Opt::Help || chooses(f))
+        .flat_map(|f| {
+            let about = summary(f);
+            spellings(f).into_iter().map(move |w| (w, about.clone()))
+        })
+        .collect()
+}
+
+/// `--long` and `-s`.
+fn spellings(flag: &Flag) -> Vec<String> {
+    let mut words = vec![format!("--{}", flag.long)];
+    words.extend(flag.short.map(|c| format!("-{c}")));
+    words
+}
+
+/// A flag's help without its parentheses, up to a semicolon or its list of sources: a line for
+/// a completion menu.
+fn summary(flag: &Flag) -> String {
+    let help = &flag.help[..flag.help.find("{sources}").unwrap_or(flag.help.len())];
+    let mut line = String::new();
+    let mut depth = 0usize;
+    for c in help.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ';' if depth == 0 => break,
+            c if depth == 0 => line.push(c),
+            _ => {}
         }
     }
-    words
+    line.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_end_matches([',', ':'])
+        .to_owned()
 }
 
 /// The flag spelled `--name`.

@@ -20,7 +20,7 @@ use crate::request::{
 use crate::shell::{self, Shell};
 
 pub(crate) use crate::request::WORDS;
-pub(crate) use flags::flag_words;
+pub(crate) use flags::{mode_words, valued_words};
 pub(crate) use help::{command_help, help};
 
 use flags::{FLAGS, Flag, Opt};

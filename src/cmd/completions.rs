@@ -3,12 +3,29 @@
 use crate::cli;
 use crate::error::Result;
 use crate::output;
+use crate::request::Mode;
 use crate::shell::completions::{self, Words};
+
+/// Each mode, by the word the scripts know it by, in the order they look for them.
+const MODES: [(&str, Mode); 8] = [
+    ("export", Mode::Export),
+    ("unset", Mode::Unset),
+    ("init", Mode::Init),
+    ("status", Mode::Status),
+    ("exec", Mode::Exec),
+    ("list", Mode::List),
+    ("completions", Mode::Completions),
+    ("help", Mode::Help),
+];
 
 pub(crate) fn run(shell: &str) -> Result<()> {
     let offered = Words {
         subcommands: cli::WORDS.iter().filter_map(|m| m.word()).collect(),
-        flags: cli::flag_words(),
+        valued: cli::valued_words(),
+        modes: MODES
+            .iter()
+            .map(|(word, mode)| (*word, cli::mode_words(*mode)))
+            .collect(),
     };
     output::stdout(&completions::render(shell, &offered)?)
 }

@@ -62,9 +62,10 @@ OPTIONS:
     -d, --duration-seconds N      session length in seconds, else the profile's
                                   duration_seconds: 900..129600, default 12h (root user: at most
                                   3600); with a role 900..43200, default 1h
-        --region REGION           else $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region,
-                                  else the usual region of the device's or role's partition
-                                  (us-gov-west-1, cn-north-1, ...), else us-east-1
+        --region REGION           the region for STS and the session (else $AWS_REGION,
+                                  $AWS_DEFAULT_REGION, the profile's region, else the usual
+                                  region of the device's or role's partition: us-gov-west-1,
+                                  cn-north-1, ..., else us-east-1)
         --role-arn ARN            assume this role with the MFA code (else the profile's
                                   role_arn)
         --external-id ID          external id for the role (else external_id)
@@ -106,9 +107,10 @@ OPTIONS:
     -d, --duration-seconds N      session length in seconds, else the profile's
                                   duration_seconds: 900..129600, default 12h (root user: at most
                                   3600); with a role 900..43200, default 1h
-        --region REGION           else $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region,
-                                  else the usual region of the device's or role's partition
-                                  (us-gov-west-1, cn-north-1, ...), else us-east-1
+        --region REGION           the region for STS and the session (else $AWS_REGION,
+                                  $AWS_DEFAULT_REGION, the profile's region, else the usual
+                                  region of the device's or role's partition: us-gov-west-1,
+                                  cn-north-1, ..., else us-east-1)
         --role-arn ARN            assume this role with the MFA code (else the profile's
                                   role_arn)
         --role-session-name NAME  session name for the role (else role_session_name)
