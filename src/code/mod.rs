@@ -25,6 +25,8 @@ use watched::{Ended, Watched};
 const MAX_LINE: usize = 256;
 /// A command or a dialog may wait this long for a person (a touch, a typed code).
 const PATIENCE: Duration = Duration::from_secs(120);
+/// Codes a person may type at the terminal in one run, typos and refused codes together.
+const TERMINAL_TRIES: u32 = 3;
 
 enum Source {
     /// No code may be asked for (a renewal, with nobody there).
@@ -44,14 +46,17 @@ enum Source {
     Person(Option<Prompt>),
 }
 
-/// The codes of one run: the first, and for a TOTP seed or a command a next one when STS
-/// refused the first (already used).
+/// The codes of one run: the first, and a next one when STS refused the first: for a TOTP
+/// seed or a command the next window's (the first was perhaps already used), for a person at
+/// the terminal another one typed (up to `TERMINAL_TRIES` in all).
 pub(crate) struct Codes {
     source: Source,
     clock: Box<dyn Clock>,
     /// The TOTP step of the code last given out.
     step: Option<u64>,
     last: Option<String>,
+    /// Once a person was asked at the terminal: the prompt, and the codes typed so far.
+    terminal: Option<(String, u32)>,
     patience: Duration,
     env: Environment,
 }
@@ -103,6 +108,7 @@ impl Codes {
             clock: clock(env),
             step: None,
             last: None,
+            terminal: None,
             patience: patience(env),
             env: env.clone(),
         })
@@ -124,6 +130,7 @@ impl Codes {
             clock: Box::new(SystemClock),
             step: None,
             last: None,
+            terminal: None,
             patience: PATIENCE,
             env: Environment::default(),
         }
@@ -148,7 +155,8 @@ impl Codes {
             }
             Source::Person(prompt) => {
                 let text = format!("MFA code for {} ({})", shown(label), shown(serial));
-                ask_person(*prompt, &text, self.patience, &self.env)
+                let prompt = *prompt;
+                self.ask_person(prompt, text)
             }
         }?;
         self.last = Some(code.clone());
@@ -185,8 +193,68 @@ impl Codes {
                     }
                 }))
             }
-            _ => None,
+            Source::Person(_) => {
+                let (text, tries) = self.terminal.take()?;
+                let refused = self.last.take()?;
+                let again = Terminal {
+                    text,
+                    tries,
+                    refused: Some(refused),
+                };
+                let result = again.ask()?;
+                self.terminal = result.as_ref().ok().map(|(_, asked)| asked.clone());
+                Some(result.map(|(code, _)| {
+                    self.last = Some(code.clone());
+                    code
+                }))
+            }
+            Source::Never | Source::Given(_) | Source::Stdin => None,
         }
+    }
+
+    /// Asks a person: on the terminal or in a dialog, as `prompt` says (`None`: the terminal if
+    /// there is one, else a dialog if one can be shown).
+    fn ask_person(&mut self, prompt: Option<Prompt>, text: String) -> Result<String> {
+        let no_terminal = || {
+            Error::new(
+                "no terminal to ask for the MFA code: pass --token-code CODE, or --token-code - to read it from stdin",
+            )
+        };
+        let (patience, env) = (self.patience, &self.env);
+        let dialog = || {
+            let invocation =
+                dialog::invocation(Desktop::this(), &text, env, |p| platform::on_path(p, env))?;
+            Some(ask_dialog(&invocation, patience))
+        };
+        let first = Terminal {
+            text: text.clone(),
+            tries: 0,
+            refused: None,
+        };
+        let at_terminal = match prompt {
+            Some(Prompt::Nowhere) => {
+                return Err(Error::new(
+                    "no MFA code source and --prompt none (or mfa_prompt = none): pass --token-code CODE, --token-code -, --totp-secret-env VAR or --token-command CMD",
+                ));
+            }
+            Some(Prompt::Terminal) => first.ask().ok_or_else(no_terminal)?,
+            Some(Prompt::Gui) => {
+                return dialog()
+                    .ok_or_else(no_desktop)?
+                    .and_then(|code| code.ok_or_else(no_desktop));
+            }
+            None => match first.ask() {
+                Some(result) => result,
+                None => {
+                    return dialog()
+                        .ok_or_else(no_terminal)?
+                        .and_then(|code| code.ok_or_else(no_terminal));
+                }
+            },
+        };
+        let (code, asked) = at_terminal?;
+        self.terminal = Some(asked);
+        Ok(code)
     }
 }
 
@@ -276,39 +344,6 @@ fn run_for_code(
 /// The last line of `text` that is not blank.
 fn last_line(text: &str) -> Option<&str> {
     text.lines().rev().find(|l| !l.trim().is_empty())
-}
-
-/// Asks a person: on the terminal or in a dialog, as `prompt` says (`None`: the terminal if
-/// there is one, else a dialog if one can be shown).
-fn ask_person(
-    prompt: Option<Prompt>,
-    text: &str,
-    patience: Duration,
-    env: &Environment,
-) -> Result<String> {
-    let no_terminal = || {
-        Error::new(
-            "no terminal to ask for the MFA code: pass --token-code CODE, or --token-code - to read it from stdin",
-        )
-    };
-    let dialog = || dialog::invocation(Desktop::this(), text, env, |p| platform::on_path(p, env));
-    match prompt {
-        Some(Prompt::Nowhere) => Err(Error::new(
-            "no MFA code source and --prompt none (or mfa_prompt = none): pass --token-code CODE, --token-code -, --totp-secret-env VAR or --token-command CMD",
-        )),
-        Some(Prompt::Terminal) => ask_terminal(text).unwrap_or_else(|| Err(no_terminal())),
-        Some(Prompt::Gui) => match dialog() {
-            Some(invocation) => ask_dialog(&invocation, patience)?.ok_or_else(no_desktop),
-            None => Err(no_desktop()),
-        },
-        None => match ask_terminal(text) {
-            Some(result) => result,
-            None => match dialog() {
-                Some(invocation) => ask_dialog(&invocation, patience)?.ok_or_else(no_terminal),
-                None => Err(no_terminal()),
-            },
-        },
-    }
 }
 
 fn no_desktop() -> Error {
@@ -440,30 +475,72 @@ fn read_stdin_code() -> Result<String> {
     })
 }
 
-/// Asks on the controlling terminal, never stdout, without echo; the terminal's mode is
-/// restored on every way out, signals included. `None` when there is no terminal.
-fn ask_terminal(text: &str) -> Option<Result<String>> {
-    let guard = platform::TerminalGuard::open()?;
-    let typed = rpassword::prompt_password(format!("{text}: "));
-    let code = match typed {
-        Ok(code) => code,
-        Err(e) => {
-            // The prompt's line is still open: messages start on a line of their own.
-            guard.newline();
-            return Some(Err(match e.kind() {
-                std::io::ErrorKind::UnexpectedEof => Error::new(
-                    "no MFA code was typed (end of input): run again and type the 6 digits",
-                ),
-                _ => Error::new(format!(
-                    "could not read the MFA code from the terminal ({e}): pass --token-code CODE or --token-code - to read it from stdin"
-                )),
-            }));
+/// A question at the terminal: its prompt, the codes typed so far in this run, and the code STS
+/// just refused, if it did.
+struct Terminal {
+    text: String,
+    tries: u32,
+    refused: Option<String>,
+}
+
+impl Terminal {
+    /// Asks on the controlling terminal, never stdout, without echo, again after a typo while
+    /// tries are left; the terminal's mode is restored on every way out, signals included.
+    /// `None` when there is no terminal, or no try left. With the code, the prompt and the
+    /// tries so far, for a next question.
+    fn ask(self) -> Option<Result<(String, (String, u32))>> {
+        if self.tries >= TERMINAL_TRIES {
+            return None;
         }
-    };
-    drop(guard);
-    Some(checks::code(&code).map_err(|why| {
-        Error::new(format!(
-            "the MFA code typed is wrong: {why}; run again and type the 6 digits your device shows"
-        ))
-    }))
+        let guard = platform::TerminalGuard::open()?;
+        let mut tries = self.tries;
+        let mut why_again = self
+            .refused
+            .as_ref()
+            .map(|_| "that code was not accepted; wait for the next one".to_owned());
+        loop {
+            tries += 1;
+            // The reason for asking again, on the terminal with the prompt it explains.
+            let prompt = match &why_again {
+                Some(why) => format!("{why}\n{}: ", self.text),
+                None => format!("{}: ", self.text),
+            };
+            let typed = match rpassword::prompt_password(prompt) {
+                Ok(typed) => typed,
+                Err(e) => {
+                    // The prompt's line is still open: messages start on a line of their own.
+                    guard.newline();
+                    return Some(Err(unread(&e)));
+                }
+            };
+            let last_try = tries >= TERMINAL_TRIES;
+            match checks::code(&typed) {
+                Ok(code) if self.refused.as_ref() == Some(&code) && !last_try => {
+                    why_again =
+                        Some("that is the code STS just refused; wait for the next one".into());
+                }
+                Ok(code) => return Some(Ok((code, (self.text, tries)))),
+                Err(why) if !last_try => {
+                    why_again = Some(format!("that is not a 6-digit code ({why}); type it again"));
+                }
+                Err(why) => {
+                    return Some(Err(Error::new(format!(
+                        "the MFA code typed is wrong: {why}; run again and type the 6 digits your device shows"
+                    ))));
+                }
+            }
+        }
+    }
+}
+
+/// Why nothing could be read at the prompt.
+fn unread(e: &std::io::Error) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => {
+            Error::new("no MFA code was typed (end of input): run again and type the 6 digits")
+        }
+        _ => Error::new(format!(
+            "could not read the MFA code from the terminal ({e}): pass --token-code CODE or --token-code - to read it from stdin"
+        )),
+    }
 }

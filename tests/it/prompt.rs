@@ -54,6 +54,7 @@ fn asks_on_the_terminal_without_echo() {
     assert_eq!(sts.requests()[0].param("TokenCode"), Some("135790"));
 }
 
+/// A typo is asked again before anything is sent; the third is the last.
 #[test]
 fn a_mistyped_code_is_refused_before_the_network() {
     if !require("python3") {
@@ -62,18 +63,193 @@ fn a_mistyped_code_is_refused_before_the_network() {
     let sts = FakeSts::start(vec![Reply::fixed()]);
     let home = Home::with_default_profile();
     let mut cmd = home.command("python3");
-    cmd.args([DRIVER, "MFA code for", "13579", BIN, "--shell", "bash"])
-        .env("AWS_ENDPOINT_URL_STS", &sts.url);
+    cmd.args([
+        DRIVER,
+        "MFA code for",
+        "13579|12a456|1234567|111111",
+        BIN,
+        "--shell",
+        "bash",
+    ])
+    .env("AWS_ENDPOINT_URL_STS", &sts.url);
     let result = on_terminal(&mut cmd);
     assert_eq!(result["status"], 1, "{result}");
+    assert_eq!(result["answers"], 3, "three tries in all: {result}");
     assert_eq!(result["stdout"], "");
+    let terminal = result["terminal"].as_str().unwrap();
+    let prompt = format!("MFA code for default ({SERIAL}): ");
     assert!(
-        result["terminal"]
-            .as_str()
-            .unwrap()
-            .contains("the MFA code typed is wrong: it is too short")
+        terminal.contains(&format!(
+            "that is not a 6-digit code (it is too short); type it again\r\n{prompt}"
+        )),
+        "{terminal:?}"
+    );
+    assert!(
+        terminal.contains(&format!(
+            "that is not a 6-digit code (it contains letters); type it again\r\n{prompt}"
+        )),
+        "{terminal:?}"
+    );
+    assert!(
+        terminal.contains(
+            "mfa-env: the MFA code typed is wrong: it is too long; run again and type the 6 digits your device shows"
+        ),
+        "{terminal:?}"
     );
     assert_eq!(sts.count(), 0);
+}
+
+/// A 5-digit typo, then the code: one call, with the code.
+#[test]
+fn a_typo_at_the_prompt_is_asked_again() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let mut cmd = home.command("python3");
+    cmd.args([
+        DRIVER,
+        "MFA code for",
+        "13579|135790",
+        BIN,
+        "--shell",
+        "bash",
+    ])
+    .env("AWS_ENDPOINT_URL_STS", &sts.url);
+    let result = on_terminal(&mut cmd);
+    assert_eq!(result["status"], 0, "{result}");
+    assert_eq!(result["answers"], 2, "{result}");
+    assert!(
+        result["stdout"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("export AWS_SESSION_TOKEN='{FIXED_TOKEN}'")),
+        "{result}"
+    );
+    let codes: Vec<_> = sts
+        .requests()
+        .iter()
+        .map(|r| r.param("TokenCode").unwrap().to_owned())
+        .collect();
+    assert_eq!(codes, ["135790"]);
+}
+
+fn refused_code() -> Reply {
+    Reply::error(
+        403,
+        "AccessDenied",
+        "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+    )
+}
+
+fn codes_sent(sts: &FakeSts) -> Vec<String> {
+    sts.requests()
+        .iter()
+        .map(|r| r.param("TokenCode").unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// A code STS refuses is asked again, saying why; the same code typed again is not sent.
+#[test]
+fn a_refused_code_is_asked_again_at_the_terminal() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![refused_code(), Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let mut cmd = home.command("python3");
+    cmd.args([
+        DRIVER,
+        "MFA code for",
+        "111111|111111|222222",
+        BIN,
+        "--shell",
+        "bash",
+    ])
+    .env("AWS_ENDPOINT_URL_STS", &sts.url);
+    let result = on_terminal(&mut cmd);
+    assert_eq!(result["status"], 0, "{result}");
+    assert_eq!(result["answers"], 3, "{result}");
+    let terminal = result["terminal"].as_str().unwrap();
+    let prompt = format!("MFA code for default ({SERIAL}): ");
+    assert!(
+        terminal.contains(&format!(
+            "that code was not accepted; wait for the next one\r\n{prompt}"
+        )),
+        "{terminal:?}"
+    );
+    assert!(
+        terminal.contains(&format!(
+            "that is the code STS just refused; wait for the next one\r\n{prompt}"
+        )),
+        "{terminal:?}"
+    );
+    assert_eq!(codes_sent(&sts), ["111111", "222222"]);
+    assert!(
+        result["stdout"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("export AWS_SESSION_TOKEN='{FIXED_TOKEN}'")),
+        "{result}"
+    );
+}
+
+/// Three codes refused: the third refusal is the run's error, and nobody is asked a fourth time.
+#[test]
+fn three_refused_codes_end_the_run() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![refused_code(), refused_code(), refused_code()]);
+    let home = Home::with_default_profile();
+    let mut cmd = home.command("python3");
+    cmd.args([
+        DRIVER,
+        "MFA code for",
+        "111111|222222|333333|444444",
+        BIN,
+        "--shell",
+        "bash",
+    ])
+    .env("AWS_ENDPOINT_URL_STS", &sts.url);
+    let result = on_terminal(&mut cmd);
+    assert_eq!(result["status"], 1, "{result}");
+    assert_eq!(result["answers"], 3, "{result}");
+    assert_eq!(result["stdout"], "");
+    assert_eq!(codes_sent(&sts), ["111111", "222222", "333333"]);
+    let terminal = result["terminal"].as_str().unwrap();
+    assert!(
+        terminal
+            .contains("mfa-env: STS rejected the MFA code: it was wrong, expired or already used"),
+        "{terminal:?}"
+    );
+}
+
+/// A code given with the flag, or piped, is not asked again even with a terminal there.
+#[test]
+fn given_and_piped_codes_fail_at_once() {
+    if !require("python3") {
+        return;
+    }
+    for (args, input) in [(["-t", "111111"], ""), (["-t", "-"], "111111\n")] {
+        let sts = FakeSts::start(vec![refused_code(), Reply::fixed()]);
+        let home = Home::with_default_profile();
+        std::fs::write(home.file("code.txt"), input).unwrap();
+        // The code on stdin (or nothing), the terminal there all the same.
+        let script = format!(
+            "exec {} --shell bash {} < code.txt",
+            sh_quote(BIN),
+            args.join(" ")
+        );
+        let mut cmd = home.command("python3");
+        cmd.args([DRIVER, "MFA code for", "222222", "sh", "-c", &script])
+            .env("AWS_ENDPOINT_URL_STS", &sts.url);
+        let result = on_terminal(&mut cmd);
+        assert_eq!(result["status"], 1, "{args:?}: {result}");
+        assert_eq!(result["answered"], false, "{args:?}: {result}");
+        assert_eq!(codes_sent(&sts), ["111111"], "{args:?}");
+    }
 }
 
 /// The shell function captures stdout; the prompt still reaches the person at the terminal.

@@ -4,7 +4,8 @@ answers when a prompt appears, and reports both sides as JSON.
 usage: pty_driver.py PROMPT ANSWER PROGRAM [ARGS...]
 
 ANSWER is typed followed by Enter, once the prompt is shown and echo is off, as a person would.
-These answers do something else instead:
+Several answers separated by "|" are typed in turn, each when the prompt shows again ("answers"
+in the report counts those typed). These answers do something else instead:
   <CTRL-C>, <CTRL-D>        type that key
   <SIGTERM>, <SIGHUP>       send that signal to the program
 The report says whether the terminal echoes again after the program ended ("echo_after").
@@ -19,7 +20,7 @@ import sys
 import termios
 import time
 
-prompt, answer, argv = sys.argv[1].encode(), sys.argv[2], sys.argv[3:]
+prompt, answers, argv = sys.argv[1].encode(), sys.argv[2].split("|"), sys.argv[3:]
 out_r, out_w = os.pipe()
 pid, tty = pty.fork()
 if pid == 0:
@@ -28,7 +29,7 @@ if pid == 0:
     os.execvp(argv[0], argv)
 
 os.close(out_w)
-terminal, stdout, answered = b"", b"", False
+terminal, stdout, typed = b"", b"", 0
 deadline = time.time() + 30
 open_fds = {tty, out_r}
 
@@ -40,7 +41,7 @@ def echo_on():
         return None
 
 
-def respond():
+def respond(answer):
     keys = {"<CTRL-C>": b"\x03", "<CTRL-D>": b"\x04"}
     signals = {"<SIGTERM>": signal.SIGTERM, "<SIGHUP>": signal.SIGHUP}
     if answer in keys:
@@ -64,9 +65,10 @@ while open_fds and time.time() < deadline:
             terminal += chunk
         else:
             stdout += chunk
-    if not answered and prompt in terminal and echo_on() is False:
-        respond()
-        answered = True
+    shown = terminal.count(prompt)
+    if typed < len(answers) and shown > typed and echo_on() is False:
+        respond(answers[typed])
+        typed += 1
 timed_out = bool(open_fds)
 if timed_out:
     os.kill(pid, signal.SIGKILL)
@@ -77,7 +79,8 @@ json.dump(
         "terminal": terminal.decode(errors="replace"),
         "stdout": stdout.decode(errors="replace"),
         "status": os.waitstatus_to_exitcode(status),
-        "answered": answered,
+        "answered": typed > 0,
+        "answers": typed,
         "echo_after": echo_on(),
     },
     sys.stdout,
