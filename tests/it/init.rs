@@ -274,6 +274,59 @@ fn the_function_named(mfa: &str, args: &str) {
     }
 }
 
+/// `mfa` again reuses the cached session (no code, no call); `mfa --force` gets a new one.
+#[test]
+fn the_function_reuses_the_session_and_force_renews_it() {
+    for (program, flags, load, _) in shells() {
+        if !require(program) {
+            continue;
+        }
+        let sts = FakeSts::start(vec![
+            Reply::creds(
+                "ASIAFIRST0000000001",
+                "FIRSTSECRET",
+                "FIRSTTOKEN",
+                &expires_in(7200),
+            ),
+            Reply::creds(
+                "ASIASECOND000000001",
+                "SECONDSECRET",
+                "SECONDTOKEN",
+                &expires_in(7200),
+            ),
+        ]);
+        let home = Home::with_default_profile();
+        let token = if program == "fish" {
+            "echo $AWS_SESSION_TOKEN"
+        } else {
+            "echo \"$AWS_SESSION_TOKEN\""
+        };
+        let script = format!(
+            "{load}mfa --token-code 111111\n{token} > tokens.txt\nmfa --unset\n\
+             mfa\n{token} >> tokens.txt\nmfa --force --token-code 222222\n{token} >> tokens.txt\n"
+        );
+        let out = run(
+            home.command(program)
+                .args(&flags)
+                .env("AWS_ENDPOINT_URL_STS", &sts.url),
+            &script,
+        );
+        assert!(out.status.success(), "{program}: {}", stderr(&out));
+        assert_eq!(
+            std::fs::read_to_string(home.file("tokens.txt")).unwrap(),
+            "FIRSTTOKEN\nFIRSTTOKEN\nSECONDTOKEN\n",
+            "{program}: {}",
+            stderr(&out)
+        );
+        let codes: Vec<_> = sts
+            .requests()
+            .iter()
+            .map(|r| r.param("TokenCode").unwrap().to_owned())
+            .collect();
+        assert_eq!(codes, ["111111", "222222"], "{program}");
+    }
+}
+
 /// PowerShell cannot be installed on the build machine; where `pwsh` exists, run it for real.
 #[test]
 fn powershell_function_when_pwsh_is_installed() {
