@@ -135,6 +135,11 @@ pub(crate) struct WriteProfile {
     pub(crate) overwrite_long_term: bool,
 }
 
+/// The options as given (`--shell json`, `-p work` as `--profile work`), for a hint that runs
+/// the same again: never a code, nor `--force` (again, it would spend a new one).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Again(pub(crate) Vec<(&'static str, Option<String>)>);
+
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Export {
     pub(crate) choice: Choice,
@@ -142,6 +147,7 @@ pub(crate) struct Export {
     pub(crate) obtain: Obtain,
     pub(crate) shell: Option<Shell>,
     pub(crate) write_profile: Option<WriteProfile>,
+    pub(crate) again: Again,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -155,6 +161,7 @@ pub(crate) enum Forget {
 pub(crate) struct Unset {
     pub(crate) shell: Option<Shell>,
     pub(crate) forget: Option<Forget>,
+    pub(crate) again: Again,
 }
 
 #[derive(Debug, PartialEq, Eq)]

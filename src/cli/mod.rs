@@ -14,8 +14,8 @@ use crate::checks;
 use crate::durations;
 use crate::error::{Error, Result, shown};
 use crate::request::{
-    Choice, CodeSource, Exec, Export, Forget, Init, List, Mode, Obtain, Prompt, Request, Reuse,
-    Status, Unset, WriteProfile,
+    Again, Choice, CodeSource, Exec, Export, Forget, Init, List, Mode, Obtain, Prompt, Request,
+    Reuse, Status, Unset, WriteProfile,
 };
 use crate::shell::{self, Shell};
 
@@ -200,12 +200,17 @@ struct Given {
     json: bool,
     function: Option<String>,
     profile_flag: bool,
+    again: Again,
 }
 
 impl Given {
     /// Checks `value` for `flag` and keeps it.
-    fn take(&mut self, flag: &Flag, value: String) -> Result<()> {
+    fn take(&mut self, flag: &'static Flag, value: String) -> Result<()> {
         let bad = |why: checks::Why| Error::usage(format!("--{} is {why}", flag.long));
+        if !matches!(flag.id, Opt::TokenCode | Opt::Force) {
+            let shown = flag.value.is_some().then(|| value.clone());
+            self.again.0.push((flag.long, shown));
+        }
         match flag.id {
             Opt::Shell => self.shell = Some(shell_named(&value)?),
             Opt::Profile if value.is_empty() => {
@@ -361,6 +366,7 @@ fn export(given: Given) -> Result<Request> {
             name,
             overwrite_long_term: given.overwrite_long_term,
         }),
+        again: given.again,
     }))
 }
 
@@ -386,6 +392,7 @@ fn unset(given: Given) -> Result<Request> {
             (true, true) => Some(Forget::All),
             (true, false) => Some(Forget::Profile(given.choice.profile)),
         },
+        again: given.again,
     }))
 }
 
@@ -513,7 +520,18 @@ mod tests {
                 },
                 shell: None,
                 write_profile: None,
+                again: Again::default(),
             })
+        );
+        // What a hint repeats: each option by its long name, as given, never a code or --force.
+        assert_eq!(
+            export("-s json -p work -t 123456 --force --min-remaining 1h --region eu-west-1").again,
+            Again(vec![
+                ("shell", Some("json".into())),
+                ("profile", Some("work".into())),
+                ("min-remaining", Some("1h".into())),
+                ("region", Some("eu-west-1".into())),
+            ])
         );
     }
 
@@ -551,14 +569,21 @@ mod tests {
             parse_line("--unset --forget").unwrap(),
             Request::Unset(Unset {
                 shell: None,
-                forget: Some(Forget::Profile(None))
+                forget: Some(Forget::Profile(None)),
+                again: Again(vec![("unset", None), ("forget", None)]),
             })
         );
         assert_eq!(
             parse_line("--unset --forget --all -s fish").unwrap(),
             Request::Unset(Unset {
                 shell: Some(Shell::Fish),
-                forget: Some(Forget::All)
+                forget: Some(Forget::All),
+                again: Again(vec![
+                    ("unset", None),
+                    ("forget", None),
+                    ("all", None),
+                    ("shell", Some("fish".into())),
+                ]),
             })
         );
         assert_eq!(parse_line("-h").unwrap(), Request::Help(None));

@@ -12,7 +12,7 @@ use crate::environment::Environment;
 use crate::environment::vars::{self, Apply, Before, PROFILE_CHOOSERS};
 use crate::error::{Error, Result, shown};
 use crate::output::{self, note};
-use crate::request::{Choice, Export};
+use crate::request::Export;
 use crate::shell::Shell;
 use crate::shell::render::{self, Rendered};
 use crate::time;
@@ -50,7 +50,7 @@ pub(crate) fn run(request: &Export, env: &Environment) -> Result<()> {
     if on_terminal && request.reuse.no_cache && target.is_none() {
         return Err(Error::new(format!(
             "stdout is a terminal, where the session would be shown, and --no-cache keeps nothing to apply later: run {}",
-            shell.apply_hint("--no-cache")
+            shell.apply_hint(&super::again_args(&request.again, shell, env))
         )));
     }
 
@@ -79,7 +79,7 @@ pub(crate) fn run(request: &Export, env: &Environment) -> Result<()> {
         } else {
             format!(
                 "; apply it with: {}",
-                shell.apply_hint(&hint_args(&request.choice, shell))
+                shell.apply_hint(&super::again_args(&request.again, shell, env))
             )
         };
         let written = match &request.write_profile {
@@ -125,34 +125,6 @@ fn apply(settings: &Settings, env: &Environment) -> Result<Apply> {
         region: settings.configured_region().map(str::to_owned),
         before: Before::capture(env)?,
     })
-}
-
-/// The arguments that pick this session, for a hint that gets it again (never a code).
-fn hint_args(choice: &Choice, shell: Shell) -> String {
-    let mut args: Vec<String> = Vec::new();
-    let mut push = |flag: &str, value: &Option<String>| {
-        if let Some(value) = value {
-            let plain = value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_-./:@+=,".contains(c));
-            let value = if plain {
-                value.clone()
-            } else {
-                shell.quote(value).unwrap_or_else(|_| "...".into())
-            };
-            args.push(format!("{flag} {value}"));
-        }
-    };
-    push("--profile", &choice.profile);
-    push("--serial-number", &choice.serial);
-    push("--region", &choice.region);
-    push("--role-arn", &choice.role_arn);
-    push("--external-id", &choice.external_id);
-    push(
-        "--duration-seconds",
-        &choice.duration.map(|d| d.to_string()),
-    );
-    args.join(" ")
 }
 
 fn github_env_path(env: &Environment) -> Result<PathBuf> {

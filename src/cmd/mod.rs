@@ -20,7 +20,7 @@ use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::output;
 use crate::platform;
-use crate::request::{Choice, Request};
+use crate::request::{Again, Choice, Request};
 use crate::shell::{self, Shell};
 
 /// Runs what `request` asks.
@@ -59,6 +59,37 @@ pub(crate) fn detect(given: Option<Shell>, env: &Environment) -> Result<Shell> {
             shell::listed(|n| n.shell.can_unset() && n.shell != Shell::NoOutput)
         ))
     })
+}
+
+/// The options of `again`, as a person types them to run mfa-env again for `shell`'s output:
+/// each value that needs it quoted for the shell they type in (for a format such as `json`,
+/// the shell that runs mfa-env). A value no shell can hold shows as `...`.
+pub(crate) fn again_args(again: &Again, shell: Shell, env: &Environment) -> String {
+    let typing = match shell {
+        Shell::Posix | Shell::Fish | Shell::PowerShell | Shell::Cmd => shell,
+        _ => detect(None, env).unwrap_or(Shell::Posix),
+    };
+    let quoted = |value: &str| {
+        let plain = !value.is_empty()
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-./:@+=,".contains(c));
+        match typing.quote(value) {
+            _ if plain => value.to_owned(),
+            Ok(value) if typing == Shell::Cmd => format!("\"{value}\""),
+            Ok(value) => value,
+            Err(_) => "...".to_owned(),
+        }
+    };
+    let words: Vec<String> = again
+        .0
+        .iter()
+        .map(|(flag, value)| match value {
+            Some(value) => format!("--{flag} {}", quoted(value)),
+            None => format!("--{flag}"),
+        })
+        .collect();
+    words.join(" ")
 }
 
 /// The AWS files, read once for the whole run, and this run's settings from them.

@@ -39,7 +39,7 @@ pub(crate) fn run(request: &Unset, env: &Environment) -> Result<()> {
     if std::io::stdout().is_terminal() {
         note(&format!(
             "these lines clear nothing by themselves: {}",
-            shell.apply_hint("--unset")
+            shell.apply_hint(&super::again_args(&request.again, shell, env))
         ));
     }
     output::stdout(&text)

@@ -298,7 +298,7 @@ fn a_terminal_on_stdout_gets_a_hint() {
     let terminal = result["terminal"].as_str().unwrap();
     assert!(
         terminal.contains(
-            "mfa-env: session for 'default' cached until 2099-01-02 03:04 UTC; apply it with: eval \"$(mfa-env)\"\r\n"
+            "mfa-env: session for 'default' cached until 2099-01-02 03:04 UTC; apply it with: eval \"$(mfa-env --shell bash)\"\r\n"
         ),
         "{terminal}"
     );
@@ -310,6 +310,44 @@ fn a_terminal_on_stdout_gets_a_hint() {
     let out = run(mfa_at(&home, &sts.url).args(["--shell", "bash"]), "");
     assert!(stdout(&out).contains(FIXED_TOKEN), "{}", stderr(&out));
     assert_eq!(sts.count(), 1);
+}
+
+/// The hint repeats what was asked, --shell and all (each value quoted for the shell typed
+/// in), but never the code, nor --force.
+#[test]
+fn hints_keep_what_was_asked() {
+    if !require("python3") {
+        return;
+    }
+    let sts = FakeSts::start(vec![Reply::fixed(), Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let cases = [
+        (
+            "--shell json --token-command 'echo 135790' -d 3600 --force",
+            "session for 'default' cached until 2099-01-02 03:04 UTC; apply it with: mfa-env --shell json --token-command 'echo 135790' --duration-seconds 3600 > FILE\r\n",
+        ),
+        (
+            "-s dotenv -t 135790 --region eu-west-1 --min-remaining 1h",
+            "session for 'default' cached until 2099-01-02 03:04 UTC; apply it with: mfa-env --shell dotenv --region eu-west-1 --min-remaining 1h > FILE\r\n",
+        ),
+        (
+            "--shell pwsh -t 135790 --no-cache",
+            "stdout is a terminal, where the session would be shown, and --no-cache keeps nothing to apply later: run mfa-env --shell pwsh --no-cache | Out-String | Invoke-Expression\r\n",
+        ),
+    ];
+    for (args, said) in cases {
+        let command = format!("{} {args} > /dev/tty", sh_quote(BIN));
+        let mut cmd = home.command("python3");
+        cmd.args([DRIVER, "never shown", "", "sh", "-c", &command])
+            .env("AWS_ENDPOINT_URL_STS", &sts.url);
+        let result = on_terminal(&mut cmd);
+        let terminal = result["terminal"].as_str().unwrap();
+        assert!(
+            terminal.contains(&format!("mfa-env: {said}")),
+            "{args}: {terminal:?}"
+        );
+        assert!(!terminal.contains("-t 135790"), "{terminal:?}");
+    }
 }
 
 /// Ctrl-C at the prompt inside `eval "$(...)"` in bash and ksh, which do not repair the
@@ -416,7 +454,7 @@ fn unset_on_a_terminal_gets_a_hint() {
     );
     assert!(
         terminal
-            .contains("mfa-env: these lines clear nothing by themselves: mfa-env --unset | source"),
+            .contains("mfa-env: these lines clear nothing by themselves: mfa-env --unset --shell fish | source"),
         "{terminal:?}"
     );
 }
