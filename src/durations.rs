@@ -100,18 +100,14 @@ pub(crate) fn parse_span(text: &str) -> Result<i64> {
     Ok(total)
 }
 
-/// `12h 3m`, `4m`, `59s`: how long is left, for people.
+/// `12h3m`, `4m`, `59s`: how long is left. The one spelling of a duration in all output (a
+/// prompt segment, `status`, `list`, messages), and one `--min-remaining` reads back.
 pub(crate) fn format_remaining(secs: i64) -> String {
     match secs {
         ..60 => format!("{}s", secs.max(0)),
         60..3600 => format!("{}m", secs / 60),
-        _ => format!("{}h {}m", secs / 3600, secs / 60 % 60),
+        _ => format!("{}h{}m", secs / 3600, secs / 60 % 60),
     }
-}
-
-/// `3h12m`, `45m`, `30s`: a time left for a prompt segment, without spaces.
-pub(crate) fn format_compact(secs: i64) -> String {
-    format_remaining(secs).replace(' ', "")
 }
 
 #[cfg(test)]
@@ -151,11 +147,16 @@ mod tests {
 
     #[test]
     fn remaining() {
-        assert_eq!(format_remaining(43_380), "12h 3m");
+        assert_eq!(format_remaining(43_380), "12h3m");
+        assert_eq!(format_remaining(11_520), "3h12m");
         assert_eq!(format_remaining(240), "4m");
         assert_eq!(format_remaining(59), "59s");
         assert_eq!(format_remaining(-5), "0s");
-        assert_eq!(format_compact(11_520), "3h12m");
+        // What is printed reads back as --min-remaining.
+        for secs in [43_380, 240, 59] {
+            let printed = format_remaining(secs);
+            assert_eq!(parse_span(&printed).unwrap(), secs);
+        }
     }
 
     #[test]

@@ -28,8 +28,12 @@ pub(crate) struct Row<'a> {
     pub(crate) kind: &'static str,
     pub(crate) mfa_device: Option<&'a str>,
     pub(crate) source_profile: Option<Cow<'a, str>>,
-    /// `11h 58m`, `expired`, or none cached.
+    /// `11h58m`, `expired`, or none cached: for people, as `status` spells it.
     pub(crate) session: Option<String>,
+    /// For programs: when the cached session ends (`2026-12-01T05:00:00Z`), and the seconds
+    /// it has left (0 once expired); none cached, both null.
+    pub(crate) expiration: Option<String>,
+    pub(crate) seconds_left: Option<i64>,
     /// Why mfa-env cannot use the profile, if it cannot.
     pub(crate) problem: Option<String>,
 }
@@ -59,20 +63,19 @@ pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> 
         .iter()
         .map(|p| {
             let (kind, problem) = chain::classify(p, &files.profiles);
-            let session = ends.get(&p.name).map(|end| {
-                let left = end - now;
-                if left > 0 {
-                    durations::format_remaining(left)
-                } else {
-                    "expired".to_owned()
-                }
-            });
+            let end = ends.get(&p.name).copied();
+            let left = end.map(|end| (end - now).max(0));
             Row {
                 profile: &p.name,
                 kind: kind.name(),
                 mfa_device: p.get("mfa_serial"),
                 source_profile: source_of(p),
-                session,
+                session: left.map(|left| match left {
+                    0 => "expired".to_owned(),
+                    left => durations::format_remaining(left),
+                }),
+                expiration: end.map(time::format_utc),
+                seconds_left: left,
                 problem,
             }
         })

@@ -70,7 +70,7 @@ pub(crate) fn run(request: &Status, env: &Environment) -> Result<ExitCode> {
         // a message in the prompt.
         return Ok(match in_shell.filter(|s| s.expiration - now > window) {
             Some(s) => {
-                let left = durations::format_compact(s.expiration - now);
+                let left = durations::format_remaining(s.expiration - now);
                 output::stdout(&format!("{} {left}\n", shown(&s.label)))?;
                 ExitCode::SUCCESS
             }

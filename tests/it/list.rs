@@ -34,7 +34,7 @@ fn list_shows_every_profile_and_no_secret() {
         "\
 PROFILE      KIND     MFA DEVICE                            SOURCE   SESSION  NOTE
 default      keys     arn:aws:iam::123456789012:mfa/tester  -        expired
-work.eu      keys     GAHT00000001                          -        11h 58m
+work.eu      keys     GAHT00000001                          -        11h58m
 admin role   role     GAHT00000001                          work.eu  -
 orphan       role     -                                     gone     -        source_profile 'gone' is not a profile
 tool         process  -                                     -        -
@@ -59,10 +59,29 @@ written      keys     -                                     -        -        a 
             "mfa_device": "GAHT00000001",
             "source_profile": "work.eu",
             "session": null,
+            "expiration": null,
+            "seconds_left": null,
             "problem": null
         })
     );
     assert_eq!(json[0]["session"], "expired");
+    assert_eq!(json[0]["expiration"], "2001-09-09T01:46:40Z");
+    assert_eq!(json[0]["seconds_left"], 0);
+    // The valid one: its end as ISO 8601 UTC, and the seconds to it, which the text rounds.
+    assert_eq!(json[1]["session"], "11h58m");
+    let left = json[1]["seconds_left"].as_i64().unwrap();
+    assert!((43_200 - 90 - 30..=43_200 - 90).contains(&left), "{left}");
+    let expiration = json[1]["expiration"].as_str().unwrap();
+    assert_eq!(
+        expiration.len(),
+        "2001-09-09T01:46:40Z".len(),
+        "{expiration}"
+    );
+    assert!(expiration.ends_with('Z'), "{expiration}");
+    assert!(
+        (parse_iso(expiration) - now() - left).abs() <= 2,
+        "{expiration} vs {left}"
+    );
     for output in [table, list(&["--names"]), list(&["--json"])] {
         for secret in &secrets {
             assert!(!output.contains(secret), "{secret} shown");

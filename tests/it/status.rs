@@ -37,7 +37,7 @@ fn status_judges_against_the_window_asked() {
     let out = status("13h");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("less than the --min-remaining 13h 0m asked"),
+        stderr(&out).contains("less than the --min-remaining 13h0m asked"),
         "{}",
         stderr(&out)
     );
@@ -184,7 +184,7 @@ fn status_reports_and_exits_accordingly() {
     );
     let text = stderr(&out);
     assert!(
-        text.starts_with("this shell: no session\ndefault: 12h 0m left, expires ")
+        text.starts_with("this shell: no session\ndefault: 12h0m left, expires ")
             && text.ends_with("Z\n"),
         "{text}"
     );
@@ -199,10 +199,10 @@ fn status_reports_and_exits_accordingly() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(
-        lines[0].starts_with("this shell: the session of 'default', 12h 0m left, expires "),
+        lines[0].starts_with("this shell: the session of 'default', 12h0m left, expires "),
         "{text}"
     );
-    assert!(lines[1].starts_with("default: 12h 0m left"), "{text}");
+    assert!(lines[1].starts_with("default: 12h0m left"), "{text}");
 
     // Expired: rewrite the cached expiration into the past.
     let file = home.cached_sessions().pop().unwrap();
