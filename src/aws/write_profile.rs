@@ -9,6 +9,7 @@ use crate::aws::credentials::Credentials;
 use crate::aws::files::AwsFiles;
 use crate::aws::profiles;
 use crate::aws::settings::Settings;
+use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
 use crate::files::{self, Lock};
 use crate::platform;
@@ -103,6 +104,34 @@ pub(crate) fn write(target: &Target, settings: &Settings, creds: &Credentials) -
     let updated =
         profiles::set_section(&text, &target.name, &pairs).map_err(|e| malformed(path, e))?;
     files::write_atomic(path, updated.as_bytes()).map_err(fail)
+}
+
+/// `--unset --forget`: removes from the shared credentials file the sessions `--write-profile`
+/// wrote from profile `from` (from any, with `None`), under the same lock as a write; every
+/// other byte stays, and a file with none is not touched. The names removed, and the file.
+pub(crate) fn forget(env: &Environment, from: Option<&str>) -> Result<(Vec<String>, String)> {
+    let Some(path) = AwsFiles::locate(env).1 else {
+        return Ok((Vec::new(), String::new()));
+    };
+    let shown_path = files::display(&path);
+    let fail = |e: std::io::Error| {
+        Error::new(format!(
+            "cannot remove the sessions written to {shown_path}: {e}; the file is unchanged"
+        ))
+    };
+    let path = files::write_target(&path)?;
+    if files::read_text(&path, files::MAX_READ)?.is_none() {
+        return Ok((Vec::new(), shown_path));
+    }
+    let _lock = Lock::acquire(&path).map_err(fail)?;
+    files::write_target(&path)?;
+    let text = files::read_text(&path, files::MAX_READ)?.unwrap_or_default();
+    let (updated, removed) =
+        profiles::remove_written(&text, from).map_err(|e| malformed(&path, e))?;
+    if !removed.is_empty() {
+        files::write_atomic(&path, updated.as_bytes()).map_err(fail)?;
+    }
+    Ok((removed, shown_path))
 }
 
 fn malformed(path: &std::path::Path, e: profiles::ParseError) -> Error {

@@ -220,7 +220,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: None,
         value: None,
         modes: &[U],
-        help: "with --unset: also delete the profile's cached sessions",
+        help: "with --unset: also delete the profile's cached sessions and the sections --write-profile wrote from it",
         sources: None,
     },
     Flag {
@@ -229,7 +229,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         short: None,
         value: None,
         modes: &[U],
-        help: "with --forget: delete every cached session",
+        help: "with --forget: of every profile",
         sources: None,
     },
     Flag {

@@ -36,6 +36,12 @@ pub(crate) struct Row<'a> {
     pub(crate) seconds_left: Option<i64>,
     /// Why mfa-env cannot use the profile, if it cannot.
     pub(crate) problem: Option<String>,
+    /// Whether keys in the credentials file's section of this name stand beside a config
+    /// profile that gets credentials its own way (tools disagree on which wins).
+    pub(crate) shadows_config: bool,
+    /// The NOTE column: the problem, and the shadowing.
+    #[serde(skip)]
+    pub(crate) note: Option<String>,
 }
 
 pub(crate) fn run(how: List, env: &Environment) -> Result<()> {
@@ -63,6 +69,13 @@ pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> 
         .iter()
         .map(|p| {
             let (kind, problem) = chain::classify(p, &files.profiles);
+            let shadowed = p.shadowed();
+            let shadowing = shadowed
+                .map(|property| format!("credentials-file keys shadow the config's {property}"));
+            let note = match (&problem, shadowing) {
+                (Some(problem), Some(shadowing)) => Some(format!("{problem}; {shadowing}")),
+                (problem, shadowing) => problem.clone().or(shadowing),
+            };
             let end = ends.get(&p.name).copied();
             let left = end.map(|end| (end - now).max(0));
             Row {
@@ -77,6 +90,8 @@ pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> 
                 expiration: end.map(time::format_utc),
                 seconds_left: left,
                 problem,
+                shadows_config: shadowed.is_some(),
+                note,
             }
         })
         .collect()
@@ -109,7 +124,7 @@ pub(crate) fn table(rows: &[Row]) -> String {
                 or_dash(r.mfa_device),
                 or_dash(r.source_profile.as_deref()),
                 or_dash(r.session.as_deref()),
-                Cow::Borrowed(r.problem.as_deref().unwrap_or_default()),
+                Cow::Borrowed(r.note.as_deref().unwrap_or_default()),
             ]
         })
         .collect();

@@ -18,8 +18,9 @@ OPTIONS:
     -p, --profile NAME            long-term profile (else $AWS_PROFILE, $AWS_DEFAULT_PROFILE,
                                   $MFA_ENV_PROFILE, else "default")
         --unset                   print lines that clear the session and restore AWS_PROFILE
-        --forget                  with --unset: also delete the profile's cached sessions
-        --all                     with --forget: delete every cached session
+        --forget                  with --unset: also delete the profile's cached sessions and
+                                  the sections --write-profile wrote from it
+        --all                     with --forget: of every profile
     -h, --help                    this text
 
 EXAMPLES:

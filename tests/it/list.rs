@@ -61,7 +61,8 @@ written      keys     -                                     -        -        a 
             "session": null,
             "expiration": null,
             "seconds_left": null,
-            "problem": null
+            "problem": null,
+            "shadows_config": false
         })
     );
     assert_eq!(json[0]["session"], "expired");
@@ -151,4 +152,44 @@ fn hostile_names_are_escaped_everywhere() {
             "plain"
         ]
     );
+}
+
+/// A credentials-file section with keys beside a config profile of the same name that gets
+/// credentials its own way is marked; the usual [default] in both files is not.
+#[test]
+fn list_marks_a_credentials_section_that_shadows_a_config_profile() {
+    let home = Home::new();
+    home.config(
+        "[default]\nregion = us-east-1\nmfa_serial = GAHT00000001\n\
+         [profile mfa]\ncredential_process = mfa-env --shell json --profile default\n\
+         [profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = default\n",
+    );
+    home.credentials(
+        "[default]\naws_access_key_id = AKIADEFAULTKEYID0001\naws_secret_access_key = S\n\
+         [mfa]\naws_access_key_id = ASIAWRITTEN000000001\naws_secret_access_key = S\naws_session_token = T\nmfa_env_source_profile = default\n\
+         [admin]\naws_access_key_id = AKIAADMINKEYID000001\naws_secret_access_key = S\n",
+    );
+    let table = assert_succeeds(&run(home.mfa().arg("list"), ""));
+    assert_eq!(
+        table,
+        "\
+PROFILE  KIND  MFA DEVICE    SOURCE   SESSION  NOTE
+default  keys  GAHT00000001  -        -
+mfa      keys  -             -        -        a session mfa-env wrote from 'default'; credentials-file keys shadow the config's credential_process
+admin    role  -             default  -        credentials-file keys shadow the config's role_arn
+"
+    );
+    let json: serde_json::Value = serde_json::from_str(&assert_succeeds(&run(
+        home.mfa().args(["list", "--json"]),
+        "",
+    )))
+    .unwrap();
+    let marks: Vec<_> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["shadows_config"].as_bool().unwrap())
+        .collect();
+    assert_eq!(marks, [false, true, true]);
+    assert_eq!(json[1]["problem"], "a session mfa-env wrote from 'default'");
 }

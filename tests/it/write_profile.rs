@@ -394,3 +394,90 @@ fn a_malformed_file_is_named_and_left_alone() {
         assert!(!out.status.success() && out.stdout.is_empty(), "{bad:?}");
     }
 }
+
+/// `--unset --forget` removes the sections mfa-env wrote from that profile (`--all`: from any),
+/// never one it did not write, and every other byte of the file stays.
+#[test]
+fn forget_removes_the_sessions_it_wrote() {
+    let sts = FakeSts::start(vec![Reply::fixed(), Reply::fixed()]);
+    let home = Home::new();
+    let original = format!(
+        "# my keys\r\n[default]\r\naws_access_key_id = {LONG_TERM_ID}\r\naws_secret_access_key = {LONG_TERM_SECRET}\r\n\r\n\
+         [work]\r\naws_access_key_id = AKIAWORK000000000001\r\naws_secret_access_key = WORKSECRET\r\n\
+         [mine]\r\naws_access_key_id = ASIAMINE\r\naws_secret_access_key = MINE\r\naws_session_token = MINETOKEN\r\n"
+    );
+    home.credentials(&original);
+    home.config(&format!(
+        "[default]\nmfa_serial = {SERIAL}\n[profile work]\nmfa_serial = GAHT00000001\n"
+    ));
+    for (profile, name) in [("default", "mfa-session"), ("work", "work-session")] {
+        assert_succeeds(&run(
+            mfa_at(&home, &sts.url).args([
+                "-s",
+                "none",
+                "-t",
+                "123456",
+                "-p",
+                profile,
+                "--write-profile",
+                name,
+            ]),
+            "",
+        ));
+    }
+    let read = || std::fs::read_to_string(creds_path(&home)).unwrap();
+    assert!(read().contains("[work-session]") && read().contains("[mfa-session]"));
+    let out = run(home.mfa().args(["--unset", "--forget", "-s", "bash"]), "");
+    assert!(
+        stdout(&out)
+            .starts_with("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN "),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains(&format!(
+            "mfa-env: removed [mfa-session] from {}: the session(s) mfa-env wrote there\n",
+            creds_path(&home).display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let after = read();
+    assert!(!after.contains("[mfa-session]"), "{after}");
+    assert!(
+        after.contains("[work-session]"),
+        "another profile's stays: {after}"
+    );
+    assert!(after.starts_with(&original), "{after}");
+    let out = run(
+        home.mfa()
+            .args(["--unset", "--forget", "--all", "-s", "bash"]),
+        "",
+    );
+    assert_succeeds(&out);
+    assert!(
+        stderr(&out).contains("removed [work-session] from "),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(), original, "every other byte stays");
+    // Nothing of ours left: the file is not even rewritten.
+    let before = std::fs::metadata(creds_path(&home))
+        .unwrap()
+        .modified()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let out = run(
+        home.mfa()
+            .args(["--unset", "--forget", "--all", "-s", "bash"]),
+        "",
+    );
+    assert!(!stderr(&out).contains("removed ["), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::metadata(creds_path(&home))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        before
+    );
+}

@@ -19,7 +19,7 @@ const CREDENTIAL_PROPERTIES: &[&str] = &[
 ];
 
 /// Whether `key` (any case) gives an SDK credentials.
-fn gives_credentials(key: &str) -> bool {
+pub(super) fn gives_credentials(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     CREDENTIAL_PROPERTIES.contains(&key.as_str()) || key.starts_with("sso_")
 }
@@ -114,6 +114,109 @@ pub(crate) fn set_section(
         append_section(&mut out, name, pairs, eol);
     }
     Ok(keep_missing_final_newline(text, out))
+}
+
+/// What `--write-profile` writes: the session, its end, the region and the mark that names the
+/// profile it came from.
+const WRITTEN: &[&str] = &[
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "expiration",
+    "region",
+    crate::aws::chain::SOURCE_KEY,
+];
+
+/// `text` (a credentials file) without the sessions mfa-env wrote there: each section marked
+/// with `mfa_env_source_profile` (naming `from`, or any profile when `None`) that holds a
+/// session token. A section holding nothing but what mfa-env writes goes whole, with the blank
+/// line that set it apart; where someone added lines of their own, those stay and only the
+/// session and its mark go. Every other byte stays. Also the names of the sections changed.
+pub(crate) fn remove_written(
+    text: &str,
+    from: Option<&str>,
+) -> Result<(String, Vec<String>), ParseError> {
+    let lines = scan(text)?;
+    let mut drop = vec![false; lines.len()];
+    let mut names = Vec::new();
+    for range in sections(&lines) {
+        let Kind::Section(h) = lines[range.start].kind else {
+            continue;
+        };
+        let Header::Profile(name) = header(h, FileKind::Credentials) else {
+            continue;
+        };
+        let body = &lines[range.clone()];
+        let value = |wanted: &str| {
+            body.iter().rev().find_map(|l| match l.kind {
+                Kind::Property { key, value } if key.eq_ignore_ascii_case(wanted) => Some(value),
+                _ => None,
+            })
+        };
+        let marked = value(crate::aws::chain::SOURCE_KEY)
+            .is_some_and(|v| !v.is_empty() && from.is_none_or(|from| v == from));
+        if !marked || value("aws_session_token").is_none_or(str::is_empty) {
+            continue;
+        }
+        let ours = |key: &str| WRITTEN.iter().any(|w| w.eq_ignore_ascii_case(key));
+        // Blank lines and comments after the last property belong to what follows.
+        let last = range
+            .clone()
+            .rev()
+            .find(|&i| matches!(lines[i].kind, Kind::Property { .. } | Kind::Continuation(_)));
+        let last = last.unwrap_or(range.start);
+        let whole = lines[range.start + 1..=last].iter().all(|l| match l.kind {
+            Kind::Property { key, .. } => ours(key),
+            Kind::Continuation(_) | Kind::Blank => true,
+            _ => false,
+        });
+        if whole {
+            drop_whole(&lines, range.start..=last, &mut drop);
+        } else {
+            // Only the session and its mark: the region may be the person's.
+            let secret = |key: &str| ours(key) && !key.eq_ignore_ascii_case("region");
+            let mut dropping = false;
+            for i in range {
+                dropping = match lines[i].kind {
+                    Kind::Property { key, .. } => secret(key),
+                    Kind::Continuation(_) => dropping,
+                    _ => false,
+                };
+                drop[i] |= dropping;
+            }
+        }
+        names.push(name);
+    }
+    let out: String = lines
+        .iter()
+        .zip(&drop)
+        .filter(|(_, dropped)| !**dropped)
+        .map(|(l, _)| l.raw)
+        .collect();
+    Ok((keep_missing_final_newline(text, out), names))
+}
+
+/// Each section's lines, from its header to the next one.
+fn sections(lines: &[Line]) -> Vec<std::ops::Range<usize>> {
+    let starts: Vec<usize> = (0..lines.len())
+        .filter(|&i| matches!(lines[i].kind, Kind::Section(_)))
+        .collect();
+    let ends = starts.iter().skip(1).copied().chain([lines.len()]);
+    starts.iter().zip(ends).map(|(&s, e)| s..e).collect()
+}
+
+/// Marks the lines of a section written whole dropped (`lines`: its header to its last
+/// property), and one blank line that set it apart: the one before it, as `--write-profile`
+/// appends it, else the one after.
+fn drop_whole(all: &[Line], lines: std::ops::RangeInclusive<usize>, drop: &mut [bool]) {
+    let (first, last) = (*lines.start(), *lines.end());
+    drop[lines].fill(true);
+    let blank = |i: usize| matches!(all[i].kind, Kind::Blank) && !drop[i];
+    if first > 0 && blank(first - 1) {
+        drop[first - 1] = true;
+    } else if last + 1 < all.len() && blank(last + 1) {
+        drop[last + 1] = true;
+    }
 }
 
 /// The file's line ending, from its first line (`\n` for an empty file).

@@ -7,7 +7,7 @@ mod edit;
 use std::collections::HashMap;
 use std::fmt;
 
-pub(crate) use edit::{section, set_section, without_credentials, writable_name};
+pub(crate) use edit::{remove_written, section, set_section, without_credentials, writable_name};
 
 /// Which of the two shared files a text comes from: their section headers differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +64,20 @@ impl Profile {
 
     pub(crate) fn has(&self, property: &str) -> bool {
         self.get(property).is_some()
+    }
+
+    /// When keys in the credentials file's section stand beside a config section that gets
+    /// credentials its own way (`credential_process`, `role_arn`, `sso_...`): that property.
+    /// Tools then disagree on which wins, and a stale written session may.
+    pub(crate) fn shadowed(&self) -> Option<&str> {
+        let set = |file: FileKind, wanted: &dyn Fn(&str) -> bool| {
+            self.values
+                .iter()
+                .find(|(key, value, kind)| *kind == file && !value.is_empty() && wanted(key))
+                .map(|(key, _, _)| key.as_str())
+        };
+        set(FileKind::Credentials, &|key| key == "aws_access_key_id")?;
+        set(FileKind::Config, &edit::gives_credentials)
     }
 
     /// Whether any property's name starts with `prefix` (`sso_`).
@@ -722,6 +736,84 @@ mod tests {
             kept.push((content.to_owned(), ending));
         }
         kept
+    }
+
+    const WRITTEN_FROM_DEFAULT: &[(&str, &str)] = &[
+        ("aws_access_key_id", "ASIAID"),
+        ("aws_secret_access_key", "SECRET"),
+        ("aws_session_token", "TOKEN"),
+        ("expiration", "2099-01-01T00:00:00Z"),
+        ("mfa_env_source_profile", "default"),
+    ];
+
+    #[test]
+    fn a_written_session_is_removed_to_the_byte() {
+        for text in [
+            "",
+            "[default]\nk = v\n",
+            "[a]\r\nk = v\r\n",
+            "[a]\nk = v",
+            "# only\n\n",
+        ] {
+            let written = set_section(text, "mfa-session", WRITTEN_FROM_DEFAULT).unwrap();
+            let (out, names) = remove_written(&written, Some("default")).unwrap();
+            assert_eq!(out, text, "{written:?}");
+            assert_eq!(names, ["mfa-session"]);
+            // Another profile's, or --all's.
+            assert_eq!(remove_written(&written, Some("work")).unwrap().0, written);
+            assert_eq!(remove_written(&written, None).unwrap().0, text);
+        }
+    }
+
+    #[test]
+    fn only_sessions_mfa_env_wrote_are_removed() {
+        // Not marked, marked but long-term keys, marked with an empty value: never ours.
+        let text = "[mine]\naws_session_token = T\n\
+                    [keys]\naws_access_key_id = AKIA\nmfa_env_source_profile = default\n\
+                    [empty]\naws_session_token = T\nmfa_env_source_profile =\n";
+        assert_eq!(
+            remove_written(text, None).unwrap(),
+            (text.to_owned(), vec![])
+        );
+        // Written in the middle, the next section's comment after it; keys in any case.
+        let text = "[a]\nk = v\n\n[s]\nAWS_SESSION_TOKEN = T\n  more\nregion = eu-west-1\nMFA_ENV_SOURCE_PROFILE = work\n\n# b's\n[b]\nk = v\n";
+        assert_eq!(
+            remove_written(text, Some("work")).unwrap(),
+            (
+                "[a]\nk = v\n\n# b's\n[b]\nk = v\n".to_owned(),
+                vec!["s".to_owned()]
+            )
+        );
+        // Someone added lines of their own: those stay (the region too), the session goes.
+        let text = "[s]\n# mine\noutput = json\naws_session_token = T\nregion = eu-west-1\nexpiration = E\nmfa_env_source_profile = work\n";
+        assert_eq!(
+            remove_written(text, Some("work")).unwrap().0,
+            "[s]\n# mine\noutput = json\nregion = eu-west-1\n"
+        );
+        // Two sections of that name, one of them written: only it goes.
+        let text = "[s]\nregion = x\n\n[s]\naws_session_token = T\nmfa_env_source_profile = d\n";
+        assert_eq!(remove_written(text, None).unwrap().0, "[s]\nregion = x\n");
+    }
+
+    #[test]
+    fn written_sessions_come_out_of_generated_files_to_the_byte() {
+        let mut generator = Gen::seeded(0xBEEF);
+        for case in 0..2000 {
+            let text = generator.file();
+            let Ok(written) = set_section(&text, "mfa-session", WRITTEN_FROM_DEFAULT) else {
+                continue;
+            };
+            assert_eq!(
+                remove_written(&text, None).unwrap().0,
+                text,
+                "case {case}: nothing of this file is ours"
+            );
+            assert_eq!(
+                remove_written(&written, Some("default")).unwrap().0,
+                text,
+                "case {case}\n{written:?}"
+            );
+        }
     }
 
     #[test]
