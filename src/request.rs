@@ -127,6 +127,9 @@ pub(crate) struct Obtain {
     pub(crate) token_command: Option<String>,
     pub(crate) prompt: Option<Prompt>,
     pub(crate) role_session_name: Option<String>,
+    /// The session goes to a program that ran mfa-env (`--shell json`, a `credential_process`),
+    /// not to a person: advice names what works there.
+    pub(crate) for_a_program: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]

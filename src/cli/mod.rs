@@ -360,7 +360,10 @@ fn export(given: Given) -> Result<Request> {
     Ok(Request::Export(Export {
         choice: given.choice,
         reuse: given.reuse,
-        obtain: given.obtain,
+        obtain: Obtain {
+            for_a_program: given.shell == Some(Shell::Json),
+            ..given.obtain
+        },
         shell: given.shell,
         write_profile: given.write_profile.map(|name| WriteProfile {
             name,

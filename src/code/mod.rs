@@ -57,6 +57,8 @@ pub(crate) struct Codes {
     last: Option<String>,
     /// Once a person was asked at the terminal: the prompt, and the codes typed so far.
     terminal: Option<(String, u32)>,
+    /// Whether a program runs mfa-env for the session (a `credential_process`).
+    for_a_program: bool,
     patience: Duration,
     env: Environment,
 }
@@ -109,6 +111,7 @@ impl Codes {
             step: None,
             last: None,
             terminal: None,
+            for_a_program: obtain.for_a_program,
             patience: patience(env),
             env: env.clone(),
         })
@@ -131,6 +134,7 @@ impl Codes {
             step: None,
             last: None,
             terminal: None,
+            for_a_program: false,
             patience: PATIENCE,
             env: Environment::default(),
         }
@@ -215,10 +219,13 @@ impl Codes {
     /// Asks a person: on the terminal or in a dialog, as `prompt` says (`None`: the terminal if
     /// there is one, else a dialog if one can be shown).
     fn ask_person(&mut self, prompt: Option<Prompt>, text: String) -> Result<String> {
+        let for_a_program = self.for_a_program;
         let no_terminal = || {
-            Error::new(
-                "no terminal to ask for the MFA code: pass --token-code CODE, or --token-code - to read it from stdin",
-            )
+            Error::new(if for_a_program {
+                "no terminal to ask for the MFA code, as a credential_process: set mfa_process = COMMAND (one that prints the code) in the profile, add --prompt gui to ask in a dialog, or run mfa-env in a terminal first (its cached session is used here without a code)"
+            } else {
+                "no terminal to ask for the MFA code: pass --token-code CODE, or --token-code - to read it from stdin"
+            })
         };
         let (patience, env) = (self.patience, &self.env);
         let dialog = || {

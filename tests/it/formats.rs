@@ -156,6 +156,40 @@ fn the_aws_cli_uses_us_as_credential_process_and_the_cache_after() {
     assert_fails(&out, "gets its keys from mfa-env itself");
 }
 
+/// Run by the AWS CLI with no terminal and no code source (an IDE, a daemon), the error names
+/// what works there, and the AWS CLI passes it on.
+#[test]
+fn a_credential_process_without_a_terminal_is_told_what_works_there() {
+    let advice = "no terminal to ask for the MFA code, as a credential_process: set mfa_process = COMMAND (one that prints the code) in the profile, add --prompt gui to ask in a dialog, or run mfa-env in a terminal first (its cached session is used here without a code)";
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = process_home(&sts, None);
+    let out = run(
+        detached(home.mfa().args(["--shell", "json", "--profile", "base"])),
+        "",
+    );
+    assert_fails(&out, advice);
+    // Elsewhere, the advice for a script.
+    let out = run(
+        detached(home.mfa().args(["--shell", "bash", "--profile", "base"])),
+        "",
+    );
+    assert_fails(
+        &out,
+        "no terminal to ask for the MFA code: pass --token-code CODE",
+    );
+    assert_eq!(sts.count(), 0);
+    let Some(moto) = moto() else { return };
+    if !require("aws") {
+        return;
+    }
+    let out = run(
+        detached(home.command("aws").args(caller_identity(moto))),
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains(advice), "{}", stderr(&out));
+}
+
 #[test]
 fn credential_process_prompts_on_the_terminal_the_sdk_does_not_capture() {
     let Some(moto) = moto() else { return };
