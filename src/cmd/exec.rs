@@ -4,6 +4,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 
 use crate::aws::credentials::Credentials;
@@ -13,8 +14,9 @@ use crate::environment::Environment;
 use crate::environment::vars::{self, Before, PROFILE_CHOOSERS};
 use crate::error::{Result, shown};
 use crate::output::note;
-use crate::platform::process;
+use crate::platform::{self, process};
 use crate::request::Exec;
+use crate::shell;
 use crate::time;
 
 use super::server;
@@ -30,7 +32,7 @@ pub(crate) fn run(request: &Exec, env: &Environment) -> Result<ExitCode> {
     )?;
     let shell;
     let command: &[std::ffi::OsString] = if request.command.is_empty() {
-        shell = [default_shell(env)];
+        shell = users_shell(env);
         &shell
     } else {
         &request.command
@@ -166,20 +168,77 @@ pub(crate) fn server_env(
     vars
 }
 
-/// The program to run with no command given: the user's shell.
-pub(crate) fn default_shell(env: &Environment) -> OsString {
+/// What runs when no command is given: the shell mfa-env was started from, else the login
+/// shell (`%ComSpec%` on Windows).
+fn users_shell(env: &Environment) -> Vec<OsString> {
     #[cfg(windows)]
     let (var, fallback) = ("ComSpec", "cmd.exe");
     #[cfg(not(windows))]
     let (var, fallback) = ("SHELL", "/bin/sh");
-    env.os(var)
+    let login = env
+        .os(var)
         .filter(|s| !s.is_empty())
-        .map_or_else(|| OsString::from(fallback), OsStr::to_os_string)
+        .map_or_else(|| OsString::from(fallback), OsStr::to_os_string);
+    let exe = platform::parent_executable();
+    let name = platform::parent_program();
+    parent_shell(exe.as_deref(), name.as_deref()).unwrap_or_else(|| vec![login])
+}
+
+/// The parent, to start again, when it is a shell: by its executable's path, else (a script
+/// run by an interpreter, as xonsh is) by its name on PATH.
+fn parent_shell(exe: Option<&Path>, name: Option<&OsStr>) -> Option<Vec<OsString>> {
+    if let Some(exe) = exe.filter(|e| shell::is_shell_program(e.as_os_str())) {
+        let mut command = vec![exe.as_os_str().to_owned()];
+        // busybox is every applet: say which one the shell was.
+        if exe.file_stem().is_some_and(|s| s == "busybox") {
+            command.push(name.map_or_else(|| "sh".into(), OsStr::to_owned));
+        }
+        return Some(command);
+    }
+    name.filter(|n| shell::is_shell_program(n))
+        .map(|n| vec![n.to_owned()])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_parent_shell_starts_again() {
+        let os = |s: &str| OsString::from(s);
+        let path = |s: &'static str| Some(Path::new(s));
+        assert_eq!(
+            parent_shell(path("/usr/bin/fish"), Some(&os("fish"))),
+            Some(vec![os("/usr/bin/fish")])
+        );
+        // Windows reports paths with its separators, and .exe.
+        assert_eq!(
+            parent_shell(
+                path(r"C:\Program Files\PowerShell\7\pwsh.exe"),
+                Some(&os("pwsh.exe"))
+            ),
+            Some(vec![os(r"C:\Program Files\PowerShell\7\pwsh.exe")])
+        );
+        // A shell run by an interpreter: its name; busybox: the applet it ran as.
+        assert_eq!(
+            parent_shell(path("/usr/bin/python3.11"), Some(&os("xonsh"))),
+            Some(vec![os("xonsh")])
+        );
+        assert_eq!(
+            parent_shell(path("/bin/busybox"), Some(&os("ash"))),
+            Some(vec![os("/bin/busybox"), os("ash")])
+        );
+        // Shells we print no syntax for are still shells to start.
+        assert_eq!(
+            parent_shell(path("/usr/bin/tcsh"), None),
+            Some(vec![os("/usr/bin/tcsh")])
+        );
+        // Not a shell (a terminal, sudo, a test runner): the login shell instead.
+        for (exe, name) in [("/usr/bin/sudo", "sudo"), ("/usr/bin/tmux", "tmux: server")] {
+            assert_eq!(parent_shell(path(exe), Some(&os(name))), None, "{exe}");
+        }
+        assert_eq!(parent_shell(None, None), None);
+    }
     use crate::aws::credentials::example;
 
     #[test]

@@ -22,7 +22,7 @@ pub(crate) use fs::{
 pub(crate) use limits::raise_open_files;
 #[cfg(unix)]
 pub(crate) use limits::restore_open_files;
-pub(crate) use parent::parent_program;
+pub(crate) use parent::{parent_executable, parent_program};
 pub(crate) use terminal::TerminalGuard;
 
 /// Where cached sessions live: `$XDG_CACHE_HOME/mfa-env`, `~/.cache/mfa-env`, or

@@ -374,6 +374,12 @@ fn unsupported(program: &OsStr) -> Option<&'static str> {
     UNSUPPORTED.iter().find(|u| **u == base).copied()
 }
 
+/// Whether `program` (a name or path, as the OS reports it) is a shell, one we write syntax
+/// for or not: what `exec` starts again when it is our parent.
+pub(crate) fn is_shell_program(program: &OsStr) -> bool {
+    from_program(program).is_some() || unsupported(program).is_some()
+}
+
 /// What detection looks at, gathered by `platform` and the environment snapshot.
 #[derive(Default)]
 pub(crate) struct Clues<'a> {

@@ -199,6 +199,52 @@ fn without_a_command_the_user_s_shell_starts() {
     assert_eq!(env["AWS_SESSION_TOKEN"], FIXED_TOKEN);
 }
 
+/// With no command, the shell exec was run from starts, not the login shell: fish from fish
+/// with SHELL naming another. Each reads its script from stdin, and shows its own version.
+#[test]
+fn without_a_command_the_shell_it_was_run_from_starts() {
+    let bin = sh_quote(BIN);
+    let cases = [
+        (
+            "fish",
+            vec!["--no-config", "-c"],
+            "echo 'echo shell=fish:$FISH_VERSION' | {bin} exec -t 123456",
+        ),
+        (
+            "zsh",
+            vec!["-f", "-c"],
+            "print -r -- 'echo shell=zsh:$ZSH_VERSION' | {bin} exec -t 123456; true",
+        ),
+        (
+            "bash",
+            vec!["--norc", "-c"],
+            "echo 'echo shell=bash:$BASH_VERSION' | {bin} exec -t 123456; true",
+        ),
+    ];
+    for (program, args, script) in cases {
+        if !require(program) {
+            continue;
+        }
+        let sts = FakeSts::start(vec![Reply::fixed()]);
+        let home = Home::with_default_profile();
+        let script = script.replace("{bin}", &bin);
+        let out = run(
+            home.command(program)
+                .args(&args)
+                .arg(&script)
+                .env("AWS_ENDPOINT_URL_STS", &sts.url)
+                .env("SHELL", "/bin/sh"),
+            "",
+        );
+        let text = assert_succeeds(&out);
+        let version = text
+            .trim()
+            .strip_prefix(&format!("shell={program}:"))
+            .unwrap_or_else(|| panic!("{program}: {text}{}", stderr(&out)));
+        assert!(!version.is_empty(), "{program}: {text}");
+    }
+}
+
 #[test]
 fn nested_runs_reuse_the_session() {
     let sts = FakeSts::start(vec![Reply::fixed()]);
