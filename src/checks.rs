@@ -1,5 +1,5 @@
 //! The shapes AWS accepts, checked before anything is sent: MFA codes, device serials, role ARNs,
-//! role session names, external ids, regions, endpoints. Each check says what is wrong without
+//! role session names, external ids, regions, endpoints, long-term keys. Each check says what is wrong without
 //! repeating the value (a code is a secret); the caller says where the value came from.
 
 /// What is wrong with a value, in words that fit after "it is" or "it has".
@@ -34,6 +34,42 @@ pub(crate) fn code(text: &str) -> Result<String, Why> {
         1..=5 => Err("it is too short"),
         _ => Ok(digits),
     }
+}
+
+/// An IAM user's access key id: `AKIA` and capital letters or digits, 20 in all today (IAM
+/// allows up to 128). A session's (`ASIA...`) is not one.
+pub(crate) fn long_term_key_id(id: &str) -> Result<(), Why> {
+    if id.starts_with("ASIA") {
+        return Err("a session's key id (ASIA...), not an IAM user's");
+    }
+    if !id.starts_with("AKIA") {
+        return Err("not an IAM user's (those start with AKIA)");
+    }
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return Err("not only capital letters and digits");
+    }
+    match id.len() {
+        ..20 => Err("too short"),
+        129.. => Err("too long"),
+        _ => Ok(()),
+    }
+}
+
+/// A secret access key: 40 characters of letters, digits, `+` and `/`.
+pub(crate) fn secret_key(secret: &str) -> Result<(), Why> {
+    if secret.len() != 40 {
+        return Err("not 40 characters long");
+    }
+    if !secret
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+    {
+        return Err("not only letters, digits, + and /");
+    }
+    Ok(())
 }
 
 /// An MFA serial as IAM defines it: `[\w+=/:,.@-]{9,256}`.

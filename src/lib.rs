@@ -40,6 +40,7 @@ mod durations;
 mod environment;
 mod error;
 mod files;
+mod keychain;
 mod output;
 mod platform;
 mod request;

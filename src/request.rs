@@ -16,6 +16,8 @@ pub(crate) enum Mode {
     Exec,
     List,
     Completions,
+    Add,
+    Remove,
     Help,
     Version,
 }
@@ -31,6 +33,8 @@ impl Mode {
             Mode::Exec => "exec",
             Mode::List => "list",
             Mode::Completions => "completions",
+            Mode::Add => "add",
+            Mode::Remove => "remove",
             Mode::Help => "--help",
             Mode::Version => "--version",
         }
@@ -44,6 +48,8 @@ impl Mode {
             Mode::Exec => Some("exec"),
             Mode::List => Some("list"),
             Mode::Completions => Some("completions"),
+            Mode::Add => Some("add"),
+            Mode::Remove => Some("remove"),
             Mode::Help => Some("help"),
             _ => None,
         }
@@ -56,6 +62,8 @@ pub(crate) const WORDS: &[Mode] = &[
     Mode::Status,
     Mode::Exec,
     Mode::List,
+    Mode::Add,
+    Mode::Remove,
     Mode::Completions,
     Mode::Help,
 ];
@@ -201,6 +209,20 @@ pub(crate) struct Exec {
     pub(crate) command: Vec<OsString>,
 }
 
+/// `add PROFILE`: long-term keys into the keychain, typed (or from the environment), or moved
+/// out of the credentials file.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Add {
+    pub(crate) profile: String,
+    pub(crate) from_credentials: bool,
+}
+
+/// `remove PROFILE`: the keychain entry and the cached sessions deleted.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Remove {
+    pub(crate) profile: String,
+}
+
 /// One request per mode.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Request {
@@ -211,6 +233,8 @@ pub(crate) enum Request {
     Exec(Exec),
     List(List),
     Completions(&'static str),
+    Add(Add),
+    Remove(Remove),
     /// The whole page, or one command's.
     Help(Option<Mode>),
     Version,

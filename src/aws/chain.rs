@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use crate::aws::files::AwsFiles;
-use crate::aws::profiles::{Profile, Profiles};
+use crate::aws::profiles::{FileKind, Profile, Profiles};
 use crate::error::{Error, shown, shown_cow};
 
 /// The key `--write-profile` records so that a written session names its long-term profile.
@@ -19,6 +19,9 @@ pub(crate) enum KeysAt<'a> {
     Profile(&'a Profile),
     /// `credential_source = Environment`: the keys in the environment.
     Environment,
+    /// No keys in the files: the OS keychain's entry for this profile, looked at only when the
+    /// keys are needed.
+    Keychain(&'a Profile),
 }
 
 /// A chain walked to its keys: where they are, and the role profiles in the order they are
@@ -45,8 +48,6 @@ pub(crate) enum Problem<'a> {
     /// A `credential_source` other than `Environment`.
     CredentialSource(&'a str),
     NoSource,
-    /// `source_profile` names the profile itself, which holds no keys.
-    SelfWithoutKeys,
     /// `source_profile` names a profile that is not there.
     MissingSource(&'a str),
     /// The `source_profile` settings go round (reported at the profile the walk began at).
@@ -58,7 +59,6 @@ pub(crate) enum Problem<'a> {
     /// A `credential_process` that is mfa-env itself.
     CallsMfaEnv,
     Sso,
-    NoKeys,
 }
 
 /// Walks `selected`'s chain to the keys that sign.
@@ -76,8 +76,7 @@ pub(crate) fn walk<'a>(
             Ok(Walk { keys, roles })
         };
         if !profile.has("role_arn") {
-            usable_keys(profile)?;
-            return done(KeysAt::Profile(profile), roles);
+            return done(usable_keys(profile)?, roles);
         }
         // As botocore: with a web identity token the role is assumed with it, not a source.
         if profile.has("web_identity_token_file") {
@@ -97,13 +96,9 @@ pub(crate) fn walk<'a>(
         let Some(source) = profile.get("source_profile") else {
             return stop(profile, Problem::NoSource);
         };
-        // A profile may take its own keys: role_arn and keys in one section.
+        // A profile may take its own keys: role_arn and keys in one section (or the keychain).
         if source == profile.name {
-            if !holds_keys(profile) {
-                return stop(profile, Problem::SelfWithoutKeys);
-            }
-            usable_keys(profile)?;
-            return done(KeysAt::Profile(profile), roles);
+            return done(usable_keys(profile)?, roles);
         }
         let Some(next) = profiles.get(source) else {
             return stop(profile, Problem::MissingSource(source));
@@ -113,8 +108,7 @@ pub(crate) fn walk<'a>(
         }
         // A source profile with keys signs with them, even if it also names a role.
         if holds_keys(next) {
-            usable_keys(next)?;
-            return done(KeysAt::Profile(next), roles);
+            return done(usable_keys(next)?, roles);
         }
         profile = next;
     }
@@ -124,9 +118,9 @@ fn holds_keys(profile: &Profile) -> bool {
     profile.has("aws_access_key_id") || profile.has("aws_secret_access_key")
 }
 
-/// Whether a profile's own keys can sign: both static keys, long-term; else a
-/// `credential_process` that is not mfa-env.
-fn usable_keys(profile: &Profile) -> Result<(), Stop<'_>> {
+/// Where a profile's own keys are, if they can sign: both static keys, long-term; else a
+/// `credential_process` that is not mfa-env; else, with nothing in the files, the keychain.
+fn usable_keys(profile: &Profile) -> Result<KeysAt<'_>, Stop<'_>> {
     let stop = |problem| {
         Err(Stop {
             at: profile,
@@ -141,15 +135,15 @@ fn usable_keys(profile: &Profile) -> Result<(), Stop<'_>> {
         (Some(id), true) if profile.has("aws_session_token") || id.starts_with("ASIA") => {
             stop(Problem::Temporary)
         }
-        (Some(_), true) => Ok(()),
+        (Some(_), true) => Ok(KeysAt::Profile(profile)),
         (Some(_), false) => stop(Problem::MissingKey("aws_secret_access_key")),
         (None, true) => stop(Problem::MissingKey("aws_access_key_id")),
         (None, false) => match profile.get("credential_process") {
             // One whose credential_process is mfa-env would have us run ourselves, endlessly.
             Some(command) if command.contains("mfa-env") => stop(Problem::CallsMfaEnv),
-            Some(_) => Ok(()),
+            Some(_) => Ok(KeysAt::Profile(profile)),
             None if profile.has_prefix("sso_") => stop(Problem::Sso),
-            None => stop(Problem::NoKeys),
+            None => Ok(KeysAt::Keychain(profile)),
         },
     }
 }
@@ -171,9 +165,6 @@ impl Stop<'_> {
             ),
             Problem::NoSource => format!(
                 "profile '{name}' has role_arn but no source_profile: add source_profile = PROFILE_WITH_LONG_TERM_KEYS"
-            ),
-            Problem::SelfWithoutKeys => format!(
-                "profile '{name}' names itself as source_profile but holds no keys: add aws_access_key_id and aws_secret_access_key, or point source_profile at a profile with keys"
             ),
             Problem::MissingSource(source) => format!(
                 "profile '{name}' names source_profile = {}, which is not in {}",
@@ -204,16 +195,9 @@ impl Stop<'_> {
             Problem::CallsMfaEnv => format!(
                 "profile '{name}' gets its keys from mfa-env itself (credential_process): pass --profile with the profile that holds the long-term keys"
             ),
-            Problem::Sso | Problem::NoKeys => {
-                let why = if self.problem == Problem::Sso {
-                    "it signs in through IAM Identity Center (SSO), which cannot call GetSessionToken"
-                } else {
-                    "it has no aws_access_key_id"
-                };
-                format!(
-                    "profile '{name}' cannot sign the call: {why}; mfa-env needs an IAM user's long-term keys (aws configure --profile {name})"
-                )
-            }
+            Problem::Sso => format!(
+                "profile '{name}' cannot sign the call: it signs in through IAM Identity Center (SSO), which cannot call GetSessionToken; mfa-env needs an IAM user's long-term keys (aws configure --profile {name})"
+            ),
         })
     }
 
@@ -230,9 +214,6 @@ impl Stop<'_> {
                 format!("credential_source {} is not supported", shown_cow(source))
             }
             Problem::NoSource => return Cow::Borrowed("role without source_profile"),
-            Problem::SelfWithoutKeys => {
-                return Cow::Borrowed("source_profile is itself, without keys");
-            }
             Problem::MissingSource(source) => {
                 format!("source_profile '{}' is not a profile", shown_cow(source))
             }
@@ -249,7 +230,6 @@ impl Stop<'_> {
                 return Cow::Borrowed("its credential_process is mfa-env itself");
             }
             Problem::Sso => return Cow::Borrowed("SSO cannot make an MFA session"),
-            Problem::NoKeys => return Cow::Borrowed("no keys"),
         })
     }
 }
@@ -308,9 +288,18 @@ impl Kind {
     }
 }
 
-/// What a profile is, and where its walk stops if it stops: `list`'s view of `walk`. A stop
-/// past the profile itself (in its source) is shown with the profile it happened at.
-pub(crate) fn classify<'a>(profile: &'a Profile, profiles: &'a Profiles) -> (Kind, Option<String>) {
+/// What `list` says of a profile: its kind, where the keys that sign for it are, and where its
+/// walk stops if it stops.
+pub(crate) struct Classified {
+    pub(crate) kind: Kind,
+    /// `credentials`, `config`, `process`, `environment`, or `keychain?` (not looked at).
+    pub(crate) keys: Option<&'static str>,
+    pub(crate) note: Option<String>,
+}
+
+/// `list`'s view of `walk`. A stop past the profile itself (in its source) is shown with the
+/// profile it happened at.
+pub(crate) fn classify<'a>(profile: &'a Profile, profiles: &'a Profiles) -> Classified {
     let kind = if profile.has("role_arn") {
         Kind::Role
     } else if holds_keys(profile) {
@@ -322,20 +311,35 @@ pub(crate) fn classify<'a>(profile: &'a Profile, profiles: &'a Profiles) -> (Kin
     } else {
         Kind::Other
     };
-    let note = walk(profile, profiles).err().map(|stop| {
-        if stop.at.name == profile.name {
-            stop.note().into_owned()
-        } else {
-            format!("via '{}': {}", shown_cow(&stop.at.name), stop.note())
-        }
-    });
-    (kind, note)
+    match walk(profile, profiles) {
+        Ok(walk) => Classified {
+            kind,
+            keys: Some(match walk.keys {
+                KeysAt::Profile(at) => match at.entry("aws_access_key_id") {
+                    Some((_, FileKind::Credentials)) => "credentials",
+                    Some((_, FileKind::Config)) => "config",
+                    None => "process",
+                },
+                KeysAt::Environment => "environment",
+                KeysAt::Keychain(_) => "keychain?",
+            }),
+            note: None,
+        },
+        Err(stop) => Classified {
+            kind,
+            keys: None,
+            note: Some(if stop.at.name == profile.name {
+                stop.note().into_owned()
+            } else {
+                format!("via '{}': {}", shown_cow(&stop.at.name), stop.note())
+            }),
+        },
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::profiles::FileKind;
 
     fn profiles(config: &str, credentials: &str) -> Profiles {
         let mut p = Profiles::default();
@@ -357,6 +361,8 @@ mod tests {
              [profile viasso]\nrole_arn = arn:aws:iam::1:role/v\nsource_profile = sso\n\
              [profile sso]\nsso_start_url = https://x\n\
              [profile proc]\ncredential_process = get-keys\n\
+             [profile bare]\nregion = eu-west-1\n\
+             [profile viabare]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = bare\n\
              [profile me]\ncredential_process = mfa-env --shell json\n\
              [profile web]\nrole_arn = arn:aws:iam::1:role/w\nweb_identity_token_file = /t\n",
             "[base]\naws_access_key_id = AKIA\naws_secret_access_key = s\n\
@@ -373,7 +379,19 @@ mod tests {
             KeysAt::Profile(get("proc"))
         );
         let stop = |name: &str| walk(get(name), &p).unwrap_err();
-        assert_eq!(stop("self").problem, Problem::SelfWithoutKeys);
+        // Without keys in the files, the keychain's: of the profile that would hold them.
+        assert_eq!(
+            walk(get("self"), &p).unwrap().keys,
+            KeysAt::Keychain(get("self"))
+        );
+        assert_eq!(
+            walk(get("bare"), &p).unwrap().keys,
+            KeysAt::Keychain(get("bare"))
+        );
+        assert_eq!(
+            walk(get("viabare"), &p).unwrap().keys,
+            KeysAt::Keychain(get("bare"))
+        );
         assert_eq!(stop("loop1").problem, Problem::Loop);
         assert_eq!(stop("viasso").at.name, "sso");
         for (name, kind, note) in [
@@ -405,8 +423,8 @@ mod tests {
                 Some("web identity (web_identity_token_file) is not supported"),
             ),
         ] {
-            let (k, n) = classify(get(name), &p);
-            assert_eq!((k, n.as_deref()), (kind, note), "{name}");
+            let c = classify(get(name), &p);
+            assert_eq!((c.kind, c.note.as_deref()), (kind, note), "{name}");
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::durations;
 use crate::environment::Environment;
 use crate::environment::vars::Before;
 use crate::error::{Error, Result, shown};
+use crate::keychain::Keychain;
 use crate::request::{Choice, Prompt};
 
 pub(crate) use crate::aws::sources::{Origin, Setting};
@@ -32,6 +33,8 @@ pub(crate) enum Keys {
     },
     /// A profile's `credential_process`.
     Process { command: String },
+    /// A profile without keys in the files: the keychain's entry for it, read when needed.
+    Keychain { profile: String, keychain: Keychain },
 }
 
 // Secrets stay out of debug output.
@@ -40,6 +43,7 @@ impl fmt::Debug for Keys {
         match self {
             Keys::Static { access_key_id, .. } => write!(f, "Static({access_key_id}, ..)"),
             Keys::Process { command } => write!(f, "Process({command})"),
+            Keys::Keychain { profile, .. } => write!(f, "Keychain({profile})"),
         }
     }
 }
@@ -300,6 +304,18 @@ fn signer<'a>(choice: &Choice, env: &Environment, files: &'a AwsFiles) -> Result
         KeysAt::Profile(at) => (
             keys_of(at),
             format!("profile '{}'", shown(&at.name)),
+            Some(at),
+        ),
+        KeysAt::Keychain(at) => (
+            Keys::Keychain {
+                profile: at.name.clone(),
+                keychain: Keychain::of(env),
+            },
+            format!(
+                "profile '{}' (its keys in {})",
+                shown(&at.name),
+                Keychain::name()
+            ),
             Some(at),
         ),
         KeysAt::Environment => {
@@ -675,6 +691,7 @@ mod tests {
         match keys {
             Keys::Static { access_key_id, .. } => access_key_id,
             Keys::Process { command } => command,
+            Keys::Keychain { profile, .. } => profile,
         }
     }
 

@@ -16,6 +16,7 @@ use crate::aws::failure::{self, Call, Context, Failure, Fault};
 use crate::aws::network::{self, Network, innermost};
 use crate::aws::settings::{Keys, Origin, Role, Settings};
 use crate::error::{Error, Result, clean, shown};
+use crate::keychain::Keychain;
 
 /// How long calls may take, retries included, and how soon a failed attempt is tried again.
 #[derive(Clone, Copy, Debug)]
@@ -64,6 +65,22 @@ pub(crate) async fn long_term_keys(settings: &Settings) -> Result<AwsKeys> {
             access_key_id,
             secret_access_key,
         } => AwsKeys::new(access_key_id, secret_access_key, None, None, "mfa-env"),
+        Keys::Keychain { profile, keychain } => match keychain.load(profile)? {
+            Some(keys) => AwsKeys::new(
+                keys.aws_access_key_id,
+                keys.aws_secret_access_key,
+                None,
+                None,
+                "mfa-env keychain",
+            ),
+            None => {
+                let name = shown(profile);
+                return Err(Error::new(format!(
+                    "profile '{name}' has no keys: none in the files, and none in {}: run mfa-env add {name} (or aws configure --profile {name})",
+                    Keychain::name()
+                )));
+            }
+        },
         Keys::Process { command } => CredentialProcessProvider::new(command.clone())
             .provide_credentials()
             .await

@@ -1,6 +1,7 @@
-//! `--write-profile`: the session into a named section of the shared credentials file, for tools
-//! that take `--profile NAME`, without losing any other byte of the file or any other writer's
-//! section.
+//! The shared credentials file as mfa-env changes it, always under one lock, atomically, and
+//! without losing any other byte of the file or any other writer's section: `--write-profile`'s
+//! sessions (written, and removed by `--unset --forget`), and long-term keys moved out to the
+//! keychain by `add --from-credentials`.
 
 use std::path::PathBuf;
 
@@ -132,6 +133,61 @@ pub(crate) fn forget(env: &Environment, from: Option<&str>) -> Result<(Vec<Strin
         files::write_atomic(&path, updated.as_bytes()).map_err(fail)?;
     }
     Ok((removed, shown_path))
+}
+
+/// `add --from-credentials`: the long-term keys of `[profile]` go to `keep` (which stores them
+/// in the keychain); only once it succeeded are those two lines removed from the file. The
+/// file, as messages name it.
+pub(crate) fn move_keys(
+    env: &Environment,
+    profile: &str,
+    keep: impl FnOnce(&str, &str) -> Result<()>,
+) -> Result<String> {
+    let path = AwsFiles::locate(env).1.ok_or_else(|| {
+        Error::new(
+            "cannot find the shared credentials file: set HOME or AWS_SHARED_CREDENTIALS_FILE",
+        )
+    })?;
+    let file = files::display(&path);
+    let path = files::write_target(&path)?;
+    let none_there = || {
+        Error::new(format!(
+            "{file} holds no long-term keys for [{}]: run mfa-env add {} to type them",
+            shown(profile),
+            shown(profile)
+        ))
+    };
+    if files::read_text(&path, files::MAX_READ)?.is_none() {
+        return Err(none_there());
+    }
+    let _lock = Lock::acquire(&path)
+        .map_err(|e| Error::new(format!("cannot lock {file}: {e}; nothing was moved")))?;
+    files::write_target(&path)?;
+    let text = files::read_text(&path, files::MAX_READ)?.unwrap_or_default();
+    let section = profiles::section(&text, profile)
+        .map_err(|e| malformed(&path, e))?
+        .ok_or_else(none_there)?;
+    let (Some(id), Some(secret)) = (
+        section.get("aws_access_key_id"),
+        section.get("aws_secret_access_key"),
+    ) else {
+        return Err(none_there());
+    };
+    if section.has("aws_session_token") {
+        return Err(Error::new(format!(
+            "[{}] in {file} holds a session (aws_session_token), not an IAM user's long-term keys; nothing was moved",
+            shown(profile)
+        )));
+    }
+    keep(id, secret)?;
+    let updated = profiles::without_keys(&text, profile).map_err(|e| malformed(&path, e))?;
+    files::write_atomic(&path, updated.as_bytes()).map_err(|e| {
+        Error::new(format!(
+            "the keys are in the keychain, but {file} could not be rewritten ({e}): remove aws_access_key_id and aws_secret_access_key from [{}] yourself",
+            shown(profile)
+        ))
+    })?;
+    Ok(file)
 }
 
 fn malformed(path: &std::path::Path, e: profiles::ParseError) -> Error {

@@ -28,6 +28,7 @@ pub(crate) enum Opt {
     Short,
     Names,
     Json,
+    FromCredentials,
     Help,
     Version,
 }
@@ -48,7 +49,7 @@ pub(crate) struct Flag {
 use crate::aws::sources::{self, Source};
 use crate::request::Mode;
 
-use Mode::{Exec as X, Export as E, Init as I, List as L, Status as S, Unset as U};
+use Mode::{Add as A, Exec as X, Export as E, Init as I, List as L, Status as S, Unset as U};
 
 /// Every flag, in `--help` order.
 pub(crate) const FLAGS: &[Flag] = &[
@@ -275,6 +276,15 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[L],
         help: "with list: a JSON array of the same fields",
+        sources: None,
+    },
+    Flag {
+        id: Opt::FromCredentials,
+        long: "from-credentials",
+        short: None,
+        value: None,
+        modes: &[A],
+        help: "with add: move the profile's keys out of the shared credentials file",
         sources: None,
     },
     Flag {

@@ -46,6 +46,16 @@ const USAGE: &[(Mode, &str, &str)] = &[
         "the profiles, their kind, device and cached session",
     ),
     (
+        Mode::Add,
+        "mfa-env add PROFILE [--from-credentials]",
+        "store PROFILE's long-term keys in the OS keychain",
+    ),
+    (
+        Mode::Remove,
+        "mfa-env remove PROFILE",
+        "delete them (and PROFILE's cached sessions)",
+    ),
+    (
         Mode::Completions,
         "mfa-env completions SHELL",
         "the completion script: bash, zsh, fish, powershell",
@@ -96,6 +106,21 @@ const EXAMPLES: &[(Mode, &str, &str)] = &[
         "renewed while it runs",
     ),
     (Mode::List, "mfa-env list", "a table for people"),
+    (
+        Mode::Add,
+        "mfa-env add default",
+        "asks for the access key id and the secret",
+    ),
+    (
+        Mode::Add,
+        "mfa-env add default --from-credentials",
+        "moves them out of ~/.aws/credentials",
+    ),
+    (
+        Mode::Remove,
+        "mfa-env remove default",
+        "the keychain entry and the cached sessions",
+    ),
     (Mode::List, "mfa-env list --json", "for programs"),
     (
         Mode::Completions,

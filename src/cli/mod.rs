@@ -14,8 +14,8 @@ use crate::checks;
 use crate::durations;
 use crate::error::{Error, Result, shown};
 use crate::request::{
-    Again, Choice, CodeSource, Exec, Export, Forget, Init, List, Mode, Obtain, Prompt, Request,
-    Reuse, Status, Unset, WriteProfile,
+    Add, Again, Choice, CodeSource, Exec, Export, Forget, Init, List, Mode, Obtain, Prompt, Remove,
+    Request, Reuse, Status, Unset, WriteProfile,
 };
 use crate::shell::{self, Shell};
 
@@ -125,7 +125,9 @@ fn positional(words: &mut Words, word: OsString) -> Result<()> {
     })?;
     match words.mode {
         None if words.positional.is_empty() => words.mode = Some(subcommand(&word)?),
-        Some(Mode::Init | Mode::Completions | Mode::Help) if words.positional.is_empty() => {
+        Some(Mode::Init | Mode::Completions | Mode::Help | Mode::Add | Mode::Remove)
+            if words.positional.is_empty() =>
+        {
             words.positional.push(word)
         }
         mode => {
@@ -198,6 +200,7 @@ struct Given {
     short: bool,
     names: bool,
     json: bool,
+    from_credentials: bool,
     function: Option<String>,
     profile_flag: bool,
     again: Again,
@@ -270,6 +273,7 @@ impl Given {
             Opt::Short => self.short = true,
             Opt::Names => self.names = true,
             Opt::Json => self.json = true,
+            Opt::FromCredentials => self.from_credentials = true,
             Opt::Unset | Opt::Help | Opt::Version => {}
         }
         Ok(())
@@ -339,6 +343,13 @@ fn build(
             (false, false) => List::Table,
         }),
         Mode::Completions => completions(&positional)?,
+        Mode::Add => Request::Add(Add {
+            profile: profile_word("add", &positional)?,
+            from_credentials: given.from_credentials,
+        }),
+        Mode::Remove => Request::Remove(Remove {
+            profile: profile_word("remove", &positional)?,
+        }),
         Mode::Exec => {
             contradiction(&given.reuse)?;
             Request::Exec(Exec {
@@ -420,6 +431,19 @@ fn init(given: Given, positional: &[String]) -> Result<Request> {
         shell: row.name,
         function: given.function,
     }))
+}
+
+/// The profile `add` and `remove` name.
+fn profile_word(command: &str, positional: &[String]) -> Result<String> {
+    match positional.first() {
+        Some(name) if !name.is_empty() && !name.chars().any(char::is_control) => Ok(name.clone()),
+        Some(_) => Err(Error::usage(format!(
+            "{command} needs a profile name without control characters"
+        ))),
+        None => Err(Error::usage(format!(
+            "{command} needs a profile: mfa-env {command} PROFILE (see mfa-env {command} --help)"
+        ))),
+    }
 }
 
 fn completions(positional: &[String]) -> Result<Request> {
@@ -618,7 +642,7 @@ mod tests {
     #[test]
     fn every_flag_against_every_mode() {
         // (--help takes any flag: it wins; pinned in `modes`.)
-        let modes: [(Mode, &[&str]); 8] = [
+        let modes: [(Mode, &[&str]); 10] = [
             (Mode::Export, &[]),
             (Mode::Unset, &["--unset"]),
             (Mode::Init, &["init", "bash"]),
@@ -626,6 +650,8 @@ mod tests {
             (Mode::Exec, &["exec"]),
             (Mode::List, &["list"]),
             (Mode::Completions, &["completions", "bash"]),
+            (Mode::Add, &["add", "work"]),
+            (Mode::Remove, &["remove", "work"]),
             (Mode::Version, &["--version"]),
         ];
         // A value each flag accepts, and what else it needs to be valid.
@@ -655,6 +681,7 @@ mod tests {
                 | Opt::Short
                 | Opt::Names
                 | Opt::Json
+                | Opt::FromCredentials
                 | Opt::Help
                 | Opt::Version => (&[], &[]),
                 Opt::All => (&[], &["--forget"]),

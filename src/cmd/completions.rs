@@ -7,13 +7,15 @@ use crate::request::Mode;
 use crate::shell::completions::{self, Words};
 
 /// Each mode, by the word the scripts know it by, in the order they look for them.
-const MODES: [(&str, Mode); 8] = [
+const MODES: [(&str, Mode); 10] = [
     ("export", Mode::Export),
     ("unset", Mode::Unset),
     ("init", Mode::Init),
     ("status", Mode::Status),
     ("exec", Mode::Exec),
     ("list", Mode::List),
+    ("add", Mode::Add),
+    ("remove", Mode::Remove),
     ("completions", Mode::Completions),
     ("help", Mode::Help),
 ];

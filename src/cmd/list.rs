@@ -26,6 +26,9 @@ use crate::time;
 pub(crate) struct Row<'a> {
     pub(crate) profile: &'a str,
     pub(crate) kind: &'static str,
+    /// Where the keys that sign for it are: `credentials`, `config`, `process`, `environment`,
+    /// or `keychain?` (the keychain is not opened to look).
+    pub(crate) keys: Option<&'static str>,
     pub(crate) mfa_device: Option<&'a str>,
     pub(crate) source_profile: Option<Cow<'a, str>>,
     /// `11h58m`, `expired`, or none cached: for people, as `status` spells it.
@@ -68,7 +71,11 @@ pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> 
         .all()
         .iter()
         .map(|p| {
-            let (kind, problem) = chain::classify(p, &files.profiles);
+            let chain::Classified {
+                kind,
+                keys,
+                note: problem,
+            } = chain::classify(p, &files.profiles);
             let shadowed = p.shadowed();
             let shadowing = shadowed
                 .map(|property| format!("credentials-file keys shadow the config's {property}"));
@@ -81,6 +88,7 @@ pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> 
             Row {
                 profile: &p.name,
                 kind: kind.name(),
+                keys,
                 mfa_device: p.get("mfa_serial"),
                 source_profile: source_of(p),
                 session: left.map(|left| match left {
@@ -114,13 +122,23 @@ pub(crate) fn table(rows: &[Row]) -> String {
     fn or_dash(v: Option<&str>) -> Cow<'_, str> {
         v.map_or(Cow::Borrowed("-"), shown_cow)
     }
-    let header = ["PROFILE", "KIND", "MFA DEVICE", "SOURCE", "SESSION", "NOTE"].map(Cow::Borrowed);
-    let cells: Vec<[Cow<str>; 6]> = rows
+    let header = [
+        "PROFILE",
+        "KIND",
+        "KEYS",
+        "MFA DEVICE",
+        "SOURCE",
+        "SESSION",
+        "NOTE",
+    ]
+    .map(Cow::Borrowed);
+    let cells: Vec<[Cow<str>; 7]> = rows
         .iter()
         .map(|r| {
             [
                 shown_cow(r.profile),
                 Cow::Borrowed(r.kind),
+                Cow::Borrowed(r.keys.unwrap_or("-")),
                 or_dash(r.mfa_device),
                 or_dash(r.source_profile.as_deref()),
                 or_dash(r.session.as_deref()),
@@ -129,7 +147,7 @@ pub(crate) fn table(rows: &[Row]) -> String {
         })
         .collect();
     let width = |cell: &str| cell.chars().count();
-    let mut widths = [0; 6];
+    let mut widths = [0; 7];
     for row in std::iter::once(&header).chain(&cells) {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(width(cell));
@@ -257,38 +275,48 @@ mod tests {
              [mfa]\naws_access_key_id = ASIA\naws_secret_access_key = s\naws_session_token = t\nmfa_env_source_profile = default\n",
         );
         let rows = rows(&f, None, 0);
-        let got: Vec<(&str, &str, Option<&str>)> = rows
+        let got: Vec<(&str, &str, Option<&str>, Option<&str>)> = rows
             .iter()
-            .map(|r| (r.profile, r.kind, r.problem.as_deref()))
+            .map(|r| (r.profile, r.kind, r.keys, r.problem.as_deref()))
             .collect();
         assert_eq!(
             got,
             [
-                ("default", "keys", None),
-                ("admin", "role", None),
+                ("default", "keys", Some("credentials"), None),
+                ("admin", "role", Some("credentials"), None),
                 (
                     "lost",
                     "role",
+                    None,
                     Some("source_profile 'nowhere' is not a profile")
                 ),
-                ("proc", "process", None),
-                ("sso", "sso", Some("SSO cannot make an MFA session")),
-                ("bare", "other", Some("no keys")),
-                ("half", "keys", Some("keys missing aws_secret_access_key")),
+                ("proc", "process", Some("process"), None),
+                ("sso", "sso", None, Some("SSO cannot make an MFA session")),
+                // No keys in the files: perhaps in the keychain, which list does not open.
+                ("bare", "other", Some("keychain?"), None),
+                (
+                    "half",
+                    "keys",
+                    None,
+                    Some("keys missing aws_secret_access_key")
+                ),
                 (
                     "mfa",
                     "keys",
+                    None,
                     Some("a session mfa-env wrote from 'default'")
                 ),
             ]
         );
         let table = table(&rows);
         assert!(
-            table.starts_with("PROFILE  KIND     MFA DEVICE    SOURCE   SESSION  NOTE\n"),
+            table.starts_with(
+                "PROFILE  KIND     KEYS         MFA DEVICE    SOURCE   SESSION  NOTE\n"
+            ),
             "{table}"
         );
         assert!(
-            table.contains("admin    role     GAHT12345678  default  -\n"),
+            table.contains("admin    role     credentials  GAHT12345678  default  -\n"),
             "{table}"
         );
         assert!(

@@ -2,11 +2,13 @@
 //! snapshot, orchestrates the layers below (`aws`, `code`, `shell`), and decides nothing they
 //! own. Only finished, checked text is ever written to stdout.
 
+mod add;
 mod completions;
 mod exec;
 mod export;
 mod init;
 mod list;
+mod remove;
 mod server;
 mod status;
 mod unset;
@@ -36,6 +38,8 @@ pub(crate) fn run(request: Request, env: &Environment) -> Result<ExitCode> {
         Request::Exec(exec) => return exec::run(&exec, env),
         Request::List(how) => list::run(how, env)?,
         Request::Completions(shell) => completions::run(shell)?,
+        Request::Add(add) => add::run(&add, env)?,
+        Request::Remove(remove) => remove::run(&remove, env)?,
     }
     Ok(ExitCode::SUCCESS)
 }

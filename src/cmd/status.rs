@@ -7,11 +7,12 @@ use std::process::ExitCode;
 use crate::aws::cache::Scope;
 use crate::aws::obtain::cache;
 use crate::aws::served::State;
-use crate::aws::settings::ENV_LABEL;
+use crate::aws::settings::{ENV_LABEL, Keys};
 use crate::durations;
 use crate::environment::Environment;
 use crate::environment::vars::PROFILE as PROFILE_VAR;
 use crate::error::{Result, exit, shown};
+use crate::keychain::Keychain;
 use crate::output;
 use crate::request::Status;
 use crate::time;
@@ -126,7 +127,16 @@ pub(crate) fn run(request: &Status, env: &Environment) -> Result<ExitCode> {
         ),
         None => (format!("{label}: no cached session"), false),
     };
-    eprintln!("{shell_line}\n{cache_line}");
+    // Where a new session's keys would come from; the keychain is named, not opened.
+    let keys_line = match &settings.keys {
+        Keys::Keychain { profile, .. } => format!(
+            "keys: {}, as {}, if it holds them (status does not open it)",
+            Keychain::name(),
+            Keychain::entry_name(profile)
+        ),
+        _ => format!("keys: {}", settings.keys_origin),
+    };
+    eprintln!("{shell_line}\n{cache_line}\n{keys_line}");
     Ok(if valid {
         ExitCode::SUCCESS
     } else {

@@ -499,7 +499,6 @@ impl Terminal {
         if self.tries >= TERMINAL_TRIES {
             return None;
         }
-        let guard = platform::TerminalGuard::open()?;
         let mut tries = self.tries;
         let mut why_again = self
             .refused
@@ -512,13 +511,9 @@ impl Terminal {
                 Some(why) => format!("{why}\n{}: ", self.text),
                 None => format!("{}: ", self.text),
             };
-            let typed = match rpassword::prompt_password(prompt) {
+            let typed = match platform::ask_hidden(&prompt)? {
                 Ok(typed) => typed,
-                Err(e) => {
-                    // The prompt's line is still open: messages start on a line of their own.
-                    guard.newline();
-                    return Some(Err(unread(&e)));
-                }
+                Err(e) => return Some(Err(unread(&e))),
             };
             let last_try = tries >= TERMINAL_TRIES;
             match checks::code(&typed) {

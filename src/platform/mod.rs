@@ -23,7 +23,7 @@ pub(crate) use limits::raise_open_files;
 #[cfg(unix)]
 pub(crate) use limits::restore_open_files;
 pub(crate) use parent::{parent_executable, parent_program};
-pub(crate) use terminal::TerminalGuard;
+pub(crate) use terminal::{ask_echoed, ask_hidden};
 
 /// Where cached sessions live: `$XDG_CACHE_HOME/mfa-env`, `~/.cache/mfa-env`, or
 /// `%LOCALAPPDATA%\mfa-env` on Windows.

@@ -172,3 +172,44 @@ mod windows_console {
         }
     }
 }
+
+/// Asks on the terminal, with echo (a key id, not a secret), and reads one line of at most
+/// 1 KiB; `None` when there is no terminal.
+pub(crate) fn ask_echoed(prompt: &str) -> Option<std::io::Result<String>> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    #[cfg(windows)]
+    let (input, output) = ("CONIN$", "CONOUT$");
+    #[cfg(not(windows))]
+    let (input, output) = ("/dev/tty", "/dev/tty");
+    let open = |read: bool| {
+        std::fs::OpenOptions::new()
+            .read(read)
+            .write(!read)
+            .open(if read { input } else { output })
+            .ok()
+    };
+    let (mut shown, typed) = (open(false)?, open(true)?);
+    let asked = (|| {
+        shown.write_all(prompt.as_bytes())?;
+        shown.flush()?;
+        let mut line = String::new();
+        BufReader::new(typed.take(1024)).read_line(&mut line)?;
+        if !line.ends_with('\n') {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(line.trim().to_owned())
+    })();
+    Some(asked)
+}
+
+/// Asks on the terminal without echo (a code, a secret); the terminal's mode comes back on
+/// every way out, signals included (`TerminalGuard`). `None` when there is no terminal.
+pub(crate) fn ask_hidden(prompt: &str) -> Option<std::io::Result<String>> {
+    let guard = TerminalGuard::open()?;
+    let typed = rpassword::prompt_password(prompt);
+    if typed.is_err() {
+        // The prompt's line is still open: messages start on a line of their own.
+        guard.newline();
+    }
+    Some(typed)
+}

@@ -18,6 +18,7 @@ mod formats;
 mod golden;
 mod help;
 mod init;
+mod keychain;
 mod list;
 mod network;
 mod parity;

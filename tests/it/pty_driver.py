@@ -5,7 +5,9 @@ usage: pty_driver.py PROMPT ANSWER PROGRAM [ARGS...]
 
 ANSWER is typed followed by Enter, once the prompt is shown and echo is off, as a person would.
 Several answers separated by "|" are typed in turn, each when the prompt shows again ("answers"
-in the report counts those typed). These answers do something else instead:
+in the report counts those typed). An answer starting <ECHOED> is typed (without that mark)
+even while the terminal echoes, for a question that is not secret. These answers do something
+else instead:
   <CTRL-C>, <CTRL-D>        type that key
   <SIGTERM>, <SIGHUP>       send that signal to the program
 The report says whether the terminal echoes again after the program ended ("echo_after").
@@ -66,9 +68,12 @@ while open_fds and time.time() < deadline:
         else:
             stdout += chunk
     shown = terminal.count(prompt)
-    if typed < len(answers) and shown > typed and echo_on() is False:
-        respond(answers[typed])
-        typed += 1
+    if typed < len(answers) and shown > typed:
+        answer = answers[typed]
+        echoed = answer.startswith("<ECHOED>")
+        if echoed or echo_on() is False:
+            respond(answer[len("<ECHOED>"):] if echoed else answer)
+            typed += 1
 timed_out = bool(open_fds)
 if timed_out:
     os.kill(pid, signal.SIGKILL)

@@ -1118,3 +1118,147 @@ pub fn js_sdk() -> Option<String> {
     }
     require("node").then(|| modules.to_owned())
 }
+
+// ---------------------------------------------------------------------------------------------
+// A Secret Service of our own: a private session bus, and GNOME Keyring on it.
+
+/// A private session bus (no service activation: only what we start is on it), with GNOME
+/// Keyring's Secret Service unlocked on it unless `bare`; both stop when dropped.
+pub struct SecretService {
+    pub address: String,
+    pub dir: Home,
+    processes: Vec<std::process::Child>,
+}
+
+impl SecretService {
+    /// A bus with GNOME Keyring on it, its login keyring unlocked; `None` (skipped, or a
+    /// failure under CI) where dbus-daemon or gnome-keyring-daemon is missing.
+    pub fn start() -> Option<SecretService> {
+        if !require("gnome-keyring-daemon") {
+            return None;
+        }
+        use std::os::unix::process::CommandExt;
+        let mut service = SecretService::bare()?;
+        let mut keyring = service
+            .command("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        // The password of the login keyring it creates, on stdin, then end of input.
+        keyring
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"test-password")
+            .unwrap();
+        service.processes.push(keyring);
+        let start = Instant::now();
+        while !service.has_owner("org.freedesktop.secrets") {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "gnome-keyring-daemon did not come up"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(service)
+    }
+
+    /// A bus with nothing on it that keeps secrets.
+    pub fn bare() -> Option<SecretService> {
+        if !require("dbus-daemon") {
+            return None;
+        }
+        use std::os::unix::process::CommandExt;
+        let dir = Home::new();
+        let config = dir.file("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" \
+                 \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
+                 <busconfig><type>session</type><listen>unix:path={}</listen><auth>EXTERNAL</auth>\
+                 <policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>\
+                 <allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
+                dir.file("bus").display()
+            ),
+        )
+        .unwrap();
+        let mut bus = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(bus.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        assert!(line.starts_with("unix:"), "dbus-daemon said {line:?}");
+        Some(SecretService {
+            address: line.trim().to_owned(),
+            dir,
+            processes: vec![bus],
+        })
+    }
+
+    /// `program` with this bus as the session bus, and its own home for the keyring's files.
+    pub fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        self.on_bus(&mut cmd);
+        cmd
+    }
+
+    /// `cmd` with this bus as its session bus.
+    pub fn on_bus<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env("XDG_DATA_HOME", self.dir.file("data"))
+            .env("XDG_RUNTIME_DIR", &self.dir.path)
+            .env("HOME", &self.dir.path)
+    }
+
+    fn has_owner(&self, name: &str) -> bool {
+        let out = self
+            .command("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                &format!("string:{name}"),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains("boolean true")
+    }
+
+    /// The secret stored for `profile`, as `secret-tool` (libsecret's own client) reads it.
+    pub fn lookup(&self, profile: &str) -> Option<String> {
+        let out = self
+            .command("secret-tool")
+            .args(["lookup", "service", "mfa-env", "profile", profile])
+            .output()
+            .unwrap();
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+impl Drop for SecretService {
+    fn drop(&mut self) {
+        for child in self.processes.iter_mut().rev() {
+            // SAFETY: kill of the child's own process group, which it leads.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGTERM) };
+            let _ = child.wait();
+        }
+    }
+}

@@ -116,6 +116,31 @@ pub(crate) fn set_section(
     Ok(keep_missing_final_newline(text, out))
 }
 
+/// `text` (a credentials file) without the long-term keys of `[name]`: its
+/// `aws_access_key_id` and `aws_secret_access_key` lines (with their continuations), and not
+/// one other byte.
+pub(crate) fn without_keys(text: &str, name: &str) -> Result<String, ParseError> {
+    let lines = scan(text)?;
+    let inside = in_section(&lines, name);
+    let mut out = String::with_capacity(text.len());
+    let mut dropping = false;
+    for (line, inside) in lines.iter().zip(inside) {
+        dropping = match line.kind {
+            Kind::Property { key, .. } => {
+                inside
+                    && (key.eq_ignore_ascii_case("aws_access_key_id")
+                        || key.eq_ignore_ascii_case("aws_secret_access_key"))
+            }
+            Kind::Continuation(_) => dropping,
+            _ => false,
+        };
+        if !dropping {
+            out.push_str(line.raw);
+        }
+    }
+    Ok(keep_missing_final_newline(text, out))
+}
+
 /// What `--write-profile` writes: the session, its end, the region and the mark that names the
 /// profile it came from.
 const WRITTEN: &[&str] = &[

@@ -7,7 +7,9 @@ mod edit;
 use std::collections::HashMap;
 use std::fmt;
 
-pub(crate) use edit::{remove_written, section, set_section, without_credentials, writable_name};
+pub(crate) use edit::{
+    remove_written, section, set_section, without_credentials, without_keys, writable_name,
+};
 
 /// Which of the two shared files a text comes from: their section headers differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -745,6 +747,16 @@ mod tests {
         ("expiration", "2099-01-01T00:00:00Z"),
         ("mfa_env_source_profile", "default"),
     ];
+
+    #[test]
+    fn keys_moved_out_leave_every_other_byte() {
+        let text = "[a]\r\naws_access_key_id = AKIAA\r\n\n[work]  ; mine\r\nregion = x\r\nAWS_ACCESS_KEY_ID=AKIAW\r\n  continued\r\n# keep\r\naws_secret_access_key = S\r\n[work]\r\naws_secret_access_key = S2";
+        assert_eq!(
+            without_keys(text, "work").unwrap(),
+            "[a]\r\naws_access_key_id = AKIAA\r\n\n[work]  ; mine\r\nregion = x\r\n# keep\r\n[work]"
+        );
+        assert_eq!(without_keys(text, "none").unwrap(), text);
+    }
 
     #[test]
     fn a_written_session_is_removed_to_the_byte() {
