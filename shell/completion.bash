@@ -6,7 +6,7 @@ _mfa_env() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
     local subcommands="@SUBCOMMANDS@" valued=" @VALUED@ " shells="@SHELLS@"
     local init_shells="@INIT_SHELLS@" completion_shells="@COMPLETION_SHELLS@" prompts="@PROMPTS@"
-    local mode="" command_at=0 i word name flags
+    local mode="" command_at=0 names=0 i word name flags
     COMPREPLY=()
     # Which mode the words so far chose, and where exec's command starts.
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -42,7 +42,10 @@ _mfa_env() {
     init) [[ $mode == init && $cur != -* ]] && mapfile -t COMPREPLY < <(compgen -W "$init_shells" -- "$cur") && return ;;
     completions) [[ $mode == completions && $cur != -* ]] && mapfile -t COMPREPLY < <(compgen -W "$completion_shells" -- "$cur") && return ;;
     help) [[ $mode == help && $cur != -* ]] && mapfile -t COMPREPLY < <(compgen -W "$subcommands unset" -- "$cur") && return ;;
-    --profile | -p | --write-profile)
+    --profile | -p | --write-profile) names=1 ;;
+    add | remove) [[ $mode == "$prev" && $cur != -* ]] && names=1 ;;
+    esac
+    if ((names)); then
         # One name per line, spaces and all; each inserted as one word.
         while IFS= read -r name; do
             if [[ $name == "$cur"* ]]; then
@@ -50,8 +53,7 @@ _mfa_env() {
             fi
         done < <("${COMP_WORDS[0]}" list --names 2>/dev/null)
         return
-        ;;
-    esac
+    fi
     case ${mode:-export} in
     # @MODE_FLAGS@ (each mode's flags, filled in by mfa-env)
     esac

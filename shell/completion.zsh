@@ -40,10 +40,12 @@ _mfa-env() {
     case ${words[CURRENT-1]} in
     --shell | -s) compadd -- $shells && return ;;
     --prompt) compadd -- $prompts && return ;;
-    --profile | -p | --write-profile)
-        names=("${(@f)$(${words[1]} list --names 2>/dev/null)}")
-        compadd -- "${names[@]}"
-        return
+    --profile | -p | --write-profile | add | remove)
+        if [[ ${words[CURRENT-1]} == -* ]] || [[ $mode == "${words[CURRENT-1]}" && $PREFIX != -* ]]; then
+            names=("${(@f)$(${words[1]} list --names 2>/dev/null)}")
+            compadd -- "${names[@]}"
+            return
+        fi
         ;;
     init) [[ $mode == init && $PREFIX != -* ]] && compadd -- $init_shells && return ;;
     completions) [[ $mode == completions && $PREFIX != -* ]] && compadd -- $completion_shells && return ;;

@@ -53,7 +53,7 @@ const USAGE: &[(Mode, &str, &str)] = &[
     (
         Mode::Remove,
         "mfa-env remove PROFILE",
-        "delete them (and PROFILE's cached sessions)",
+        "delete PROFILE's keychain entry and cached sessions",
     ),
     (
         Mode::Completions,
@@ -164,6 +164,7 @@ SHELLS (--shell; init takes those marked *):
 SETUP (once, as for the AWS CLI):
     aws configure                                  long-term keys and a region
     aws configure set mfa_serial arn:aws:iam::123456789012:mfa/alice
+    mfa-env add default --from-credentials         optional: the keys into the OS keychain
 
 EXAMPLES:
     eval \"$(mfa-env init bash)\"                    in ~/.bashrc; then `mfa`, `mfa --unset`
@@ -179,6 +180,8 @@ The long-term profile is --profile, else $AWS_PROFILE (or $AWS_DEFAULT_PROFILE),
 $MFA_ENV_PROFILE (which an applied session sets, so that a refresh uses the same profile), else
 \"default\". Applying a session clears AWS_PROFILE, so that every SDK uses the session;
 --unset sets it back.
+The long-term keys are the chosen profile's (or its source_profile's) in the credentials or
+config file, else that profile's entry in the OS keychain (mfa-env add).
 The MFA code comes from --token-code, else --totp-secret-env, else --token-command, else the
 profile's mfa_process, else a person: on the terminal, or in a desktop dialog without one.
 Exit status: 0 done, 1 the run failed (files, environment, terminal, network), 2 the command

@@ -37,7 +37,8 @@ impl Entry {
         }
     }
 
-    /// What the OS's tool lists it as.
+    /// What the OS's tool lists it as (the Keychain shows the service instead).
+    #[cfg(not(target_os = "macos"))]
     pub(crate) fn label(&self) -> String {
         format!("{SERVICE}: {}", self.profile)
     }
@@ -95,9 +96,9 @@ impl StoredKeys {
     }
 }
 
-/// Why the keychain could not be used (Windows reports only some of these).
+/// Why the keychain could not be used (Windows and macOS report only some of these).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(windows, allow(dead_code))]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) enum Fault {
     /// No way to the keychain at all (no session bus): why.
     Unreachable(String),

@@ -23,6 +23,9 @@ fn bash_completes_flags_subcommands_and_profile_names() {
          complete_at mfa-env --profile ''\n\
          complete_at mfa-env --profile ad\n\
          complete_at mfa-env -p wo\n\
+         complete_at mfa-env add ad\n\
+         complete_at mfa-env remove wo\n\
+         complete_at mfa-env add --\n\
          complete_at mfa-env --write-profile wr\n\
          complete_at mfa-env --shell bash -p ü\n"
     );
@@ -40,6 +43,9 @@ fn bash_completes_flags_subcommands_and_profile_names() {
          default|work.eu|admin\\ role|orphan|tool|sso|ünïcode|config-only|half|written|\n\
          admin\\ role|\n\
          work.eu|\n\
+         admin\\ role|\n\
+         work.eu|\n\
+         --from-credentials|--help|\n\
          written|\n\
          ünïcode|\n",
         "{}",
@@ -168,7 +174,9 @@ fn fish_completes_flags_and_profile_names() {
                   echo ---\n\
                   complete -C 'mfa-env exec -- git stas'\n\
                   echo ---\n\
-                  complete -C 'mfa-env exec -p work.eu cat no'\n";
+                  complete -C 'mfa-env exec -p work.eu cat no'\n\
+                  echo ---\n\
+                  complete -C 'mfa-env remove ad'\n";
     let out = run(with_bin_on_path(&mut home.command("fish")), script);
     let text = assert_succeeds(&out);
     let sections: Vec<Vec<&str>> = text
@@ -199,6 +207,7 @@ fn fish_completes_flags_and_profile_names() {
     );
     assert_eq!(sections[8], ["stash"], "{text}");
     assert_eq!(sections[9], ["notes.txt"], "{text}");
+    assert_eq!(sections[10], ["admin role"], "{text}");
     // Each flag with what it does, from the table --help prints.
     assert!(
         text.contains("--json\twith list: a JSON array of the same fields\n"),
@@ -347,13 +356,18 @@ fn powershell_completion_golden() {
                  \x20               'status' { '--profile -p --serial-number --duration-seconds -d --region --role-arn --external-id --min-remaining --short --help -h' -split ' ' }\n\
                  \x20               'exec' { '--profile -p --serial-number --token-code -t --totp-secret-env --token-command --prompt --duration-seconds -d --region --role-arn --role-session-name --external-id --min-remaining --force --no-cache --server --help -h' -split ' ' }\n\
                  \x20               'list' { '--names --json --help -h' -split ' ' }\n\
+                 \x20               'add' { '--from-credentials --help -h' -split ' ' }\n\
+                 \x20               'remove' { '--help -h' -split ' ' }\n\
                  \x20               'completions' { '--help -h' -split ' ' }\n\
                  \x20               'help' { '--help -h' -split ' ' }\n";
     let placeholder = "                # @MODE_FLAGS@ (each mode's flags, filled in by mfa-env)\n";
     assert!(template.contains(placeholder));
     let expected = template
         .replace(placeholder, modes)
-        .replace("@SUBCOMMANDS@", "init status exec list completions help")
+        .replace(
+            "@SUBCOMMANDS@",
+            "init status exec list add remove completions help",
+        )
         .replace("@VALUED@", valued)
         .replace(
             "@SHELLS@",

@@ -151,6 +151,41 @@ The whole page, every command and flag: mfa-env --help
 "#,
     ),
     (
+        "add",
+        r#"mfa-env add: store PROFILE's long-term keys in the OS keychain
+
+USAGE:
+    mfa-env add PROFILE [--from-credentials]  store PROFILE's long-term keys in the OS keychain
+
+OPTIONS:
+        --from-credentials        with add: move the profile's keys out of the shared
+                                  credentials file
+    -h, --help                    this text
+
+EXAMPLES:
+    mfa-env add default  asks for the access key id and the secret
+    mfa-env add default --from-credentials  moves them out of ~/.aws/credentials
+
+The whole page, every command and flag: mfa-env --help
+"#,
+    ),
+    (
+        "remove",
+        r#"mfa-env remove: delete PROFILE's keychain entry and cached sessions
+
+USAGE:
+    mfa-env remove PROFILE  delete PROFILE's keychain entry and cached sessions
+
+OPTIONS:
+    -h, --help                    this text
+
+EXAMPLES:
+    mfa-env remove default  the keychain entry and the cached sessions
+
+The whole page, every command and flag: mfa-env --help
+"#,
+    ),
+    (
         "completions",
         r#"mfa-env completions: the completion script: bash, zsh, fish, powershell
 

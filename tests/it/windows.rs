@@ -269,3 +269,54 @@ fn no_console_and_no_code_fails_at_once() {
     );
     assert_eq!(sts.count(), 0);
 }
+
+/// Keys in Windows Credential Manager (Wine's): `add` from the environment, runs against moto
+/// and a recording STS that sign with them, `remove`.
+#[test]
+fn keys_in_credential_manager_under_wine() {
+    let Some(moto) = moto() else { return };
+    let Some(dir) = build() else { return };
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let stored_id = "AKIAWINECREDMAN00001";
+    let stored_secret = "wInEcReDeNtIaLmAnAgEr/0123456789+abcdefg";
+    let _one = one_at_a_time();
+    let profile = fresh_user("");
+    std::fs::write(profile.join(".aws/credentials"), "").unwrap();
+    let _ = exe(&dir, &["remove", "default"], &[]);
+    let out = exe(
+        &dir,
+        &["add", "default"],
+        &[
+            ("AWS_ACCESS_KEY_ID", stored_id),
+            ("AWS_SECRET_ACCESS_KEY", stored_secret),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "mfa-env: stored the keys of 'default' in Windows Credential Manager, as generic credential mfa-env:default\n"
+    );
+    let out = exe(
+        &dir,
+        &["-s", "cmd", "-t", "123456", "--no-cache"],
+        &[("AWS_ENDPOINT_URL_STS", &moto.url)],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("set \"AWS_SESSION_TOKEN="));
+    let out = exe(
+        &dir,
+        &["-s", "cmd", "-t", "123456", "--no-cache"],
+        &[("AWS_ENDPOINT_URL_STS", &sts.url)],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sts.requests()[0].signing_key(), stored_id);
+    let out = exe(&dir, &["remove", "default"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = exe(&dir, &["remove", "default"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("Windows Credential Manager holds no keys of 'default'"),
+        "{}",
+        text(&out.stderr)
+    );
+}
