@@ -65,7 +65,12 @@ pub(crate) async fn long_term_keys(settings: &Settings) -> Result<AwsKeys> {
             access_key_id,
             secret_access_key,
         } => AwsKeys::new(access_key_id, secret_access_key, None, None, "mfa-env"),
-        Keys::Keychain { profile, keychain } => match keychain.load(profile)? {
+        Keys::Keychain { profile, keychain } => match keychain.load(profile).map_err(|e| {
+            Error::new(format!(
+                "profile '{}' has no keys in the files, and {e}",
+                shown(profile)
+            ))
+        })? {
             Some(keys) => AwsKeys::new(
                 keys.aws_access_key_id,
                 keys.aws_secret_access_key,

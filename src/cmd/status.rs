@@ -127,16 +127,16 @@ pub(crate) fn run(request: &Status, env: &Environment) -> Result<ExitCode> {
         ),
         None => (format!("{label}: no cached session"), false),
     };
-    // Where a new session's keys would come from; the keychain is named, not opened.
-    let keys_line = match &settings.keys {
-        Keys::Keychain { profile, .. } => format!(
-            "keys: {}, as {}, if it holds them (status does not open it)",
+    // Where a new session's keys would come from, when that is the keychain (named, not opened);
+    // keys in the files say nothing new, so setups without the keychain read as before.
+    match &settings.keys {
+        Keys::Keychain { profile, .. } => eprintln!(
+            "{shell_line}\n{cache_line}\nkeys: {}, as {}, if it holds them (status does not open it)",
             Keychain::name(),
             Keychain::entry_name(profile)
         ),
-        _ => format!("keys: {}", settings.keys_origin),
-    };
-    eprintln!("{shell_line}\n{cache_line}\n{keys_line}");
+        _ => eprintln!("{shell_line}\n{cache_line}"),
+    }
     Ok(if valid {
         ExitCode::SUCCESS
     } else {

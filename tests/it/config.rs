@@ -234,7 +234,7 @@ fn the_file_read_is_the_file_that_signs() {
     );
     assert_fails(
         &out,
-        "profile 'default' cannot sign the call: it has no aws_access_key_id",
+        "profile 'default' has no keys in the files, and cannot reach a keychain",
     );
     assert_eq!(sts.count(), 2);
 }

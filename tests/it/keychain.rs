@@ -265,7 +265,7 @@ fn without_a_secret_service_the_error_is_immediate() {
     );
     assert_fails(
         &out,
-        "no Secret Service on the session bus (nothing provides org.freedesktop.secrets): start gnome-keyring or KeePassXC's Secret Service, or keep the keys in the credentials file",
+        "mfa-env: profile 'default' has no keys in the files, and no Secret Service on the session bus (nothing provides org.freedesktop.secrets): start gnome-keyring or KeePassXC's Secret Service, or keep the keys in the credentials file\n",
     );
     assert!(took < Duration::from_secs(1), "took {took:?}");
     assert_eq!(sts.count(), 0);

@@ -32,17 +32,17 @@ fn list_shows_every_profile_and_no_secret() {
     assert_eq!(
         table,
         "\
-PROFILE      KIND     MFA DEVICE                            SOURCE   SESSION  NOTE
-default      keys     arn:aws:iam::123456789012:mfa/tester  -        expired
-work.eu      keys     GAHT00000001                          -        11h58m
-admin role   role     GAHT00000001                          work.eu  -
-orphan       role     -                                     gone     -        source_profile 'gone' is not a profile
-tool         process  -                                     -        -
-sso          sso      -                                     -        -        SSO cannot make an MFA session
-ünïcode      keys     GAHT00000002                          -        -
-config-only  other    -                                     -        -        no keys
-half         keys     -                                     -        -        keys missing aws_secret_access_key
-written      keys     -                                     -        -        a session mfa-env wrote from 'default'
+PROFILE      KIND     KEYS         MFA DEVICE                            SOURCE   SESSION  NOTE
+default      keys     credentials  arn:aws:iam::123456789012:mfa/tester  -        expired
+work.eu      keys     credentials  GAHT00000001                          -        11h58m
+admin role   role     credentials  GAHT00000001                          work.eu  -
+orphan       role     -            -                                     gone     -        source_profile 'gone' is not a profile
+tool         process  process      -                                     -        -
+sso          sso      -            -                                     -        -        SSO cannot make an MFA session
+ünïcode      keys     credentials  GAHT00000002                          -        -
+config-only  other    keychain?    -                                     -        -
+half         keys     -            -                                     -        -        keys missing aws_secret_access_key
+written      keys     -            -                                     -        -        a session mfa-env wrote from 'default'
 "
     );
     assert_eq!(
@@ -56,6 +56,7 @@ written      keys     -                                     -        -        a 
         serde_json::json!({
             "profile": "admin role",
             "kind": "role",
+            "keys": "credentials",
             "mfa_device": "GAHT00000001",
             "source_profile": "work.eu",
             "session": null,
@@ -65,6 +66,8 @@ written      keys     -                                     -        -        a 
             "shadows_config": false
         })
     );
+    assert_eq!(json[7]["keys"], "keychain?");
+    assert_eq!(json[8]["keys"], serde_json::Value::Null);
     assert_eq!(json[0]["session"], "expired");
     assert_eq!(json[0]["expiration"], "2001-09-09T01:46:40Z");
     assert_eq!(json[0]["seconds_left"], 0);
@@ -173,10 +176,10 @@ fn list_marks_a_credentials_section_that_shadows_a_config_profile() {
     assert_eq!(
         table,
         "\
-PROFILE  KIND  MFA DEVICE    SOURCE   SESSION  NOTE
-default  keys  GAHT00000001  -        -
-mfa      keys  -             -        -        a session mfa-env wrote from 'default'; credentials-file keys shadow the config's credential_process
-admin    role  -             default  -        credentials-file keys shadow the config's role_arn
+PROFILE  KIND  KEYS         MFA DEVICE    SOURCE   SESSION  NOTE
+default  keys  credentials  GAHT00000001  -        -
+mfa      keys  -            -             -        -        a session mfa-env wrote from 'default'; credentials-file keys shadow the config's credential_process
+admin    role  credentials  -             default  -        credentials-file keys shadow the config's role_arn
 "
     );
     let json: serde_json::Value = serde_json::from_str(&assert_succeeds(&run(
