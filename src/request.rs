@@ -235,7 +235,11 @@ pub(crate) enum Request {
     Completions(&'static str),
     Add(Add),
     Remove(Remove),
-    /// The whole page, or one command's.
-    Help(Option<Mode>),
+    /// The whole page, or one command's. `evaluated`: `--shell` was given, so stdout is read by
+    /// an eval (the `mfa` functions do that), and the page goes to stderr instead.
+    Help {
+        topic: Option<Mode>,
+        evaluated: bool,
+    },
     Version,
 }

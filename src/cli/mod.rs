@@ -42,7 +42,10 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Request>
     let mode = mode_of(&words)?;
     // Help wins over whatever else the line holds: `exec --server --help` is exec's page.
     if mode == Mode::Help {
-        return Ok(Request::Help(help_topic(&words)?));
+        return Ok(Request::Help {
+            topic: help_topic(&words)?,
+            evaluated: words.flags.iter().any(|(f, _)| f.id == Opt::Shell),
+        });
     }
     for (flag, _) in &words.flags {
         if !flag.modes.contains(&mode) {
@@ -322,7 +325,10 @@ fn build(
     command: Vec<OsString>,
 ) -> Result<Request> {
     Ok(match mode {
-        Mode::Help => Request::Help(None),
+        Mode::Help => Request::Help {
+            topic: None,
+            evaluated: false,
+        },
         Mode::Version => Request::Version,
         Mode::Export => export(given)?,
         Mode::Unset => unset(given)?,
@@ -613,7 +619,11 @@ mod tests {
                 ]),
             })
         );
-        assert_eq!(parse_line("-h").unwrap(), Request::Help(None));
+        let help = |topic| Request::Help {
+            topic,
+            evaluated: false,
+        };
+        assert_eq!(parse_line("-h").unwrap(), help(None));
         // A command's own page, however it is asked for; help wins over other flags.
         for (line, page) in [
             ("status --help", Some(Mode::Status)),
@@ -626,8 +636,16 @@ mod tests {
             ("help help", None),
             ("--help -p x", None),
         ] {
-            assert_eq!(parse_line(line).unwrap(), Request::Help(page), "{line}");
+            assert_eq!(parse_line(line).unwrap(), help(page), "{line}");
         }
+        // From an `mfa` function, whose output is evaluated: the page goes to the terminal.
+        assert_eq!(
+            parse_line("--shell bash --help").unwrap(),
+            Request::Help {
+                topic: None,
+                evaluated: true
+            }
+        );
         assert!(
             parse_line("help nothing")
                 .unwrap_err()
@@ -733,10 +751,10 @@ mod tests {
             "-d 899",
             "-d 129601",
             "-d 1h",
-            "--shell tcsh",
+            "--shell murex",
             "--bogus",
             "init",
-            "init tcsh",
+            "init murex",
             "init json",
             "frobnicate",
             "--forget",
@@ -775,7 +793,11 @@ mod tests {
         assert!(err("--token-cod 123456").contains("did you mean --token-code?"));
         assert!(err("--duration 3600").contains("did you mean --duration-seconds?"));
         assert!(err("--proflie x").contains("did you mean --profile?"));
-        assert!(err("init tcsh").contains("bash, zsh, fish, powershell or cmd"));
+        assert!(
+            err("init json").contains(
+                "bash, zsh, sh, ksh, fish, powershell, cmd, tcsh, csh, elvish, xonsh or nu"
+            )
+        );
         assert!(err("-token-code 123456").contains("two dashes, as in --token-code"));
         assert!(err("-profile x").contains("two dashes, as in --profile"));
         assert!(err("-force").contains("two dashes, as in --force"));

@@ -28,8 +28,15 @@ use crate::shell::{self, Shell};
 /// Runs what `request` asks.
 pub(crate) fn run(request: Request, env: &Environment) -> Result<ExitCode> {
     match request {
-        Request::Help(None) => output::stdout(&cli::help())?,
-        Request::Help(Some(mode)) => output::stdout(&cli::command_help(mode))?,
+        Request::Help { topic, evaluated } => {
+            let page = topic.map_or_else(cli::help, cli::command_help);
+            if evaluated {
+                // Never eval'd: `mfa --help` shows the page and changes nothing.
+                eprint!("{page}");
+            } else {
+                output::stdout(&page)?;
+            }
+        }
         Request::Version => output::stdout(&format!("mfa-env {}\n", env!("CARGO_PKG_VERSION")))?,
         Request::Init(init) => init::run(&init)?,
         Request::Unset(unset) => unset::run(&unset, env)?,
@@ -52,6 +59,7 @@ pub(crate) fn detect(given: Option<Shell>, env: &Environment) -> Result<Shell> {
     let parent = platform::parent_program();
     let me = std::env::args_os().next();
     shell::detect(&shell::Clues {
+        xonsh: env.os("XONSH_VERSION").is_some(),
         parent: parent.as_deref(),
         underscore: env.os("_"),
         me: me.as_deref(),
@@ -60,7 +68,7 @@ pub(crate) fn detect(given: Option<Shell>, env: &Environment) -> Result<Shell> {
     .map_err(|name| {
         Error::new(format!(
             "mfa-env writes no syntax for {name}, the shell that runs it: pass --shell with one of {}, or run the command with `mfa-env exec -- COMMAND`",
-            shell::listed(|n| n.shell.can_unset() && n.shell != Shell::NoOutput)
+            shell::listed(|n| n.shell.is_interactive())
         ))
     })
 }
@@ -70,7 +78,7 @@ pub(crate) fn detect(given: Option<Shell>, env: &Environment) -> Result<Shell> {
 /// the shell that runs mfa-env). A value no shell can hold shows as `...`.
 pub(crate) fn again_args(again: &Again, shell: Shell, env: &Environment) -> String {
     let typing = match shell {
-        Shell::Posix | Shell::Fish | Shell::PowerShell | Shell::Cmd => shell,
+        shell if shell.is_interactive() => shell,
         _ => detect(None, env).unwrap_or(Shell::Posix),
     };
     let quoted = |value: &str| {

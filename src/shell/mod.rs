@@ -1,6 +1,7 @@
 //! All per-shell syntax lives here: the one table of shell names, how a value is quoted, how a
 //! variable is set and unset, how a person applies our output, and which shell is asking.
 //! Adding a shell is one row in `NAMES`, one arm per method, one snippet in `shell/`.
+//! nushell alone cannot evaluate text: it gets one JSON record (`render` builds it).
 
 pub(crate) mod completions;
 pub(crate) mod render;
@@ -21,6 +22,15 @@ pub(crate) enum Shell {
     Fish,
     PowerShell,
     Cmd,
+    /// tcsh and csh: `setenv NAME 'value';`, read through `eval "`...`"` (the `;` holds the
+    /// lines apart once the backquotes have made them one).
+    Csh,
+    /// `set-env NAME 'value'`.
+    Elvish,
+    /// `$NAME = "value"`: Python string literals, run with `execx`.
+    Xonsh,
+    /// nushell: one JSON record for `load-env`, `null` for a variable to hide.
+    Nu,
     /// The `credential_process` document.
     Json,
     /// GitHub Actions: masks on stdout, variables appended to `$GITHUB_ENV`.
@@ -68,7 +78,7 @@ pub(crate) const NAMES: &[Name] = &[
         shell: Shell::Posix,
         aliases: &["dash", "ash"],
         programs: &["sh", "dash", "ash", "yash", "posh", "busybox"],
-        snippet: None,
+        snippet: Some(include_str!("../../shell/mfa-env.sh")),
         completion: None,
     },
     Name {
@@ -76,7 +86,7 @@ pub(crate) const NAMES: &[Name] = &[
         shell: Shell::Posix,
         aliases: &["mksh"],
         programs: &["ksh", "ksh93", "mksh", "lksh", "pdksh"],
-        snippet: None,
+        snippet: Some(include_str!("../../shell/mfa-env.sh")),
         completion: None,
     },
     Name {
@@ -101,6 +111,48 @@ pub(crate) const NAMES: &[Name] = &[
         aliases: &[],
         programs: &["cmd"],
         snippet: Some(include_str!("../../shell/mfa-env.cmd")),
+        completion: None,
+    },
+    Name {
+        name: "tcsh",
+        shell: Shell::Csh,
+        aliases: &[],
+        programs: &["tcsh"],
+        snippet: Some(include_str!("../../shell/mfa-env.csh")),
+        completion: None,
+    },
+    Name {
+        name: "csh",
+        shell: Shell::Csh,
+        aliases: &[],
+        // Debian's csh is BSD's, whose executable is bsd-csh.
+        programs: &["csh", "bsd-csh"],
+        snippet: Some(include_str!("../../shell/mfa-env.csh")),
+        completion: None,
+    },
+    Name {
+        name: "elvish",
+        shell: Shell::Elvish,
+        aliases: &[],
+        programs: &["elvish"],
+        snippet: Some(include_str!("../../shell/mfa-env.elv")),
+        completion: None,
+    },
+    Name {
+        name: "xonsh",
+        shell: Shell::Xonsh,
+        aliases: &[],
+        // Also a Python interpreter with XONSH_VERSION set: see `detect`.
+        programs: &["xonsh"],
+        snippet: Some(include_str!("../../shell/mfa-env.xsh")),
+        completion: None,
+    },
+    Name {
+        name: "nu",
+        shell: Shell::Nu,
+        aliases: &["nushell"],
+        programs: &["nu"],
+        snippet: Some(include_str!("../../shell/mfa-env.nu")),
         completion: None,
     },
     Name {
@@ -188,6 +240,10 @@ impl Shell {
             Shell::Fish => "fish",
             Shell::PowerShell => "PowerShell",
             Shell::Cmd => "cmd",
+            Shell::Csh => "tcsh and csh",
+            Shell::Elvish => "elvish",
+            Shell::Xonsh => "xonsh",
+            Shell::Nu => "nushell",
             Shell::Json => "json",
             Shell::Github => "github",
             Shell::Dotenv => "dotenv",
@@ -199,8 +255,21 @@ impl Shell {
     pub(crate) fn can_unset(self) -> bool {
         matches!(
             self,
-            Shell::Posix | Shell::Fish | Shell::PowerShell | Shell::Cmd | Shell::NoOutput
+            Shell::Posix
+                | Shell::Fish
+                | Shell::PowerShell
+                | Shell::Cmd
+                | Shell::Csh
+                | Shell::Elvish
+                | Shell::Xonsh
+                | Shell::Nu
+                | Shell::NoOutput
         )
+    }
+
+    /// Whether people type commands in this syntax: hints are quoted for it.
+    pub(crate) fn is_interactive(self) -> bool {
+        self.can_unset() && self != Shell::NoOutput
     }
 
     /// `value` as a literal in this shell's syntax, or why it cannot be one.
@@ -224,6 +293,21 @@ impl Shell {
                 quoted.push('\'');
                 quoted
             }
+            // In csh single quotes `!` still expands history: `\!` holds it, in tcsh and csh.
+            // Outside a UTF-8 locale tcsh rewrites bytes above 0x7F (its quoting uses the high
+            // bit), and the locale of the eval is not ours to know: ASCII only.
+            Shell::Csh => {
+                if !value.is_ascii() {
+                    return Err(Refused(
+                        "tcsh and csh cannot hold a non-ASCII character safely in a value",
+                    ));
+                }
+                format!("'{}'", value.replace('\'', r"'\''").replace('!', r"\!"))
+            }
+            Shell::Elvish => format!("'{}'", value.replace('\'', "''")),
+            // A JSON string is a Python string literal (xonsh) and a nushell double-quoted
+            // string alike: only `\"` and `\\` are escaped, control characters never get here.
+            Shell::Xonsh | Shell::Nu | Shell::Json => serde_json::Value::from(value).to_string(),
             // `set "NAME=value"` has no escapes that hold in a batch file, on the command line
             // and in a `for /f` body alike, and cmd reads our output in the OEM code page.
             Shell::Cmd => {
@@ -253,7 +337,6 @@ impl Shell {
             }
             // Values go into heredocs whose delimiter is chosen to avoid them.
             Shell::Github => value.to_owned(),
-            Shell::Json => serde_json::Value::from(value).to_string(),
             Shell::NoOutput => String::new(),
         })
     }
@@ -268,6 +351,9 @@ impl Shell {
             Shell::Fish => format!("set -gx {name} {quoted}\n"),
             Shell::PowerShell => format!("$Env:{name} = {quoted}\n"),
             Shell::Cmd => format!("set \"{name}={quoted}\"\n"),
+            Shell::Csh => format!("setenv {name} {quoted};\n"),
+            Shell::Elvish => format!("set-env {name} {quoted}\n"),
+            Shell::Xonsh => format!("${name} = {quoted}\n"),
             Shell::Dotenv => format!("{name}={quoted}\n"),
             Shell::Github => {
                 if delimiter.is_empty() || value.contains(delimiter) {
@@ -276,7 +362,7 @@ impl Shell {
                 format!("{name}<<{delimiter}\n{quoted}\n{delimiter}\n")
             }
             Shell::NoOutput => String::new(),
-            Shell::Json => return Err(Refused("json is one document, not a line per variable")),
+            Shell::Json | Shell::Nu => return Err(Refused("this is one document, not lines")),
         })
     }
 
@@ -302,11 +388,43 @@ impl Shell {
                 })
                 .collect(),
             Shell::Cmd => names.iter().map(|n| format!("set \"{n}=\"\n")).collect(),
+            // tcsh's `unset` clears shell variables only.
+            Shell::Csh => names.iter().map(|n| format!("unsetenv {n};\n")).collect(),
+            Shell::Elvish => names.iter().map(|n| format!("unset-env {n}\n")).collect(),
+            Shell::Xonsh => names
+                .iter()
+                .map(|n| format!("${{...}}.pop(\"{n}\", None)\n"))
+                .collect(),
             Shell::NoOutput => String::new(),
             Shell::Json | Shell::Github | Shell::Dotenv => {
                 return Err(Refused("this format cannot unset variables"));
             }
+            Shell::Nu => return Err(Refused("this is one document, not lines")),
         })
+    }
+
+    /// nushell's record: each variable once, as the last change to it leaves it (`None`: hide
+    /// it), one member per line.
+    pub(crate) fn nu_record<'a>(
+        changes: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+    ) -> Result<String, (&'a str, Refused)> {
+        let mut last: Vec<(&str, Option<&str>)> = Vec::new();
+        for (name, value) in changes {
+            check_name(name).map_err(|r| (name, r))?;
+            match last.iter_mut().find(|(n, _)| *n == name) {
+                Some(entry) => entry.1 = value,
+                None => last.push((name, value)),
+            }
+        }
+        let mut members = Vec::with_capacity(last.len());
+        for (name, value) in last {
+            let value = match value {
+                Some(value) => Shell::Nu.quote(value).map_err(|r| (name, r))?,
+                None => "null".to_owned(),
+            };
+            members.push(format!("  \"{name}\": {value}"));
+        }
+        Ok(format!("{{\n{}\n}}\n", members.join(",\n")))
     }
 
     /// `::add-mask::` for GitHub Actions, with its workflow-command escapes.
@@ -333,6 +451,10 @@ impl Shell {
                 "the mfa command from `mfa-env init cmd` ({})",
                 command.replacen("mfa-env", "mfa", 1)
             ),
+            Shell::Csh => format!("eval \"`{command}`\""),
+            Shell::Elvish => format!("eval ({command} | slurp)"),
+            Shell::Xonsh => format!("execx($({command}))"),
+            Shell::Nu => format!("{command} | from json | load-env"),
             Shell::Json | Shell::Github | Shell::Dotenv | Shell::NoOutput => {
                 format!("{command} > FILE")
             }
@@ -347,9 +469,7 @@ fn check_name(name: &str) -> Result<(), Refused> {
 
 /// Shells whose syntax we do not write: run from one of them, we refuse rather than print
 /// lines it would misread (tcsh runs POSIX `unset` and clears nothing).
-const UNSUPPORTED: &[&str] = &[
-    "tcsh", "csh", "elvish", "nu", "xonsh", "murex", "ion", "rc", "es",
-];
+const UNSUPPORTED: &[&str] = &["murex", "ion", "rc", "es", "oil", "osh", "ysh"];
 
 /// A program name as the OS reports it (`-bash`, `ksh93`, `pwsh.exe`), as a bare lower-case name.
 fn program_name(program: &OsStr) -> Option<String> {
@@ -383,6 +503,9 @@ pub(crate) fn is_shell_program(program: &OsStr) -> bool {
 /// What detection looks at, gathered by `platform` and the environment snapshot.
 #[derive(Default)]
 pub(crate) struct Clues<'a> {
+    /// `$XONSH_VERSION` is set: xonsh runs as a Python interpreter, which may show as our
+    /// parent by that name (`python3 -m xonsh`).
+    pub(crate) xonsh: bool,
     /// Our parent process's program name or path.
     pub(crate) parent: Option<&'a OsStr>,
     /// `$_`: bash, zsh and ksh set it to the program they ran.
@@ -398,6 +521,14 @@ pub(crate) struct Clues<'a> {
 pub(crate) fn detect(clues: &Clues) -> Result<Shell, &'static str> {
     if let Some(shell) = clues.parent.and_then(from_program) {
         return Ok(shell);
+    }
+    if clues.xonsh
+        && clues
+            .parent
+            .and_then(program_name)
+            .is_some_and(|p| p.starts_with("python"))
+    {
+        return Ok(Shell::Xonsh);
     }
     // bash, zsh and ksh exec a lone `-c` command in their own place, so our parent is whoever
     // started the shell. They leave `_` naming the program they ran; fish never does.
@@ -431,6 +562,10 @@ mod tests {
             "'x\u{2018}\u{2018}y\u{201B}\u{201B}'"
         );
         assert_eq!(Shell::Json.quote("a\"b").unwrap(), r#""a\"b""#);
+        assert_eq!(Shell::Csh.quote("a'b!c\\").unwrap(), r"'a'\''b\!c\'");
+        assert_eq!(Shell::Elvish.quote(v).unwrap(), r#"'a''b\c"$d`e'"#);
+        assert_eq!(Shell::Xonsh.quote(v).unwrap(), r#""a'b\\c\"$d`e""#);
+        assert_eq!(Shell::Nu.quote("é\\").unwrap(), r#""é\\""#);
         assert_eq!(Shell::Fish.quote(r"ab\").unwrap(), r"'ab\\'");
         assert_eq!(powershell_quote_class(), r"'[''\u2018\u2019\u201A\u201B]'");
     }
@@ -455,6 +590,10 @@ mod tests {
         for bad in ["a b", "a'b", "a\"b", "a$b", "a#b", "a`b", "a\\b", "é"] {
             assert!(Shell::Dotenv.quote(bad).is_err(), "{bad}");
         }
+        for shell in [Shell::Csh, Shell::Elvish, Shell::Xonsh, Shell::Nu] {
+            assert!(shell.quote("a\nb").is_err(), "{shell:?}");
+        }
+        assert!(Shell::Csh.quote("é").is_err());
         assert_eq!(Shell::Cmd.quote("AbC+/=").unwrap(), "AbC+/=");
     }
 
@@ -479,6 +618,24 @@ mod tests {
             "Remove-Item -LiteralPath Env:A -ErrorAction SilentlyContinue\n"
         );
         assert!(Shell::Json.unset(&["A"]).is_err());
+        assert_eq!(set(Shell::Csh), "setenv A_1 'v';\n");
+        assert_eq!(set(Shell::Elvish), "set-env A_1 'v'\n");
+        assert_eq!(set(Shell::Xonsh), "$A_1 = \"v\"\n");
+        assert_eq!(
+            Shell::Csh.unset(&["A", "B"]).unwrap(),
+            "unsetenv A;\nunsetenv B;\n"
+        );
+        assert_eq!(Shell::Elvish.unset(&["A"]).unwrap(), "unset-env A\n");
+        assert_eq!(
+            Shell::Xonsh.unset(&["A"]).unwrap(),
+            "${...}.pop(\"A\", None)\n"
+        );
+        // nushell: one record, each variable once as its last change leaves it.
+        assert_eq!(
+            Shell::nu_record([("A", Some("x\"y")), ("B", None), ("A", None)]).unwrap(),
+            "{\n  \"A\": null,\n  \"B\": null\n}\n"
+        );
+        assert_eq!(Shell::nu_record([("A B", Some("v"))]).unwrap_err().0, "A B");
         assert!(Shell::Posix.set("1A", "v", "").is_err());
         assert!(Shell::Posix.set("A;B", "v", "").is_err());
         assert!(Shell::Posix.unset(&["A B"]).is_err());
@@ -498,10 +655,11 @@ mod tests {
         }
         assert_eq!(lookup("pwsh").map(|n| n.shell), Some(Shell::PowerShell));
         assert_eq!(lookup("mksh").map(|n| n.shell), Some(Shell::Posix));
-        assert!(lookup("tcsh").is_none());
+        assert_eq!(lookup("nushell").map(|n| n.name), Some("nu"));
+        assert_eq!(lookup("csh").map(|n| n.shell), Some(Shell::Csh));
         assert_eq!(
             listed(|n| n.snippet.is_some()),
-            "bash, zsh, fish, powershell or cmd"
+            "bash, zsh, sh, ksh, fish, powershell, cmd, tcsh, csh, elvish, xonsh or nu"
         );
     }
 
@@ -519,6 +677,11 @@ mod tests {
             ),
             ("powershell.exe", Shell::PowerShell),
             ("CMD.EXE", Shell::Cmd),
+            ("-tcsh", Shell::Csh),
+            ("bsd-csh", Shell::Csh),
+            ("elvish", Shell::Elvish),
+            ("xonsh", Shell::Xonsh),
+            ("nu.exe", Shell::Nu),
         ] {
             let clues = Clues {
                 parent: Some(os(program)),
@@ -533,6 +696,7 @@ mod tests {
             underscore: Some(os("/usr/local/bin/mfa-env")),
             me: Some(os("mfa-env")),
             login_shell: Some(os("/usr/bin/fish")),
+            xonsh: false,
         };
         assert_eq!(detect(&clues), Ok(Shell::Posix));
         let clues = Clues {
@@ -540,11 +704,18 @@ mod tests {
             underscore: Some(os("/usr/bin/env")),
             me: Some(os("mfa-env")),
             login_shell: Some(os("/usr/bin/fish")),
+            xonsh: false,
         };
         assert_eq!(detect(&clues), Ok(Shell::Fish));
+        // xonsh run as `python3 -m xonsh` shows as python3; its variable says which.
+        let clues = Clues {
+            xonsh: true,
+            ..clues
+        };
+        assert_eq!(detect(&clues), Ok(Shell::Xonsh));
         assert_eq!(detect(&Clues::default()), Ok(Shell::Posix));
         // A shell whose syntax we do not write is named, never served POSIX lines.
-        for program in ["tcsh", "/bin/csh", "-tcsh", "murex"] {
+        for program in ["murex", "/usr/bin/ion", "rc"] {
             let clues = Clues {
                 parent: Some(os(program)),
                 login_shell: Some(os("/bin/bash")),
@@ -561,6 +732,10 @@ mod tests {
             "eval \"$(mfa-env --profile work)\""
         );
         assert_eq!(Shell::Fish.apply_hint(""), "mfa-env | source");
+        assert_eq!(Shell::Csh.apply_hint("-p x"), "eval \"`mfa-env -p x`\"");
+        assert_eq!(Shell::Elvish.apply_hint(""), "eval (mfa-env | slurp)");
+        assert_eq!(Shell::Xonsh.apply_hint(""), "execx($(mfa-env))");
+        assert_eq!(Shell::Nu.apply_hint(""), "mfa-env | from json | load-env");
         assert_eq!(
             Shell::PowerShell.apply_hint(""),
             "mfa-env | Out-String | Invoke-Expression"

@@ -23,6 +23,15 @@ pub(crate) fn apply(
     secrets: &[&str],
     delimiter: &mut dyn FnMut() -> String,
 ) -> Result<Rendered> {
+    if shell == Shell::Nu {
+        let sets = lines.sets.iter().map(|(n, v)| (*n, Some(v.as_str())));
+        let stdout = Shell::nu_record(sets.chain(lines.unsets.iter().map(|n| (*n, None))))
+            .map_err(|(name, r)| refused(shell, name, r))?;
+        return Ok(Rendered {
+            stdout,
+            github_env: String::new(),
+        });
+    }
     let mut text = String::new();
     for (name, value) in &lines.sets {
         let delimiter = if shell == Shell::Github {
@@ -80,6 +89,11 @@ pub(crate) fn unset(shell: Shell, lines: &Lines) -> Result<String> {
     };
     if !shell.can_unset() {
         return Err(refuse(Refused("this format cannot unset variables")));
+    }
+    if shell == Shell::Nu {
+        let sets = lines.sets.iter().map(|(n, v)| (*n, Some(v.as_str())));
+        let unsets = lines.unsets.iter().map(|n| (*n, None));
+        return Shell::nu_record(unsets.chain(sets)).map_err(|(name, r)| refused(shell, name, r));
     }
     let mut text = shell.unset(&lines.unsets).map_err(refuse)?;
     for (name, value) in &lines.sets {

@@ -11,6 +11,10 @@ fn markers(shell: Shell) -> (&'static str, &'static str) {
         Shell::Fish => ("function mfa ", "mfa-env --shell"),
         Shell::PowerShell => ("function mfa {", "mfa-env --shell"),
         Shell::Cmd => ("mfa.cmd", "\"mfa-env\" --shell"),
+        Shell::Csh => ("alias mfa ", "mfa-env --shell"),
+        Shell::Elvish => ("edit:add-var mfa~ ", "(mfa-env --shell"),
+        Shell::Xonsh => ("aliases[\"mfa\"]", "\"mfa-env\", \"--shell\""),
+        Shell::Nu => ("def --env --wrapped mfa ", "^mfa-env --shell"),
         _ => ("mfa() {", "mfa-env --shell"),
     }
 }
@@ -23,6 +27,13 @@ pub(crate) fn render(name: &str, function: Option<&str>, binary: Option<&str>) -
     let function = function.unwrap_or("mfa");
     crate::checks::function_name(function)
         .map_err(|why| Error::usage(format!("--cmd '{}' is {why}", shown(function))))?;
+    // bash and zsh take `-` in a function name; dash, posh and ksh do not.
+    if ["sh", "ksh"].contains(&row.name) && function.contains('-') {
+        return Err(Error::usage(format!(
+            "--cmd '{}' is not a function name in POSIX shells: use letters, digits and _",
+            shown(function)
+        )));
+    }
     let (name_marker, bin_marker) = markers(row.shell);
     let text = row
         .snippet
@@ -41,10 +52,17 @@ pub(crate) fn render(name: &str, function: Option<&str>, binary: Option<&str>) -
 fn quoted_binary(shell: Shell, path: &str) -> Option<String> {
     // The cmd snippet has the path between quotes already, but in a spot where cmd's parser sees
     // it unquoted: a parenthesis there would end the `for` clause.
-    if shell == Shell::Cmd && path.contains(['(', ')']) {
-        return None;
+    match shell {
+        Shell::Cmd if path.contains(['(', ')']) => None,
+        // The path goes inside the alias's own single quotes: only a plain one is written.
+        Shell::Csh => path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
+            .then(|| path.to_owned()),
+        // Inside the snippet's own double quotes: the literal's body.
+        Shell::Xonsh => shell.quote(path).ok().map(|q| q[1..q.len() - 1].to_owned()),
+        _ => shell.quote(path).ok(),
     }
-    shell.quote(path).ok()
 }
 
 #[cfg(test)]
@@ -75,5 +93,31 @@ mod tests {
             assert!(render("fish", Some(bad), None).is_err(), "{bad}");
         }
         assert!(render("json", None, None).is_err());
+        assert!(render("sh", Some("aws-mfa"), None).is_err());
+        assert!(
+            render("sh", Some("aws_mfa"), None)
+                .unwrap()
+                .contains("\naws_mfa() {\n")
+        );
+        // Each shell's path, written so that its own parser reads it back.
+        let text = render("xonsh", None, Some("/opt/a\"b/mfa-env")).unwrap();
+        assert!(
+            text.contains(r#"["/opt/a\"b/mfa-env", "--shell""#),
+            "{text}"
+        );
+        let text = render("tcsh", None, Some("/opt/it's/mfa-env")).unwrap();
+        assert!(text.contains("`mfa-env --shell csh"), "{text}");
+        let text = render("nu", Some("aws-mfa"), Some("/opt/mfa-env")).unwrap();
+        assert!(
+            text.contains("def --env --wrapped aws-mfa [")
+                && text.contains("^\"/opt/mfa-env\" --shell nu"),
+            "{text}"
+        );
+        let text = render("elvish", Some("aws-mfa"), Some("/opt/mfa-env")).unwrap();
+        assert!(
+            text.contains("edit:add-var aws-mfa~ {")
+                && text.contains("('/opt/mfa-env' --shell elvish"),
+            "{text}"
+        );
     }
 }

@@ -371,9 +371,12 @@ fn powershell_completion_golden() {
         .replace("@VALUED@", valued)
         .replace(
             "@SHELLS@",
-            "bash zsh sh dash ash ksh mksh fish powershell pwsh cmd json github dotenv none",
+            "bash zsh sh dash ash ksh mksh fish powershell pwsh cmd tcsh csh elvish xonsh nu nushell json github dotenv none",
         )
-        .replace("@INIT_SHELLS@", "bash zsh fish powershell pwsh cmd")
+        .replace(
+            "@INIT_SHELLS@",
+            "bash zsh sh dash ash ksh mksh fish powershell pwsh cmd tcsh csh elvish xonsh nu nushell",
+        )
         .replace("@COMPLETION_SHELLS@", "bash zsh fish powershell pwsh")
         .replace("@PROMPTS@", "terminal gui none")
         .replace("@PWSH_QUOTES@", r"'[''\u2018\u2019\u201A\u201B]'");

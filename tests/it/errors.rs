@@ -10,11 +10,11 @@ fn command_line_errors_are_usage_errors() {
         (&["-t", "abcdef"], "contains letters"),
         (&["-d", "899"], "between 900 and 129600"),
         (&["-d", "129601"], "between 900 and 129600"),
-        (&["--shell", "tcsh"], "unknown shell 'tcsh'"),
+        (&["--shell", "murex"], "unknown shell 'murex'"),
         (&["--frobnicate"], "--frobnicate"),
         (
-            &["init", "tcsh"],
-            "init has no snippet for 'tcsh': it supports bash, zsh, fish, powershell or cmd",
+            &["init", "json"],
+            "init has no snippet for 'json': it supports bash, zsh, sh, ksh, fish, powershell, cmd, tcsh, csh, elvish, xonsh or nu",
         ),
     ] {
         let out = run(home.mfa().args(args), "");
@@ -48,8 +48,8 @@ fn command_line_mistakes_are_named() {
             "long options take two dashes, as in --token-code",
         ),
         (
-            &["init", "tcsh"],
-            "it supports bash, zsh, fish, powershell or cmd",
+            &["init", "murex"],
+            "it supports bash, zsh, sh, ksh, fish, powershell, cmd, tcsh, csh, elvish, xonsh or nu",
         ),
         (
             &["--role-arn", "admin"],

@@ -255,3 +255,28 @@ fn pages_hold_their_own_flags_only() {
         }
     }
 }
+
+/// `mfa --help` in a shell whose `mfa` function evaluates the output: the page reaches the
+/// terminal and nothing is evaluated (the page holds command lines).
+#[test]
+fn help_asked_through_mfa_is_not_evaluated() {
+    let whole = help(&["--help"]);
+    for args in [
+        &["--shell", "bash", "--help"][..],
+        &["-s", "fish", "help", "exec"],
+    ] {
+        let out = run(Home::new().mfa().args(args), "");
+        assert!(out.status.success(), "{args:?}");
+        assert_eq!(stdout(&out), "", "{args:?}");
+        assert!(stderr(&out).starts_with("mfa-env"), "{args:?}");
+    }
+    let out = run(Home::new().mfa().args(["-s", "bash", "--help"]), "");
+    assert_eq!(stderr(&out), whole);
+    let bash = format!(
+        "PATH={}:$PATH; eval \"$(mfa-env init bash)\"; mfa --help; echo \"rc=$?\"",
+        bin_dir()
+    );
+    let out = run(std::process::Command::new("bash").args(["-c", &bash]), "");
+    assert_eq!(stdout(&out), "rc=0\n");
+    assert_eq!(stderr(&out), whole);
+}

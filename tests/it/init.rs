@@ -53,11 +53,58 @@ fn init_prints_the_files_with_this_binary_filled_in() {
             format!("\"{BIN}\" --shell"),
         ),
     ];
-    for (shell, name, marker, filled) in cases {
+    let json = serde_json::Value::from(BIN).to_string();
+    let more = [
+        (
+            "sh",
+            "mfa-env.sh",
+            "mfa-env --shell",
+            format!("{posix} --shell"),
+        ),
+        (
+            "ksh",
+            "mfa-env.sh",
+            "mfa-env --shell",
+            format!("{posix} --shell"),
+        ),
+        (
+            "tcsh",
+            "mfa-env.csh",
+            "mfa-env --shell",
+            format!("{BIN} --shell"),
+        ),
+        (
+            "csh",
+            "mfa-env.csh",
+            "mfa-env --shell",
+            format!("{BIN} --shell"),
+        ),
+        (
+            "elvish",
+            "mfa-env.elv",
+            "(mfa-env --shell",
+            format!("({posix} --shell"),
+        ),
+        (
+            "xonsh",
+            "mfa-env.xsh",
+            "\"mfa-env\", \"--shell",
+            format!("{json}, \"--shell"),
+        ),
+        (
+            "nu",
+            "mfa-env.nu",
+            "^mfa-env --shell",
+            format!("^{json} --shell"),
+        ),
+    ];
+    for (shell, name, marker, filled) in cases.into_iter().chain(more) {
         let expected = file(name).replacen(marker, &filled, 1);
         assert_eq!(init(&[shell]), expected, "{shell}");
     }
     assert_eq!(init(&["pwsh"]), init(&["powershell"]));
+    assert_eq!(init(&["nushell"]), init(&["nu"]));
+    assert_eq!(init(&["dash"]), init(&["sh"]));
 }
 
 #[test]
@@ -77,6 +124,12 @@ fn cmd_renames_the_function() {
 #[test]
 fn snippets_pass_their_linters() {
     if require("shellcheck") {
+        let path = format!("{ROOT}/shell/mfa-env.sh");
+        let out = run(
+            std::process::Command::new("shellcheck").args(["-s", "sh", &path]),
+            "",
+        );
+        assert!(out.status.success(), "{}", stdout(&out));
         let path = format!("{ROOT}/shell/mfa-env.bash");
         let out = run(
             std::process::Command::new("shellcheck").args(["-s", "bash", &path]),
@@ -115,6 +168,24 @@ fn snippets_pass_their_linters() {
         );
         assert_succeeds(&out);
     }
+}
+
+/// The POSIX shells beyond bash and zsh, each loading `init sh ARGS` (ksh: `init ksh`):
+/// (program, flags, script that loads the snippet).
+fn posix_named(args: &str) -> Vec<(&'static str, Vec<&'static str>, String)> {
+    let posix = sh_quote(BIN);
+    POSIX_SHELLS
+        .iter()
+        .filter(|(program, _)| !["bash", "zsh"].contains(program))
+        .map(|(program, flags)| {
+            let name = if program.contains("ksh") { "ksh" } else { "sh" };
+            (
+                *program,
+                flags.to_vec(),
+                format!("eval \"$({posix} init {name}{args})\"\n"),
+            )
+        })
+        .collect()
 }
 
 /// (program, flags, script that loads the snippet, script that lists variable and function names)
@@ -205,6 +276,13 @@ fn the_function_sets_clears_and_fails_cleanly() {
 #[test]
 fn a_renamed_function_sets_clears_and_fails_cleanly() {
     the_function_named("aws-mfa", " --cmd aws-mfa");
+    the_function_named("aws_mfa", " --cmd aws_mfa");
+    // dash, posh and ksh take no `-` in a function name: refused, not a broken snippet.
+    let out = run(
+        Home::new().mfa().args(["init", "sh", "--cmd", "aws-mfa"]),
+        "",
+    );
+    assert_fails(&out, "not a function name in POSIX shells");
 }
 
 fn the_function_named(mfa: &str, args: &str) {
@@ -214,7 +292,13 @@ fn the_function_named(mfa: &str, args: &str) {
         "AccessDenied",
         "MultiFactorAuthentication failed with invalid MFA one time pass code.",
     )]);
-    for (program, flags, load, _) in shells_named(args) {
+    // POSIX shells other than bash and zsh take no `-` in a function name (tested apart).
+    let posix = posix_named(args).into_iter().filter(|_| !mfa.contains('-'));
+    let every = shells_named(args)
+        .into_iter()
+        .map(|(program, flags, load, _)| (program, flags, load))
+        .chain(posix);
+    for (program, flags, load) in every {
         if !require(program) {
             continue;
         }
@@ -277,7 +361,11 @@ fn the_function_named(mfa: &str, args: &str) {
 /// `mfa` again reuses the cached session (no code, no call); `mfa --force` gets a new one.
 #[test]
 fn the_function_reuses_the_session_and_force_renews_it() {
-    for (program, flags, load, _) in shells() {
+    let every = shells()
+        .into_iter()
+        .map(|(program, flags, load, _)| (program, flags, load))
+        .chain(posix_named(""));
+    for (program, flags, load) in every {
         if !require(program) {
             continue;
         }

@@ -12,6 +12,7 @@ mod codes;
 mod completions;
 mod config;
 mod errors;
+mod every_shell;
 mod exec;
 mod export;
 mod formats;

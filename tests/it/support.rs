@@ -198,6 +198,10 @@ pub const POSIX_SHELLS: &[(&str, &[&str])] = &[
     ("zsh", &["--no-rcs", "-eu", "-s"]),
     ("ksh", &["-eu", "-s"]),
     ("mksh", &["-eu", "-s"]),
+    ("yash", &["-eu", "-s"]),
+    // posh reads a script from stdin without being told.
+    ("posh", &["-eu"]),
+    ("busybox", &["sh", "-eu", "-s"]),
 ];
 pub const FISH: (&str, &[&str]) = ("fish", &["--no-config"]);
 
@@ -720,6 +724,17 @@ pub fn detached(cmd: &mut Command) -> &mut Command {
 pub fn on_path(tool: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
+}
+
+/// Where `tool` is on PATH.
+pub fn which(tool: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(tool))
+                .find(|path| path.is_file())
+        })
+        .unwrap_or_else(|| panic!("{tool} is not on PATH"))
 }
 
 /// A small deterministic generator for property tests; MFA_ENV_PROPTEST_SEED replays another run.
