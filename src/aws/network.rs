@@ -16,7 +16,9 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use http_body_util::BodyExt;
 
-use crate::error::{Error, Result, clean};
+use crate::environment::Environment;
+use crate::error::{Error, Result};
+use crate::files;
 
 /// A real STS answer is under 4 KiB; anything past this is not one, and is not read on.
 pub(crate) const MAX_ANSWER: usize = 64 * 1024;
@@ -32,31 +34,27 @@ pub(crate) struct Network {
 }
 
 impl Network {
-    /// `proxy` for the endpoint; `ca_bundle` the text of a PEM file and the setting naming it.
-    pub(crate) fn new(proxy: Option<String>, ca_bundle: Option<(&str, String)>) -> Result<Network> {
+    /// `proxy` for the endpoint; `ca_bundle` the text of a PEM file and the setting naming it;
+    /// `plain`: the endpoint is `http://`, so nothing needs a CA unless the proxy is `https://`.
+    pub(crate) fn new(
+        proxy: Option<String>,
+        ca_bundle: Option<(&str, String)>,
+        plain: bool,
+        env: &Environment,
+    ) -> Result<Network> {
+        let tls_proxy = proxy.as_deref().is_some_and(|p| p.starts_with("https:"));
         let (tls, ca_origin) = match ca_bundle {
             Some((pem, origin)) => {
-                if !pem.contains("-----BEGIN CERTIFICATE-----") {
+                let Some(certificates) = certificates(pem) else {
                     return Err(Error::new(format!(
-                        "the CA bundle that {origin} names holds no PEM certificate: point it at a PEM file of CA certificates"
+                        "the CA bundle that {origin} names holds no PEM certificate that TLS can use: point it at a PEM file of CA certificates"
                     )));
-                }
-                let context = TlsContext::builder()
-                    .with_trust_store(
-                        TrustStore::empty()
-                            .with_native_roots(false)
-                            .with_pem_certificate(pem.as_bytes()),
-                    )
-                    .build()
-                    .map_err(|e| {
-                        Error::new(format!(
-                            "the CA bundle that {origin} names cannot be used ({}): point it at a PEM file of CA certificates",
-                            clean(&innermost(&e))
-                        ))
-                    })?;
-                (Some(context), Some(origin))
+                };
+                (Some(trusting(&certificates)), Some(origin))
             }
-            None => (None, None),
+            // Nothing to verify: no CA file is read.
+            None if plain && !tls_proxy => (Some(trusting("")), None),
+            None => (system_roots(env).map(|pem| trusting(&pem)), None),
         };
         Ok(Network {
             proxy,
@@ -64,6 +62,76 @@ impl Network {
             ca_origin,
         })
     }
+}
+
+/// A TLS context that trusts exactly `pem` (already checked by `certificates`).
+fn trusting(pem: &str) -> TlsContext {
+    let store = TrustStore::empty().with_native_roots(false);
+    let store = if pem.is_empty() {
+        store
+    } else {
+        store.with_pem_certificate(pem.as_bytes())
+    };
+    TlsContext::builder()
+        .with_trust_store(store)
+        .build()
+        .unwrap_or_default()
+}
+
+/// The CA certificates of `pem` that TLS can use as roots, as PEM; `None` when there are none.
+/// The SDK panics on a block it cannot parse, so only the blocks that parse are kept.
+fn certificates(pem: &str) -> Option<String> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut kept = String::new();
+    let mut rest = pem;
+    while let Some(start) = rest.find(BEGIN) {
+        let Some(length) = rest[start..].find(END) else {
+            break;
+        };
+        let block = &rest[start..start + length + END.len()];
+        rest = &rest[start + length + END.len()..];
+        let usable = CertificateDer::from_pem_slice(block.as_bytes())
+            .is_ok_and(|der| rustls::RootCertStore::empty().add(der).is_ok());
+        if usable {
+            kept.push_str(block);
+            kept.push('\n');
+        }
+    }
+    (!kept.is_empty()).then_some(kept)
+}
+
+/// Where distributions keep all their CA roots in one file, in the order OpenSSL's probe
+/// looks (Debian and Ubuntu, Fedora and RHEL, openSUSE, Alpine and the BSDs).
+#[cfg(all(unix, not(target_os = "macos")))]
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// The system's CA roots from its one bundle file, read once. The SDK's own search reads that
+/// file and then every file of `/etc/ssl/certs` again (the same roots, a hundred more opens).
+/// `None`: let the SDK look, as before: where `SSL_CERT_FILE` or `SSL_CERT_DIR` say, on macOS
+/// and Windows (the OS's store), or where no bundle file exists.
+#[cfg(all(unix, not(target_os = "macos")))]
+fn system_roots(env: &Environment) -> Option<String> {
+    if env.os("SSL_CERT_FILE").is_some() || env.os("SSL_CERT_DIR").is_some() {
+        return None;
+    }
+    SYSTEM_BUNDLES.iter().find_map(|path| {
+        let text = files::read_text(std::path::Path::new(path), files::MAX_READ).ok()??;
+        certificates(&text)
+    })
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+fn system_roots(_: &Environment) -> Option<String> {
+    None
 }
 
 impl HttpClient for Network {
@@ -194,4 +262,26 @@ pub(crate) fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_certificates_tls_can_use_are_kept() {
+        let Ok(system) = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt") else {
+            return;
+        };
+        let first = certificates(&system).unwrap();
+        let one = &first[..first.find("-----END CERTIFICATE-----").unwrap() + 25];
+        let broken = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----";
+        let unended = "-----BEGIN CERTIFICATE-----\nMIIB";
+        assert_eq!(
+            certificates(&format!("# roots\n{broken}\n{one}\n{unended}")).unwrap(),
+            format!("{one}\n")
+        );
+        assert_eq!(certificates(broken), None);
+        assert_eq!(certificates("no PEM here"), None);
+    }
 }

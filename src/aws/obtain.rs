@@ -385,11 +385,14 @@ fn network(settings: &Settings, env: &Environment) -> Result<Network> {
         }
         None => None,
     };
+    let plain = settings.endpoint.url.starts_with("http://");
     Network::new(
         proxy,
         bundle
             .as_ref()
             .map(|(pem, origin)| (pem.as_str(), origin.clone())),
+        plain,
+        env,
     )
 }
 

@@ -310,3 +310,78 @@ fn the_legacy_global_endpoint_is_signed_for_us_east_1() {
         assert_eq!(request.headers["host"], host.trim_end_matches(":443"));
     }
 }
+
+/// The files a run opens, as strace sees them (following threads).
+fn opened_files(cmd: &mut Command) -> (std::process::Output, Vec<String>) {
+    let log = tempfile_path("strace");
+    let mut traced = Command::new("strace");
+    traced
+        .args(["-f", "-qq", "-e", "trace=open,openat", "-o"])
+        .arg(&log)
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))));
+    if let Some(dir) = cmd.get_current_dir() {
+        traced.current_dir(dir);
+    }
+    let out = run(&mut traced, "");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    let opened = text
+        .lines()
+        .filter(|l| !l.contains("ENOENT"))
+        .filter_map(|l| l.split('"').nth(1).map(str::to_owned))
+        .collect();
+    (out, opened)
+}
+
+fn tempfile_path(name: &str) -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("mfa-env-{name}-{}-{n}", std::process::id()))
+}
+
+/// The system's CA roots are read once, from their one bundle file (not again from each file of
+/// /etc/ssl/certs); an `http://` endpoint reads none; SSL_CERT_FILE still decides when set.
+#[test]
+fn the_ca_roots_are_read_once_and_only_for_tls() {
+    const BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+    if !require("strace") || !require("openssl") || !Path::new(BUNDLE).exists() {
+        return;
+    }
+    let home = Home::with_default_profile();
+    let dir = home.file("pki");
+    std::fs::create_dir_all(&dir).unwrap();
+    make_ca(&dir, "corp-ca");
+    let tls = tls_sts(&dir);
+    let certificates = |opened: &[String]| -> Vec<String> {
+        opened
+            .iter()
+            .filter(|p| p.starts_with("/etc/ssl") || p.starts_with("/usr/lib/ssl"))
+            .cloned()
+            .collect()
+    };
+    // An untrusted endpoint: the roots are loaded (and refuse it), from the bundle alone.
+    let (out, opened) =
+        opened_files(mfa_at(&home, &tls.url).args(["-s", "bash", "-t", "123456", "--no-cache"]));
+    assert_fails(&out, "is not trusted");
+    assert_eq!(certificates(&opened), [BUNDLE]);
+    // SSL_CERT_FILE names the roots: that file, and it decides.
+    let (out, opened) = opened_files(
+        mfa_at(&home, &tls.url)
+            .args(["-s", "bash", "-t", "123456", "--no-cache"])
+            .env("SSL_CERT_FILE", dir.join("corp-ca.pem")),
+    );
+    assert!(assert_succeeds(&out).contains(FIXED_TOKEN));
+    assert!(
+        opened.iter().any(|p| p.ends_with("corp-ca.pem")),
+        "{opened:?}"
+    );
+    // Plain http: no CA file at all.
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let (out, opened) =
+        opened_files(mfa_at(&home, &sts.url).args(["-s", "bash", "-t", "123456", "--no-cache"]));
+    assert_succeeds(&out);
+    assert_eq!(certificates(&opened), Vec::<String>::new());
+}
