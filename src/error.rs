@@ -27,13 +27,12 @@ pub(crate) mod exit {
 
     /// Our status for a command that ended with `code`, or was ended by `signal`: its own,
     /// as a shell would report it (the low byte, 128+N for a signal, else 1).
-    pub(crate) fn of_command(code: Option<i32>, signal: Option<i32>) -> std::process::ExitCode {
-        let status = match (code, signal) {
+    pub(crate) fn of_command(code: Option<i32>, signal: Option<i32>) -> u8 {
+        match (code, signal) {
             (Some(code), _) => (code & 0xff) as u8,
             (None, Some(number)) => self::signal(number),
             (None, None) => FAILED,
-        };
-        std::process::ExitCode::from(status)
+        }
     }
 }
 
@@ -146,13 +145,7 @@ mod tests {
         assert_eq!(Error::usage("x").exit_code(), 2);
         assert_eq!(Error::new("x").exit_code(), 1);
         assert_eq!(exit::signal(2), 130);
-        assert_eq!(
-            exit::of_command(Some(259), None),
-            std::process::ExitCode::from(3)
-        );
-        assert_eq!(
-            exit::of_command(None, Some(15)),
-            std::process::ExitCode::from(143)
-        );
+        assert_eq!(exit::of_command(Some(259), None), 3);
+        assert_eq!(exit::of_command(None, Some(15)), 143);
     }
 }

@@ -49,22 +49,24 @@ mod test_hooks;
 mod time;
 
 use std::ffi::OsString;
-use std::process::ExitCode;
 
-/// Runs mfa-env with `args` (without the program name); prints any error once, on stderr.
-pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+/// Runs mfa-env with `args` (the program name first); prints any error once, on stderr; the
+/// exit status.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
+    let mut args = args.into_iter();
+    let program = args.next();
     let run = || {
         let request = cli::parse(args)?;
-        let env = environment::Environment::capture();
+        let env = environment::Environment::capture(program);
         test_hooks::abort_if_asked(&env);
         cmd::run(request, &env)
     };
     match run() {
         Ok(code) => code,
-        Err(error::Error::Quiet) => ExitCode::from(error::exit::FAILED),
+        Err(error::Error::Quiet) => error::exit::FAILED,
         Err(e) => {
             eprintln!("mfa-env: {e}");
-            ExitCode::from(e.exit_code())
+            e.exit_code()
         }
     }
 }

@@ -18,7 +18,6 @@ use http_body_util::BodyExt;
 
 use crate::environment::Environment;
 use crate::error::{Error, Result};
-use crate::files;
 
 /// A real STS answer is under 4 KiB; anything past this is not one, and is not read on.
 pub(crate) const MAX_ANSWER: usize = 64 * 1024;
@@ -124,7 +123,8 @@ fn system_roots(env: &Environment) -> Option<String> {
         return None;
     }
     SYSTEM_BUNDLES.iter().find_map(|path| {
-        let text = files::read_text(std::path::Path::new(path), files::MAX_READ).ok()??;
+        use crate::files::{MAX_READ, read_text};
+        let text = read_text(std::path::Path::new(path), MAX_READ).ok()??;
         certificates(&text)
     })
 }

@@ -5,7 +5,6 @@
 use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
 use std::path::Path;
-use std::process::ExitCode;
 
 use crate::aws::credentials::Credentials;
 use crate::aws::obtain;
@@ -22,7 +21,7 @@ use crate::time;
 use super::server;
 
 /// Runs a command (or the user's shell) with the session in its environment.
-pub(crate) fn run(request: &Exec, env: &Environment) -> Result<ExitCode> {
+pub(crate) fn run(request: &Exec, env: &Environment) -> Result<u8> {
     let now = time::now();
     let (files, settings) = super::resolve(
         &request.choice,

@@ -13,8 +13,6 @@ mod server;
 mod status;
 mod unset;
 
-use std::process::ExitCode;
-
 use crate::aws::files::AwsFiles;
 use crate::aws::settings::{self, Settings};
 use crate::cli;
@@ -26,7 +24,7 @@ use crate::request::{Again, Choice, Request};
 use crate::shell::{self, Shell};
 
 /// Runs what `request` asks.
-pub(crate) fn run(request: Request, env: &Environment) -> Result<ExitCode> {
+pub(crate) fn run(request: Request, env: &Environment) -> Result<u8> {
     match request {
         Request::Help { topic, evaluated } => {
             let page = topic.map_or_else(cli::help, cli::command_help);
@@ -48,7 +46,7 @@ pub(crate) fn run(request: Request, env: &Environment) -> Result<ExitCode> {
         Request::Add(add) => add::run(&add, env)?,
         Request::Remove(remove) => remove::run(&remove, env)?,
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
 /// The shell that will read our output: `--shell`, else the parent process and the environment.
@@ -57,12 +55,12 @@ pub(crate) fn detect(given: Option<Shell>, env: &Environment) -> Result<Shell> {
         return Ok(shell);
     }
     let parent = platform::parent_program();
-    let me = std::env::args_os().next();
+    let me = env.program();
     shell::detect(&shell::Clues {
         xonsh: env.os("XONSH_VERSION").is_some(),
         parent: parent.as_deref(),
         underscore: env.os("_"),
-        me: me.as_deref(),
+        me,
         login_shell: env.os("SHELL"),
     })
     .map_err(|name| {

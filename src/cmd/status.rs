@@ -2,8 +2,6 @@
 //! segment (`--short`) shows only the first: a session that is merely cached is not what `aws`
 //! signs with, so it is not shown.
 
-use std::process::ExitCode;
-
 use crate::aws::cache::Scope;
 use crate::aws::obtain::cache;
 use crate::aws::served::State;
@@ -56,7 +54,7 @@ pub(crate) fn in_shell(env: &Environment) -> Option<InShell> {
     })
 }
 
-pub(crate) fn run(request: &Status, env: &Environment) -> Result<ExitCode> {
+pub(crate) fn run(request: &Status, env: &Environment) -> Result<u8> {
     let now = time::now();
     let in_shell = in_shell(env).filter(|s| {
         request
@@ -73,9 +71,9 @@ pub(crate) fn run(request: &Status, env: &Environment) -> Result<ExitCode> {
             Some(s) => {
                 let left = durations::format_remaining(s.expiration - now);
                 output::stdout(&format!("{} {left}\n", shown(&s.label)))?;
-                ExitCode::SUCCESS
+                0
             }
-            None => ExitCode::from(exit::FAILED),
+            None => exit::FAILED,
         });
     }
     let shell_line = match &in_shell {
@@ -137,11 +135,7 @@ pub(crate) fn run(request: &Status, env: &Environment) -> Result<ExitCode> {
         ),
         _ => eprintln!("{shell_line}\n{cache_line}"),
     }
-    Ok(if valid {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(exit::FAILED)
-    })
+    Ok(if valid { 0 } else { exit::FAILED })
 }
 
 #[cfg(test)]

@@ -11,13 +11,21 @@ use crate::error::{Error, Result, shown};
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Environment {
     vars: HashMap<OsString, OsString>,
+    /// Our own `argv[0]`, as the shell ran us.
+    program: Option<OsString>,
 }
 
 impl Environment {
-    pub(crate) fn capture() -> Environment {
+    pub(crate) fn capture(program: Option<OsString>) -> Environment {
         Environment {
             vars: std::env::vars_os().collect(),
+            program,
         }
+    }
+
+    /// Our own `argv[0]`.
+    pub(crate) fn program(&self) -> Option<&OsStr> {
+        self.program.as_deref()
     }
 
     #[cfg(test)]
@@ -27,6 +35,7 @@ impl Environment {
                 .iter()
                 .map(|(k, v)| (OsString::from(k), OsString::from(v)))
                 .collect(),
+            program: None,
         }
     }
 

@@ -79,10 +79,7 @@ fn runnable(path: &Path) -> Option<bool> {
 
 /// Runs the command in mfa-env's place; returns only if that could not be done.
 #[cfg(unix)]
-pub(crate) fn run(
-    command: &[OsString],
-    vars: Vec<(OsString, OsString)>,
-) -> Result<std::process::ExitCode> {
+pub(crate) fn run(command: &[OsString], vars: Vec<(OsString, OsString)>) -> Result<u8> {
     use std::os::unix::process::CommandExt;
     let (program, mut process) = prepared(command, vars)?;
     let error = process.exec();
@@ -105,10 +102,7 @@ fn prepared(
 /// Starts the command with our standard handles, lets Ctrl+C reach it (and not end mfa-env
 /// first), waits, and passes its exit code on.
 #[cfg(windows)]
-pub(crate) fn run(
-    command: &[OsString],
-    vars: Vec<(OsString, OsString)>,
-) -> Result<std::process::ExitCode> {
+pub(crate) fn run(command: &[OsString], vars: Vec<(OsString, OsString)>) -> Result<u8> {
     use windows_sys::Win32::System::Console::SetConsoleCtrlHandler;
     let (program, mut process) = prepared(command, vars)?;
     // SAFETY: a null handler with TRUE makes this process ignore Ctrl+C; the child does not
@@ -166,10 +160,7 @@ pub(crate) fn hold_signals() {}
 /// a copy of its own and ours). When it stops (Ctrl-Z) we stop too, so that the shell takes
 /// over; when we are continued, we continue it.
 #[cfg(unix)]
-pub(crate) fn run_beside(
-    command: &[OsString],
-    vars: Vec<(OsString, OsString)>,
-) -> Result<std::process::ExitCode> {
+pub(crate) fn run_beside(command: &[OsString], vars: Vec<(OsString, OsString)>) -> Result<u8> {
     use crate::platform::job::{self, Foreground};
     use std::os::unix::process::CommandExt;
     let set = forwarded();
@@ -251,10 +242,7 @@ fn pass_signals_on(set: libc::sigset_t, group: libc::pid_t) {
 
 /// On Windows `exec` already waits for the command.
 #[cfg(windows)]
-pub(crate) fn run_beside(
-    command: &[OsString],
-    vars: Vec<(OsString, OsString)>,
-) -> Result<std::process::ExitCode> {
+pub(crate) fn run_beside(command: &[OsString], vars: Vec<(OsString, OsString)>) -> Result<u8> {
     run(command, vars)
 }
 
