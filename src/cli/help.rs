@@ -9,7 +9,7 @@ use crate::request::Mode;
 
 /// Each mode's usage lines, with what each does: the whole page lists them all, a command's
 /// page its own.
-const USAGE: &[(Mode, &str, &str)] = &[
+pub(super) const USAGE: &[(Mode, &str, &str)] = &[
     (
         Mode::Export,
         "eval \"$(mfa-env [OPTIONS])\"",
@@ -68,7 +68,7 @@ const USAGE: &[(Mode, &str, &str)] = &[
 ];
 
 /// Each command's examples, for its page.
-const EXAMPLES: &[(Mode, &str, &str)] = &[
+pub(super) const EXAMPLES: &[(Mode, &str, &str)] = &[
     (Mode::Unset, "mfa --unset", "with the `init` function"),
     (
         Mode::Unset,
@@ -283,7 +283,7 @@ fn wrapped(text: &str, width: usize) -> Vec<String> {
 }
 
 /// One line of what `--shell` prints for each syntax, for `--help`.
-fn sample(shell: Shell) -> &'static str {
+pub(super) fn sample(shell: Shell) -> &'static str {
     match shell {
         Shell::Posix => "export NAME='value'",
         Shell::Fish => "set -gx NAME 'value'",

@@ -4,6 +4,8 @@
 
 mod flags;
 mod help;
+#[cfg(test)]
+mod man;
 mod suggest;
 
 use std::ffi::OsString;

@@ -22,6 +22,7 @@ mod init;
 mod keychain;
 mod list;
 mod network;
+mod package;
 mod parity;
 mod prompt;
 mod roles;
