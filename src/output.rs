@@ -21,12 +21,12 @@ pub(crate) fn note(message: &str) {
     eprintln!("mfa-env: {message}");
 }
 
-/// Appends to `$GITHUB_ENV` without disturbing what is there: a heredoc must start on a line of
-/// its own.
-pub(crate) fn append_github_env(path: &Path, text: &str) -> Result<()> {
+/// Appends to `$GITHUB_ENV` (or `$GITHUB_OUTPUT`, as `label` says) without disturbing what is
+/// there: a heredoc must start on a line of its own.
+pub(crate) fn append_github_file(path: &Path, label: &str, text: &str) -> Result<()> {
     let fail = |e: std::io::Error| {
         Error::new(format!(
-            "cannot append to $GITHUB_ENV ({}): {e}",
+            "cannot append to {label} ({}): {e}",
             files::display(path)
         ))
     };
@@ -39,7 +39,7 @@ pub(crate) fn append_github_env(path: &Path, text: &str) -> Result<()> {
     let meta = file.metadata().map_err(fail)?;
     if !meta.is_file() {
         return Err(Error::new(format!(
-            "$GITHUB_ENV ({}) is not a regular file",
+            "{label} ({}) is not a regular file",
             files::display(path)
         )));
     }

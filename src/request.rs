@@ -158,6 +158,8 @@ pub(crate) struct Export {
     pub(crate) obtain: Obtain,
     pub(crate) shell: Option<Shell>,
     pub(crate) write_profile: Option<WriteProfile>,
+    /// `--shell github`: the session also into `$GITHUB_OUTPUT`.
+    pub(crate) output_credentials: bool,
     pub(crate) again: Again,
 }
 

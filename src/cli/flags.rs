@@ -17,6 +17,7 @@ pub(crate) enum Opt {
     ExternalId,
     WriteProfile,
     OverwriteLongTerm,
+    OutputCredentials,
     MinRemaining,
     Force,
     NoCache,
@@ -177,6 +178,15 @@ pub(crate) const FLAGS: &[Flag] = &[
         value: None,
         modes: &[E],
         help: "let --write-profile replace a section holding long-term keys",
+        sources: None,
+    },
+    Flag {
+        id: Opt::OutputCredentials,
+        long: "output-credentials",
+        short: None,
+        value: None,
+        modes: &[E],
+        help: "with --shell github: also write the session to $GITHUB_OUTPUT (aws-access-key-id, aws-secret-access-key, aws-session-token, aws-expiration)",
         sources: None,
     },
     Flag {

@@ -199,6 +199,7 @@ struct Given {
     shell: Option<Shell>,
     write_profile: Option<String>,
     overwrite_long_term: bool,
+    output_credentials: bool,
     forget: bool,
     all: bool,
     server: bool,
@@ -270,6 +271,7 @@ impl Given {
             Opt::MinRemaining => self.reuse.min_remaining = Some(durations::parse_span(&value)?),
             Opt::Cmd => self.function = Some(value),
             Opt::OverwriteLongTerm => self.overwrite_long_term = true,
+            Opt::OutputCredentials => self.output_credentials = true,
             Opt::Force => self.reuse.force = true,
             Opt::NoCache => self.reuse.no_cache = true,
             Opt::Forget => self.forget = true,
@@ -375,6 +377,9 @@ fn export(given: Given) -> Result<Request> {
     if given.overwrite_long_term && given.write_profile.is_none() {
         return Err(needs("--overwrite-long-term", "--write-profile NAME"));
     }
+    if given.output_credentials && given.shell != Some(Shell::Github) {
+        return Err(needs("--output-credentials", "--shell github"));
+    }
     contradiction(&given.reuse)?;
     Ok(Request::Export(Export {
         choice: given.choice,
@@ -388,6 +393,7 @@ fn export(given: Given) -> Result<Request> {
             name,
             overwrite_long_term: given.overwrite_long_term,
         }),
+        output_credentials: given.output_credentials,
         again: given.again,
     }))
 }
@@ -555,8 +561,16 @@ mod tests {
                 },
                 shell: None,
                 write_profile: None,
+                output_credentials: false,
                 again: Again::default(),
             })
+        );
+        assert!(export("-s github --output-credentials").output_credentials);
+        assert!(
+            parse_line("--output-credentials")
+                .unwrap_err()
+                .to_string()
+                .contains("--output-credentials only works together with --shell github")
         );
         // What a hint repeats: each option by its long name, as given, never a code or --force.
         assert_eq!(
@@ -692,6 +706,7 @@ mod tests {
                 Opt::ExternalId => (&["ext"], &[]),
                 Opt::WriteProfile => (&["mfa"], &[]),
                 Opt::OverwriteLongTerm => (&[], &["--write-profile", "mfa"]),
+                Opt::OutputCredentials => (&[], &["--shell", "github"]),
                 Opt::MinRemaining => (&["5m"], &[]),
                 Opt::Force
                 | Opt::NoCache

@@ -22,8 +22,13 @@ pub(crate) fn run(request: &Export, env: &Environment) -> Result<()> {
     let now = time::now();
     // Everything that can be refused is refused before a code is spent.
     let github_env = match shell {
-        Shell::Github => Some(github_env_path(env)?),
+        Shell::Github => Some(github_file(env, "GITHUB_ENV")?),
         _ => None,
+    };
+    let github_output = if request.output_credentials {
+        Some(github_file(env, "GITHUB_OUTPUT")?)
+    } else {
+        None
     };
     let (files, settings) = super::resolve(
         &request.choice,
@@ -40,7 +45,7 @@ pub(crate) fn run(request: &Export, env: &Environment) -> Result<()> {
         )?),
         None => None,
     };
-    let apply = apply(&settings, env)?;
+    let apply = apply(&settings, shell, env)?;
     // Checked now, on a dummy session, so that a value the shell cannot hold stops the run
     // before a code is spent.
     render_session(shell, &Credentials::placeholder(), &apply, &mut || {
@@ -69,7 +74,20 @@ pub(crate) fn run(request: &Export, env: &Environment) -> Result<()> {
                 "{name} is set in this step; $GITHUB_ENV cannot unset it, so if later steps have it too, remove it from the job's env (some SDKs prefer it to the session)"
             ));
         }
-        output::append_github_env(&path, &rendered.github_env)?;
+        output::append_github_file(&path, "$GITHUB_ENV", &rendered.github_env)?;
+    }
+    if let Some(path) = github_output {
+        let expiration = time::format_utc(creds.expiration);
+        let outputs = render::github_outputs(
+            &[
+                ("aws-access-key-id", &creds.access_key_id),
+                ("aws-secret-access-key", &creds.secret_access_key),
+                ("aws-session-token", &creds.session_token),
+                ("aws-expiration", &expiration),
+            ],
+            &mut delimiter(env),
+        )?;
+        output::append_github_file(&path, "$GITHUB_OUTPUT", &outputs)?;
     }
     if on_terminal {
         // Printed here, the session would only be shown, not applied: keep it off the screen.
@@ -110,28 +128,36 @@ fn render_session(
         });
     }
     let lines = vars::apply_lines(creds.variables(), apply);
+    // In a workflow's log the access key id is masked too: it names the account's user.
     let secrets = [
+        creds.access_key_id.as_str(),
         creds.secret_access_key.as_str(),
         creds.session_token.as_str(),
     ];
     render::apply(shell, &lines, &secrets, delimiter)
 }
 
-/// What the apply does besides the session: remember the profile, set the configured region,
-/// and keep what they replace.
-fn apply(settings: &Settings, env: &Environment) -> Result<Apply> {
+/// What the apply does besides the session: remember the profile, set the configured region
+/// (in a GitHub job always the region used: later steps have nothing else to go by), and keep
+/// what they replace.
+fn apply(settings: &Settings, shell: Shell, env: &Environment) -> Result<Apply> {
+    let region = match shell {
+        Shell::Github => Some(settings.region.value.as_str()),
+        _ => settings.configured_region(),
+    };
     Ok(Apply {
         profile: settings.keys_id.is_none().then(|| settings.label.clone()),
-        region: settings.configured_region().map(str::to_owned),
+        region: region.map(str::to_owned),
         before: Before::capture(env)?,
     })
 }
 
-fn github_env_path(env: &Environment) -> Result<PathBuf> {
-    env.path("GITHUB_ENV").ok_or_else(|| {
-        Error::new(
-            "--shell github writes to the file named by $GITHUB_ENV, which is not set: run it in a GitHub Actions step",
-        )
+/// The file a GitHub Actions step names in `var` (`GITHUB_ENV`, `GITHUB_OUTPUT`).
+fn github_file(env: &Environment, var: &str) -> Result<PathBuf> {
+    env.path(var).ok_or_else(|| {
+        Error::new(format!(
+            "--shell github writes to the file named by ${var}, which is not set: run it in a GitHub Actions step"
+        ))
     })
 }
 

@@ -71,6 +71,33 @@ pub(crate) fn apply(
     })
 }
 
+/// `$GITHUB_OUTPUT` lines for `outputs` (step output names, such as `aws-session-token`), each
+/// a heredoc with a delimiter its value lacks.
+pub(crate) fn github_outputs(
+    outputs: &[(&str, &str)],
+    delimiter: &mut dyn FnMut() -> String,
+) -> Result<String> {
+    let mut text = String::new();
+    for (name, value) in outputs {
+        if value.chars().any(char::is_control) {
+            return Err(refused(
+                Shell::Github,
+                name,
+                Refused("it contains a control character"),
+            ));
+        }
+        let delimiter = unique(delimiter, value).ok_or_else(|| {
+            refused(
+                Shell::Github,
+                name,
+                Refused("no heredoc delimiter was found that it lacks"),
+            )
+        })?;
+        text.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
+    }
+    Ok(text)
+}
+
 /// A delimiter that does not occur in `value`, drawn at most 16 times (a random one of 128
 /// bits is found at the first).
 fn unique(delimiter: &mut dyn FnMut() -> String, value: &str) -> Option<String> {

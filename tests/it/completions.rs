@@ -350,7 +350,7 @@ fn powershell_completion_golden() {
     let text = assert_succeeds(&out);
     let template = std::fs::read_to_string(format!("{ROOT}/shell/completion.ps1")).unwrap();
     let valued = "--shell -s --profile -p --serial-number --token-code -t --totp-secret-env --token-command --prompt --duration-seconds -d --region --role-arn --role-session-name --external-id --write-profile --min-remaining --cmd";
-    let modes = "                'export' { '--shell -s --profile -p --serial-number --token-code -t --totp-secret-env --token-command --prompt --duration-seconds -d --region --role-arn --role-session-name --external-id --write-profile --overwrite-long-term --min-remaining --force --no-cache --unset --help -h --version -V' -split ' ' }\n\
+    let modes = "                'export' { '--shell -s --profile -p --serial-number --token-code -t --totp-secret-env --token-command --prompt --duration-seconds -d --region --role-arn --role-session-name --external-id --write-profile --overwrite-long-term --output-credentials --min-remaining --force --no-cache --unset --help -h --version -V' -split ' ' }\n\
                  \x20               'unset' { '--shell -s --profile -p --unset --forget --all --help -h' -split ' ' }\n\
                  \x20               'init' { '--cmd --help -h' -split ' ' }\n\
                  \x20               'status' { '--profile -p --serial-number --duration-seconds -d --region --role-arn --external-id --min-remaining --short --help -h' -split ' ' }\n\

@@ -82,7 +82,7 @@ fn github_masks_secrets_and_appends_to_github_env() {
     assert_succeeds(&out);
     assert_eq!(
         stdout(&out),
-        format!("::add-mask::{FIXED_SECRET}\n::add-mask::{FIXED_TOKEN}\n")
+        format!("::add-mask::{FIXED_ID}\n::add-mask::{FIXED_SECRET}\n::add-mask::{FIXED_TOKEN}\n")
     );
     let text = std::fs::read_to_string(&env_file).unwrap();
     assert!(
@@ -105,6 +105,48 @@ fn github_masks_secrets_and_appends_to_github_env() {
         .filter_map(|l| l.strip_prefix("AWS_SESSION_TOKEN<<"))
         .collect();
     assert!(delimiters[0].len() > 20 && !FIXED_TOKEN.contains(delimiters[0]));
+    // A job's later steps get the region the session was made for.
+    assert_eq!(vars["AWS_REGION"], "us-east-1");
+    assert_eq!(vars["AWS_DEFAULT_REGION"], "us-east-1");
+}
+
+/// `--output-credentials`: the session also as step outputs, each a heredoc; nothing without
+/// $GITHUB_OUTPUT, and only with --shell github.
+#[test]
+fn github_outputs_the_credentials_when_asked() {
+    let sts = FakeSts::start(vec![Reply::fixed()]);
+    let home = Home::with_default_profile();
+    let (env_file, output_file) = (home.file("github_env"), home.file("github_output"));
+    let out = run(
+        mfa_at(&home, &sts.url)
+            .args(["--shell", "github", "-t", "123456", "--output-credentials"])
+            .env("GITHUB_ENV", &env_file)
+            .env("GITHUB_OUTPUT", &output_file),
+        "",
+    );
+    assert_succeeds(&out);
+    let outputs = parse_github_env(&std::fs::read_to_string(&output_file).unwrap());
+    assert_eq!(outputs["aws-access-key-id"], FIXED_ID);
+    assert_eq!(outputs["aws-secret-access-key"], FIXED_SECRET);
+    assert_eq!(outputs["aws-session-token"], FIXED_TOKEN);
+    assert_eq!(outputs["aws-expiration"], "2099-01-02T03:04:05Z");
+    assert_eq!(outputs.len(), 4);
+    let out = run(
+        mfa_at(&home, &sts.url)
+            .args(["--shell", "github", "-t", "123456", "--output-credentials"])
+            .env("GITHUB_ENV", &env_file),
+        "",
+    );
+    assert_fails(&out, "$GITHUB_OUTPUT, which is not set");
+    let out = run(
+        home.mfa().args(["-t", "123456", "--output-credentials"]),
+        "",
+    );
+    assert_fails(
+        &out,
+        "--output-credentials only works together with --shell github",
+    );
+    assert_eq!(sts.count(), 1);
 }
 
 #[test]

@@ -201,7 +201,7 @@ fn github() {
     assert_succeeds(&out);
     assert_eq!(
         stdout(&out),
-        "::add-mask::s3cr3t/Key+ForTests0123456789abcdefghIJ\n::add-mask::FwoGZXIvYXdzEXAMPLE/session+token==\n"
+        "::add-mask::ASIAFAKESTS0000TEST\n::add-mask::s3cr3t/Key+ForTests0123456789abcdefghIJ\n::add-mask::FwoGZXIvYXdzEXAMPLE/session+token==\n"
     );
     assert_eq!(
         std::fs::read_to_string(&env_file).unwrap(),
@@ -218,9 +218,18 @@ EOF3
 AWS_CREDENTIAL_EXPIRATION<<EOF4
 2099-01-02T03:04:05+00:00
 EOF4
-MFA_ENV_PROFILE<<EOF5
-default
+AWS_REGION<<EOF5
+us-east-1
 EOF5
+AWS_DEFAULT_REGION<<EOF6
+us-east-1
+EOF6
+MFA_ENV_REGION<<EOF7
+us-east-1
+EOF7
+MFA_ENV_PROFILE<<EOF8
+default
+EOF8
 "
     );
 }
