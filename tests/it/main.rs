@@ -5,6 +5,7 @@
 
 mod support;
 
+mod action;
 mod apply;
 mod cache;
 mod cmd;

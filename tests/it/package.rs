@@ -87,7 +87,7 @@ fn rust_version_is_the_dependencies_floor() {
 
 /// A release artifact of `scripts/dist`: under CI=true (where `.ci/run` builds them before the
 /// tests) a missing one fails the run; elsewhere its test is skipped.
-fn artifact(relative: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn artifact(relative: &str) -> Option<std::path::PathBuf> {
     let path = std::path::Path::new(ROOT).join(relative);
     if path.exists() {
         return Some(path);
@@ -166,8 +166,8 @@ fn the_static_binaries_run_anywhere() {
 }
 
 /// A web server on loopback serving the files of `dir`; stopped when dropped.
-struct Served {
-    url: String,
+pub(crate) struct Served {
+    pub(crate) url: String,
     child: std::process::Child,
 }
 
@@ -178,7 +178,7 @@ impl Drop for Served {
     }
 }
 
-fn serve(dir: &std::path::Path) -> Served {
+pub(crate) fn serve(dir: &std::path::Path) -> Served {
     let mut child = Command::new("python3")
         .args([
             "-c",
