@@ -244,23 +244,6 @@ fn zsh_completes_flags_and_profile_names() {
     );
 }
 
-/// A terminal with `program` running in `home`, mfa-env on its PATH, the prompt `$ `.
-fn terminal(home: &Home, program: &str, args: &[&str]) -> Option<Tmux> {
-    let path = format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap());
-    let home_dir = home.path.to_str().unwrap().to_owned();
-    Tmux::start(
-        home,
-        &[
-            ("HOME", &home_dir),
-            ("PATH", &path),
-            ("TERM", "xterm"),
-            ("PS1", "$ "),
-        ],
-        program,
-        args,
-    )
-}
-
 /// Tab in a real bash with bash-completion: the mode's flags, and git's own words after exec.
 #[test]
 fn bash_at_a_terminal_completes_the_mode_and_the_command() {

@@ -396,22 +396,6 @@ fn each_shell_s_mfa_sets_clears_and_fails_cleanly() {
     }
 }
 
-fn terminal(home: &Home, program: &str, args: &[&str]) -> Option<Tmux> {
-    let path = format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap());
-    let home_dir = home.path.to_str().unwrap().to_owned();
-    Tmux::start(
-        home,
-        &[
-            ("HOME", &home_dir),
-            ("PATH", &path),
-            ("TERM", "xterm"),
-            ("SHELL", "/bin/bash"),
-        ],
-        program,
-        args,
-    )
-}
-
 /// elvish's `mfa` lives in the interactive namespace (`edit:add-var`), as rc.elv loads it: at a
 /// real terminal, it sets and clears, and a refused code changes nothing.
 #[test]

@@ -1022,6 +1022,25 @@ impl Tmux {
     }
 }
 
+/// A terminal with `program` running in `home`, mfa-env on its PATH, the prompt `$ `, and
+/// bash as the login shell.
+pub fn terminal(home: &Home, program: &str, args: &[&str]) -> Option<Tmux> {
+    let path = format!("{}:{}", bin_dir(), std::env::var("PATH").unwrap());
+    let home_dir = home.path.to_str().unwrap().to_owned();
+    Tmux::start(
+        home,
+        &[
+            ("HOME", &home_dir),
+            ("PATH", &path),
+            ("TERM", "xterm"),
+            ("PS1", "$ "),
+            ("SHELL", "/bin/bash"),
+        ],
+        program,
+        args,
+    )
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.tmux().arg("kill-server").status();
