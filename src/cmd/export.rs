@@ -64,6 +64,40 @@ pub(crate) fn run(request: &Export, env: &Environment) -> Result<()> {
     if let Some(target) = &target {
         write_profile::write(target, &settings, &creds)?;
     }
+    write_github(github_env, github_output, &apply, &rendered, &creds, env)?;
+    if on_terminal {
+        // Printed here, the session would only be shown, not applied: keep it off the screen.
+        let until = time::format_until(creds.expiration, now);
+        let kept = if request.reuse.no_cache {
+            String::new()
+        } else {
+            format!(
+                "; apply it with: {}",
+                shell.apply_hint(&super::again_args(&request.again, shell, env))
+            )
+        };
+        let written = match &request.write_profile {
+            Some(w) => format!(" and written to profile '{}'", w.name),
+            None => String::new(),
+        };
+        note(&format!(
+            "session for '{}' cached{written} until {until}{kept}",
+            shown(&settings.label)
+        ));
+        return Ok(());
+    }
+    output::stdout(&rendered.stdout)
+}
+
+/// The step's files under `--shell github`: the environment for later steps, and the outputs.
+fn write_github(
+    github_env: Option<PathBuf>,
+    github_output: Option<PathBuf>,
+    apply: &Apply,
+    rendered: &Rendered,
+    creds: &Credentials,
+    env: &Environment,
+) -> Result<()> {
     if let Some(path) = github_env {
         if let Some(name) = PROFILE_CHOOSERS
             .iter()
@@ -89,28 +123,7 @@ pub(crate) fn run(request: &Export, env: &Environment) -> Result<()> {
         )?;
         output::append_github_file(&path, "$GITHUB_OUTPUT", &outputs)?;
     }
-    if on_terminal {
-        // Printed here, the session would only be shown, not applied: keep it off the screen.
-        let until = time::format_until(creds.expiration, now);
-        let kept = if request.reuse.no_cache {
-            String::new()
-        } else {
-            format!(
-                "; apply it with: {}",
-                shell.apply_hint(&super::again_args(&request.again, shell, env))
-            )
-        };
-        let written = match &request.write_profile {
-            Some(w) => format!(" and written to profile '{}'", w.name),
-            None => String::new(),
-        };
-        note(&format!(
-            "session for '{}' cached{written} until {until}{kept}",
-            shown(&settings.label)
-        ));
-        return Ok(());
-    }
-    output::stdout(&rendered.stdout)
+    Ok(())
 }
 
 /// The text that applies `creds` for `shell`: checked first (a session comes from the network).
