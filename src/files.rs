@@ -1,4 +1,4 @@
-//! AwsFiles on disk: read only when regular and bounded, never blocking on a FIFO; written whole or
+//! Files on disk: read only when regular and bounded, never blocking on a FIFO; written whole or
 //! not at all, private, and one writer at a time.
 
 use std::fs::{self, File};
@@ -70,7 +70,8 @@ pub(crate) fn read_text(path: &Path, limit: u64) -> Result<Option<String>> {
             kind_of(&meta)
         )));
     }
-    let mut bytes = Vec::new();
+    // Sized once from the file's length: a big config is not copied while it grows.
+    let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize + 1);
     file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| fail(e.to_string()))?;

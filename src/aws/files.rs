@@ -49,7 +49,7 @@ impl AwsFiles {
             let Some(text) = files::read_text(path, files::MAX_READ)? else {
                 continue;
             };
-            profiles.merge(&text, kind).map_err(|e| {
+            profiles.merge(text, kind).map_err(|e| {
                 Error::new(format!(
                     "{} is malformed at {e}: fix or remove that line",
                     files::display(path)

@@ -632,12 +632,7 @@ fn missing_profile(name: &str, origin: &Origin, stale_session: bool, files: &Aws
             ))
         }
         origin => {
-            let names: Vec<String> = files
-                .profiles
-                .all()
-                .iter()
-                .map(|p| shown(&p.name))
-                .collect();
+            let names: Vec<String> = files.profiles.names().map(shown).collect();
             let known = if names.is_empty() {
                 "there are none".to_owned()
             } else {

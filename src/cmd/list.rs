@@ -69,7 +69,6 @@ pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> 
     files
         .profiles
         .all()
-        .iter()
         .map(|p| {
             let chain::Classified {
                 kind,

@@ -672,7 +672,7 @@ mod tests {
             ("ksh93", Shell::Posix),
             ("fish", Shell::Fish),
             (
-                "C:\\Program AwsFiles\\PowerShell\\7\\pwsh.exe",
+                "C:\\Program Files\\PowerShell\\7\\pwsh.exe",
                 Shell::PowerShell,
             ),
             ("powershell.exe", Shell::PowerShell),

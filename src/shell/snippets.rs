@@ -87,7 +87,7 @@ mod tests {
             text.contains("'/opt/it'\\''s/mfa-env' --shell bash"),
             "{text}"
         );
-        let text = render("cmd", None, Some("C:\\Program AwsFiles (x86)\\mfa-env.exe")).unwrap();
+        let text = render("cmd", None, Some("C:\\Program Files (x86)\\mfa-env.exe")).unwrap();
         assert!(text.contains("\"mfa-env\" --shell"), "{text}");
         for bad in ["", "1x", "-x", "a b", "a;b", "a$(id)", "ä"] {
             assert!(render("fish", Some(bad), None).is_err(), "{bad}");

@@ -55,7 +55,7 @@ pub(crate) fn writable_name(name: &str) -> bool {
 pub(crate) fn section(text: &str, name: &str) -> Result<Option<Profile>, ParseError> {
     let mut only = Profiles::default();
     only.merge(text, FileKind::Credentials)?;
-    Ok(only.profiles.into_iter().find(|p| p.name == name))
+    Ok(only.get(name).cloned())
 }
 
 /// Sets `pairs` in section `[name]` of a credentials file (appending the section if it is
@@ -210,7 +210,7 @@ pub(crate) fn remove_written(
                 drop[i] |= dropping;
             }
         }
-        names.push(name);
+        names.push(name.into_owned());
     }
     let out: String = lines
         .iter()
@@ -260,7 +260,7 @@ fn in_section(lines: &[Line], name: &str) -> Vec<bool> {
         .iter()
         .map(|l| {
             if let Kind::Section(h) = l.kind {
-                inside = header(h, FileKind::Credentials) == Header::Profile(name.to_owned());
+                inside = header(h, FileKind::Credentials) == Header::Profile(name.into());
             }
             inside
         })

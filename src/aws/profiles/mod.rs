@@ -4,7 +4,8 @@
 
 mod edit;
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::fmt;
 
 pub(crate) use edit::{
@@ -100,86 +101,225 @@ impl Profile {
     }
 }
 
-/// Every profile of both files, in file order, merged as the AWS SDKs merge them; and the
-/// `[services NAME]` sections of the config file.
+/// Every profile of both files, merged as the AWS SDKs merge them; and the `[services NAME]`
+/// sections of the config file. The texts are kept: loading checks every line (the AWS CLI
+/// refuses a whole file for one bad line) but indexes only the section headers, and a profile's
+/// properties are read when it is first asked for. So a run on a config of 20,000 profiles
+/// reads the few it uses, and the index costs a few bytes per profile.
 #[derive(Debug, Default)]
 pub(crate) struct Profiles {
-    profiles: Vec<Profile>,
-    /// Where each name is in `profiles`: files with hundreds of profiles stay linear.
-    positions: HashMap<String, usize>,
+    texts: Vec<(String, FileKind)>,
+    /// Every profile section, in file order.
+    sections: Vec<Section>,
+    /// One per profile name, in the order the files first name them.
+    entries: Vec<Entry>,
+    /// Each entry's properties, read on first use.
+    parsed: Vec<OnceCell<Box<Profile>>>,
+    /// `entries` indexes + 1 by name (open addressing; 0 is empty): linear in the file's size.
+    table: Vec<u32>,
+    /// Names written with quotes or escapes, which are not a slice of the text.
+    spelled: Vec<String>,
     services: Vec<Profile>,
     /// Config file sections without the `profile ` prefix (`[work]`): a common mistake.
     misnamed: Vec<String>,
 }
 
+/// The lines of one section after its header: in which text, and where.
+#[derive(Debug, Clone, Copy)]
+struct Section {
+    text: u32,
+    start: u32,
+    end: u32,
+    /// The next section of the same profile (`NONE` for the last).
+    next: u32,
+}
+
+#[derive(Debug)]
+struct Entry {
+    name: Name,
+    first: u32,
+    last: u32,
+    in_config: bool,
+    in_credentials: bool,
+}
+
+/// A profile's name: a slice of one text, or one of `spelled`.
+#[derive(Debug, Clone, Copy)]
+enum Name {
+    Slice { text: u32, start: u32, len: u32 },
+    Spelled(u32),
+}
+
+const NONE: u32 = u32::MAX;
+
+/// A header's text and the lines that follow it, found while checking a file: offsets, which
+/// keep this list small on a big file.
+struct Found {
+    header: (u32, u32),
+    start: u32,
+    end: u32,
+}
+
+impl Found {
+    fn header<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.header.0 as usize..(self.header.0 + self.header.1) as usize]
+    }
+
+    fn lines<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.start as usize..self.end as usize]
+    }
+}
+
 impl Profiles {
     /// Adds one file's sections; later values override earlier ones.
-    pub(crate) fn merge(&mut self, text: &str, kind: FileKind) -> Result<(), ParseError> {
-        let lines = scan(text)?;
+    pub(crate) fn merge(
+        &mut self,
+        text: impl Into<String>,
+        kind: FileKind,
+    ) -> Result<(), ParseError> {
+        let text = text.into();
+        if text.len() >= NONE as usize {
+            return Err(ParseError {
+                line: 1,
+                message: "the file is too large",
+            });
+        }
+        let found = headers(&text)?;
         // In the config file `[profile default]` wins over `[default]` wherever they appear.
         let prefixed_default = kind == FileKind::Config
-            && lines.iter().any(|l| match l.kind {
-                Kind::Section(h) => {
-                    // Parsed only when it could name "default" (quotes and escapes can hide it).
-                    h != "default"
-                        && (h.contains("default") || h.contains(['"', '\'', '\\']))
-                        && header(h, kind) == Header::Profile("default".into())
-                }
-                _ => false,
+            && found.iter().any(|f| {
+                let h = f.header(&text);
+                // Parsed only when it could name "default" (quotes and escapes can hide it).
+                let Some(rest) = h.strip_prefix("profile") else {
+                    return false;
+                };
+                (trim_blanks(rest) == "default"
+                    || rest.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\')))
+                    && header(h, kind) == Header::Profile("default".into())
             });
-        let mut current: Option<(bool, usize)> = None;
-        let mut after_property = false;
-        for line in &lines {
-            match line.kind {
-                Kind::Section(text) => {
-                    after_property = false;
-                    current = match header(text, kind) {
-                        Header::Profile(_) if prefixed_default && text == "default" => None,
-                        Header::Profile(name) => Some((false, self.index(name, kind))),
-                        Header::Services(name) => Some((true, self.service_index(name))),
-                        Header::Misnamed(name) => {
-                            self.misnamed.push(name);
-                            None
-                        }
-                        Header::Other => None,
-                    };
-                }
-                Kind::Property { key, value } => {
-                    if let Some(section) = current {
-                        self.section(section)
-                            .set(key.to_ascii_lowercase(), value.to_owned(), kind);
-                        after_property = true;
-                    }
-                }
-                Kind::Continuation(more) => {
-                    if let (Some(section), true) = (current, after_property) {
-                        self.section(section).append(more);
-                    }
-                }
-                Kind::Blank | Kind::Comment => {}
-            }
+        let index = self.texts.len() as u32;
+        // Sized once: no copies while a big file's index grows.
+        self.sections.reserve_exact(found.len());
+        self.entries.reserve_exact(found.len());
+        let wanted = ((self.entries.len() + found.len()) * 2).next_power_of_two();
+        if self.table.len() < wanted {
+            self.rehash(wanted, &text);
         }
+        for f in &found {
+            let h = f.header(&text);
+            let name = match header(h, kind) {
+                Header::Profile(_) if prefixed_default && h == "default" => continue,
+                Header::Profile(name) => name,
+                Header::Services(name) => {
+                    let at = self.service_index(name.into_owned());
+                    read_section(&mut self.services[at], f.lines(&text), kind);
+                    continue;
+                }
+                Header::Misnamed(name) => {
+                    self.misnamed.push(name);
+                    continue;
+                }
+                Header::Other => continue,
+            };
+            let name = match name {
+                // A slice of `text`: its offset.
+                Cow::Borrowed(slice) => Name::Slice {
+                    text: index,
+                    start: (slice.as_ptr() as usize - text.as_ptr() as usize) as u32,
+                    len: slice.len() as u32,
+                },
+                Cow::Owned(owned) => {
+                    self.spelled.push(owned);
+                    Name::Spelled(self.spelled.len() as u32 - 1)
+                }
+            };
+            let section = Section {
+                text: index,
+                start: f.start,
+                end: f.end,
+                next: NONE,
+            };
+            self.add(name, section, kind, &text);
+        }
+        drop(found);
+        self.texts.push((text, kind));
+        self.parsed.resize_with(self.entries.len(), OnceCell::new);
         Ok(())
     }
 
-    fn index(&mut self, name: String, kind: FileKind) -> usize {
-        let index = match self.positions.get(&name) {
-            Some(&i) => i,
-            None => {
-                self.positions.insert(name.clone(), self.profiles.len());
-                self.profiles.push(Profile {
+    /// Links `section` to its profile's entry, made when the name is new.
+    fn add(&mut self, name: Name, section: Section, kind: FileKind, text: &str) {
+        if self.table.len() < (self.entries.len() + 1) * 2 {
+            self.rehash((self.table.len() * 2).max(16), text);
+        }
+        let at = self.sections.len() as u32;
+        self.sections.push(section);
+        let slot = match self.find(self.name_in(name, text), text) {
+            Ok(entry) => {
+                let last = self.entries[entry].last;
+                self.sections[last as usize].next = at;
+                self.entries[entry].last = at;
+                entry
+            }
+            Err(slot) => {
+                self.entries.push(Entry {
                     name,
-                    ..Profile::default()
+                    first: at,
+                    last: at,
+                    in_config: false,
+                    in_credentials: false,
                 });
-                self.profiles.len() - 1
+                self.table[slot] = self.entries.len() as u32;
+                self.entries.len() - 1
             }
         };
-        let profile = &mut self.profiles[index];
+        let entry = &mut self.entries[slot];
         match kind {
-            FileKind::Config => profile.in_config = true,
-            FileKind::Credentials => profile.in_credentials = true,
+            FileKind::Config => entry.in_config = true,
+            FileKind::Credentials => entry.in_credentials = true,
         }
-        index
+    }
+
+    /// The entry named `name` (`Ok`), or the free slot of the table where it goes (`Err`).
+    /// `pending` is a text being merged, not yet in `texts`.
+    fn find(&self, name: &str, pending: &str) -> Result<usize, usize> {
+        let mask = self.table.len().wrapping_sub(1);
+        if self.table.is_empty() {
+            return Err(0);
+        }
+        let mut slot = hash(name) as usize & mask;
+        loop {
+            match self.table[slot] {
+                0 => return Err(slot),
+                e if self.name_in(self.entries[e as usize - 1].name, pending) == name => {
+                    return Ok(e as usize - 1);
+                }
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
+
+    /// Makes the table `size` slots (a power of two, kept at most half full).
+    fn rehash(&mut self, size: usize, pending: &str) {
+        self.table = vec![0; size];
+        for e in 0..self.entries.len() {
+            let name = self.name_in(self.entries[e].name, pending);
+            let mut slot = hash(name) as usize & (size - 1);
+            while self.table[slot] != 0 {
+                slot = (slot + 1) & (size - 1);
+            }
+            self.table[slot] = e as u32 + 1;
+        }
+    }
+
+    fn name_in<'a>(&'a self, name: Name, pending: &'a str) -> &'a str {
+        match name {
+            Name::Slice { text, start, len } => {
+                let text = self.texts.get(text as usize).map_or(pending, |(t, _)| t);
+                &text[start as usize..(start + len) as usize]
+            }
+            Name::Spelled(i) => &self.spelled[i as usize],
+        }
     }
 
     fn service_index(&mut self, name: String) -> usize {
@@ -196,21 +336,43 @@ impl Profiles {
         }
     }
 
-    fn section(&mut self, (service, index): (bool, usize)) -> &mut Profile {
-        if service {
-            &mut self.services[index]
-        } else {
-            &mut self.profiles[index]
-        }
+    /// The profile of entry `e`, read from its sections the first time.
+    fn profile(&self, e: usize) -> &Profile {
+        self.parsed[e].get_or_init(|| {
+            let entry = &self.entries[e];
+            let mut profile = Profile {
+                name: self.name_in(entry.name, "").to_owned(),
+                in_config: entry.in_config,
+                in_credentials: entry.in_credentials,
+                ..Profile::default()
+            };
+            let mut at = entry.first;
+            while at != NONE {
+                let section = self.sections[at as usize];
+                let (text, kind) = &self.texts[section.text as usize];
+                read_section(
+                    &mut profile,
+                    &text[section.start as usize..section.end as usize],
+                    *kind,
+                );
+                at = section.next;
+            }
+            Box::new(profile)
+        })
     }
 
     pub(crate) fn get(&self, profile: &str) -> Option<&Profile> {
-        self.positions.get(profile).map(|&i| &self.profiles[i])
+        self.find(profile, "").ok().map(|e| self.profile(e))
     }
 
     /// Every profile, in the order the files first name them.
-    pub(crate) fn all(&self) -> &[Profile] {
-        &self.profiles
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Profile> {
+        (0..self.entries.len()).map(|e| self.profile(e))
+    }
+
+    /// Every profile's name, in the same order, without reading its properties.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| self.name_in(e.name, ""))
     }
 
     /// Whether the config file has a `[services NAME]` section.
@@ -245,36 +407,99 @@ impl Profiles {
     }
 }
 
+/// FNV-1a: short names, no adversary to fear (a file of the user's own).
+fn hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Checks every line of `text` and returns its section headers, each with the byte range of
+/// the lines up to the next header.
+fn headers(text: &str) -> Result<Vec<Found>, ParseError> {
+    let mut found: Vec<Found> = Vec::new();
+    let mut scanner = Scanner {
+        checking: true,
+        ..Scanner::default()
+    };
+    let bytes = text.as_bytes();
+    let (mut at, mut index) = (0, 0);
+    while at < bytes.len() {
+        let end = bytes[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| at + i + 1);
+        // A '\n' is never inside a UTF-8 sequence: these are char boundaries.
+        let raw = &text[at..end];
+        index += 1;
+        let kind = scanner.line(raw).map_err(|message| ParseError {
+            line: index,
+            message,
+        })?;
+        at = end;
+        if let Kind::Section(header) = kind {
+            if let Some(last) = found.last_mut() {
+                last.end = (at - raw.len()) as u32;
+            }
+            // Offsets fit: `merge` refuses texts of 4 GiB.
+            let offset = header.as_ptr() as usize - text.as_ptr() as usize;
+            found.push(Found {
+                header: (offset as u32, header.len() as u32),
+                start: at as u32,
+                end: text.len() as u32,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// Adds the properties of one section's lines (checked already) to `profile`.
+fn read_section(profile: &mut Profile, lines: &str, kind: FileKind) {
+    let mut scanner = Scanner::in_section();
+    let mut after_property = false;
+    for raw in lines.split_inclusive('\n') {
+        match scanner.line(raw) {
+            Ok(Kind::Property { key, value }) => {
+                profile.set(key.to_ascii_lowercase(), value.to_owned(), kind);
+                after_property = true;
+            }
+            Ok(Kind::Continuation(more)) if after_property => profile.append(more),
+            _ => {}
+        }
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Header {
-    Profile(String),
-    Services(String),
+pub(super) enum Header<'a> {
+    Profile(Cow<'a, str>),
+    Services(Cow<'a, str>),
     /// `[NAME]` in the config file, which the AWS CLI does not read as a profile.
     Misnamed(String),
     Other,
 }
 
 /// What a section header names in a file of `kind`, as the AWS CLI reads it.
-pub(super) fn header(text: &str, kind: FileKind) -> Header {
+pub(super) fn header(text: &str, kind: FileKind) -> Header<'_> {
     // Python's configparser keeps the spaces inside the brackets: `[ w ]` is profile " w ".
     match kind {
         FileKind::Credentials if text.is_empty() => Header::Other,
-        FileKind::Credentials => Header::Profile(text.to_owned()),
-        FileKind::Config if text == "default" => Header::Profile(text.to_owned()),
+        FileKind::Credentials => Header::Profile(text.into()),
+        FileKind::Config if text == "default" => Header::Profile(text.into()),
         FileKind::Config => {
             let prefixed = |prefix: &str| {
                 let rest = text.strip_prefix(prefix)?;
-                if !rest.starts_with(blank) {
+                if !matches!(rest.as_bytes().first(), Some(b' ' | b'\t')) {
                     return None;
                 }
                 // A plain name needs no shell-like splitting (and no allocation per letter).
                 if !rest.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\')) {
                     let name = trim_blanks(rest);
-                    let one_word = !name.is_empty() && !name.contains(blank);
-                    return one_word.then(|| name.to_owned());
+                    let one_word =
+                        !name.is_empty() && !name.bytes().any(|b| b == b' ' || b == b'\t');
+                    return one_word.then_some(Cow::Borrowed(name));
                 }
-                match split_words(rest).as_deref() {
-                    Some([name]) => Some(name.clone()),
+                match split_words(rest) {
+                    Some(mut words) if words.len() == 1 => words.pop().map(Cow::Owned),
                     _ => None,
                 }
             };
@@ -349,6 +574,7 @@ pub(super) fn blank(c: char) -> bool {
 }
 
 /// `text.trim_matches(blank)`, a byte at a time: the blanks are ASCII.
+#[inline(always)]
 fn trim_blanks(text: &str) -> &str {
     let not_blank = |b: &u8| *b != b' ' && *b != b'\t';
     let bytes = text.as_bytes();
@@ -357,10 +583,6 @@ fn trim_blanks(text: &str) -> &str {
     };
     let end = bytes.iter().rposition(not_blank).map_or(start, |i| i + 1);
     &text[start..end]
-}
-
-fn comment_mark(c: char) -> bool {
-    c == '#' || c == ';'
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,63 +607,95 @@ pub(super) struct Line<'a> {
 
 /// Splits a file into classified lines, refusing what the AWS CLI's parser refuses.
 pub(super) fn scan(text: &str) -> Result<Vec<Line<'_>>, ParseError> {
-    let mut lines = Vec::new();
-    let mut in_section = false;
-    let mut after_property = false;
-    // A property whose value starts on the next lines holds sub-properties (`s3 =` then
-    // indented `key = value` lines), which the AWS parsers refuse without their '='.
-    let mut nested = false;
-    for (index, raw) in text.split_inclusive('\n').enumerate() {
-        let error = |message| ParseError {
-            line: index + 1,
-            message,
-        };
+    let mut scanner = Scanner::default();
+    text.split_inclusive('\n')
+        .enumerate()
+        .map(|(index, raw)| {
+            let kind = scanner.line(raw).map_err(|message| ParseError {
+                line: index + 1,
+                message,
+            })?;
+            Ok(Line { raw, kind })
+        })
+        .collect()
+}
+
+/// The AWS CLI parser's rules, a line at a time: what a line is, given the lines before it.
+#[derive(Default)]
+struct Scanner {
+    in_section: bool,
+    after_property: bool,
+    /// A property whose value starts on the next lines holds sub-properties (`s3 =` then
+    /// indented `key = value` lines), which the AWS parsers refuse without their '='.
+    nested: bool,
+    /// Only checking: a property's value is left with its comment (no one reads it).
+    checking: bool,
+}
+
+impl Scanner {
+    /// Just after a section's header.
+    fn in_section() -> Scanner {
+        Scanner {
+            in_section: true,
+            ..Scanner::default()
+        }
+    }
+
+    /// What `raw` (a line with its line ending) is, or why the AWS CLI refuses it.
+    #[inline(always)]
+    fn line<'a>(&mut self, raw: &'a str) -> Result<Kind<'a>, &'static str> {
+        // Bytes, not chars, throughout: the syntax is ASCII, and big files are read at every
+        // prompt (char patterns are slow in our size-optimized build).
         let content = raw.strip_suffix('\n').unwrap_or(raw);
         let content = content.strip_suffix('\r').unwrap_or(content);
         let trimmed = trim_blanks(content);
-        let indented = content.starts_with(blank);
-        let kind = if trimmed.is_empty() {
+        let indented = matches!(content.as_bytes().first(), Some(b' ' | b'\t'));
+        Ok(if trimmed.is_empty() {
             Kind::Blank
-        } else if trimmed.starts_with(comment_mark) {
+        } else if matches!(trimmed.as_bytes()[0], b'#' | b';') {
             // Indented comments are comments too, also between continuation lines.
             Kind::Comment
-        } else if indented && after_property {
-            if nested && !trimmed.contains('=') {
-                return Err(error(
-                    "expected 'key = value' under a property with an empty value",
-                ));
+        } else if indented && self.after_property {
+            if self.nested && !trimmed.bytes().any(|b| b == b'=') {
+                return Err("expected 'key = value' under a property with an empty value");
             }
             Kind::Continuation(trimmed)
-        } else if trimmed.starts_with('[') {
+        } else if trimmed.as_bytes()[0] == b'[' {
             let close = trimmed
-                .rfind(']')
+                .bytes()
+                .rposition(|b| b == b']')
                 .filter(|&i| i > 1)
-                .ok_or(error("a section header must end with ']'"))?;
-            in_section = true;
-            after_property = false;
+                .ok_or("a section header must end with ']'")?;
+            self.in_section = true;
+            self.after_property = false;
             Kind::Section(&trimmed[1..close])
-        } else if !in_section {
-            return Err(error("expected a [section] before this line"));
+        } else if !self.in_section {
+            return Err("expected a [section] before this line");
         } else {
             let at = trimmed
                 .bytes()
                 .position(|b| b == b'=' || b == b':')
-                .ok_or(error("expected 'key = value'"))?;
+                .ok_or("expected 'key = value'")?;
             let key = trim_blanks(&trimmed[..at]);
             if key.is_empty() {
-                return Err(error("a property has no name before '='"));
+                return Err("a property has no name before '='");
             }
-            after_property = true;
-            let value = strip_comment(&trimmed[at + 1..]);
-            nested = value.is_empty();
+            self.after_property = true;
+            // A comment needs a blank before it, so only an empty value is empty without it.
+            let value = trim_blanks(&trimmed[at + 1..]);
+            self.nested = value.is_empty();
+            let value = if self.checking {
+                value
+            } else {
+                strip_comment(value)
+            };
             Kind::Property { key, value }
-        };
-        lines.push(Line { raw, kind });
+        })
     }
-    Ok(lines)
 }
 
 /// A value without a trailing ` # comment` or ` ; comment` (one preceded by whitespace).
+#[inline(always)]
 fn strip_comment(value: &str) -> &str {
     let value = trim_blanks(value);
     // Bytes, not chars: the marks are ASCII, which never occurs inside a UTF-8 sequence.
@@ -489,7 +743,7 @@ mod tests {
         assert!(p.is_misnamed("work"));
         assert_eq!(p.get("a b").unwrap().get("region"), Some("ap-south-1"));
         assert!(p.get("ä,b").is_some());
-        let names: Vec<&str> = p.all().iter().map(|p| p.name.as_str()).collect();
+        let names: Vec<&str> = p.names().collect();
         assert_eq!(names, ["default", "work", "a b", "ä,b", "profile bad"]);
     }
 
@@ -964,7 +1218,6 @@ mod tests {
         ours.merge(credentials, FileKind::Credentials).ok()?;
         let mut profiles: Reading = ours
             .all()
-            .iter()
             .map(|p| {
                 let mut names: Vec<&str> = p.values.iter().map(|(k, _, _)| k.as_str()).collect();
                 names.sort();
