@@ -18,6 +18,7 @@ pub(crate) enum Mode {
     Completions,
     Add,
     Remove,
+    Rotate,
     Help,
     Version,
 }
@@ -35,6 +36,7 @@ impl Mode {
             Mode::Completions => "completions",
             Mode::Add => "add",
             Mode::Remove => "remove",
+            Mode::Rotate => "rotate",
             Mode::Help => "--help",
             Mode::Version => "--version",
         }
@@ -50,6 +52,7 @@ impl Mode {
             Mode::Completions => Some("completions"),
             Mode::Add => Some("add"),
             Mode::Remove => Some("remove"),
+            Mode::Rotate => Some("rotate"),
             Mode::Help => Some("help"),
             _ => None,
         }
@@ -64,6 +67,7 @@ pub(crate) const WORDS: &[Mode] = &[
     Mode::List,
     Mode::Add,
     Mode::Remove,
+    Mode::Rotate,
     Mode::Completions,
     Mode::Help,
 ];
@@ -225,6 +229,16 @@ pub(crate) struct Remove {
     pub(crate) profile: String,
 }
 
+/// `rotate PROFILE`: new long-term keys for PROFILE's IAM user, the old key deleted.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Rotate {
+    pub(crate) profile: String,
+    /// The device and region flags: the MFA session is PROFILE's own.
+    pub(crate) choice: Choice,
+    pub(crate) reuse: Reuse,
+    pub(crate) obtain: Obtain,
+}
+
 /// One request per mode.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Request {
@@ -237,6 +251,7 @@ pub(crate) enum Request {
     Completions(&'static str),
     Add(Add),
     Remove(Remove),
+    Rotate(Rotate),
     /// The whole page, or one command's. `evaluated`: `--shell` was given, so stdout is read by
     /// an eval (the `mfa` functions do that), and the page goes to stderr instead.
     Help {

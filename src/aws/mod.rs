@@ -8,6 +8,7 @@ pub(crate) mod credentials;
 pub(crate) mod endpoint;
 pub(crate) mod failure;
 pub(crate) mod files;
+pub(crate) mod iam;
 pub(crate) mod network;
 pub(crate) mod obtain;
 pub(crate) mod profiles;

@@ -3,6 +3,9 @@
 //! the AWS CLI chooses it), the CAs to trust, host lookups that cannot abort the process, and a
 //! bound on every answer's size.
 
+use std::time::Duration;
+
+use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
 use aws_smithy_http_client::Connector;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
@@ -140,6 +143,16 @@ impl HttpClient for Network {
         settings: &HttpConnectorSettings,
         components: &RuntimeComponents,
     ) -> SharedHttpConnector {
+        self.connector(settings, components.sleep_impl())
+    }
+}
+
+impl Network {
+    fn connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        sleep: Option<SharedAsyncSleep>,
+    ) -> SharedHttpConnector {
         let proxy = match &self.proxy {
             Some(url) => ProxyConfig::all(url.as_str()).unwrap_or_else(|_| ProxyConfig::disabled()),
             None => ProxyConfig::disabled(),
@@ -147,7 +160,7 @@ impl HttpClient for Network {
         let mut connector = Connector::builder()
             .connector_settings(settings.clone())
             .proxy_config(proxy);
-        connector.set_sleep_impl(components.sleep_impl());
+        connector.set_sleep_impl(sleep);
         let mut connector = connector.tls_provider(tls::Provider::Rustls(
             tls::rustls_provider::CryptoMode::Ring,
         ));
@@ -157,6 +170,62 @@ impl HttpClient for Network {
         SharedHttpConnector::new(Bounded(SharedHttpConnector::new(
             connector.build_with_resolver(ThreadResolver),
         )))
+    }
+
+    /// One request outside the SDK (IAM, the sign-in endpoint), through the same proxy and TLS:
+    /// the status and the body (at most `MAX_ANSWER` bytes), all within `bound`.
+    pub(crate) async fn send(
+        &self,
+        request: HttpRequest,
+        bound: Duration,
+    ) -> std::result::Result<(u16, Vec<u8>), Unsent> {
+        let settings = HttpConnectorSettings::builder()
+            .connect_timeout(bound.min(Duration::from_secs(5)))
+            .read_timeout(bound)
+            .build();
+        let connector = self.connector(&settings, Some(SharedAsyncSleep::new(TokioSleep::new())));
+        let answer = tokio::time::timeout(bound, connector.call(request)).await;
+        let mut response = match answer {
+            Err(_) => return Err(Unsent::Timeout),
+            Ok(Err(e)) if e.is_timeout() => return Err(Unsent::Timeout),
+            Ok(Err(e)) if too_large(&e) => return Err(Unsent::TooLarge),
+            Ok(Err(e)) if certificate_refused(&e) => {
+                return Err(Unsent::Certificate(innermost(&e)));
+            }
+            Ok(Err(e)) => return Err(Unsent::Unreachable(innermost(&e))),
+            Ok(Ok(response)) => response,
+        };
+        let status = response.status().as_u16();
+        // `Bounded` has read the body whole already.
+        let body = response.take_body();
+        let bytes = body.bytes().map(<[u8]>::to_vec).unwrap_or_default();
+        Ok((status, bytes))
+    }
+}
+
+/// Why a request sent with `Network::send` got no answer.
+#[derive(Debug)]
+pub(crate) enum Unsent {
+    Timeout,
+    TooLarge,
+    Certificate(String),
+    Unreachable(String),
+}
+
+impl Unsent {
+    /// What happened, for a message that names `host` and `ca_origin` (the CAs trusted).
+    pub(crate) fn describe(&self, host: &str, ca_origin: Option<&str>) -> String {
+        match self {
+            Unsent::Timeout => format!("{host} did not answer in time"),
+            Unsent::TooLarge => format!("{host} sent an answer larger than {MAX_ANSWER} bytes"),
+            Unsent::Certificate(why) => match ca_origin {
+                Some(origin) => format!(
+                    "the certificate of {host} is not signed by a CA of the bundle {origin} names ({why})"
+                ),
+                None => format!("the certificate of {host} was refused ({why})"),
+            },
+            Unsent::Unreachable(why) => format!("cannot reach {host}: {why}"),
+        }
     }
 }
 

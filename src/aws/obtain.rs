@@ -371,7 +371,12 @@ fn no_serial(settings: &Settings) -> Error {
 
 /// The proxy for the endpoint, and the CAs to trust, as the environment and profile say.
 fn network(settings: &Settings, env: &Environment) -> Result<Network> {
-    let proxy = Proxies::from_env(env).for_url(&settings.endpoint.url);
+    network_for(&settings.endpoint.url, settings, env)
+}
+
+/// How calls to `url` go for this run: its proxy, and the CAs the settings trust.
+pub(crate) fn network_for(url: &str, settings: &Settings, env: &Environment) -> Result<Network> {
+    let proxy = Proxies::from_env(env).for_url(url);
     let bundle = match &settings.ca_bundle {
         Some(setting) => {
             let origin = setting.origin.to_string();
@@ -385,7 +390,7 @@ fn network(settings: &Settings, env: &Environment) -> Result<Network> {
         }
         None => None,
     };
-    let plain = settings.endpoint.url.starts_with("http://");
+    let plain = url.starts_with("http://");
     Network::new(
         proxy,
         bundle

@@ -222,6 +222,18 @@ impl Client {
         Ok(convert(response.credentials(), now)?)
     }
 
+    /// `GetCallerIdentity`: the ARN these keys sign as; a refusal as its code and message.
+    pub(crate) async fn caller_arn(&self) -> std::result::Result<String, (String, String)> {
+        match self.sts.get_caller_identity().send().await {
+            Ok(answer) => Ok(answer.arn().unwrap_or_default().to_owned()),
+            Err(SdkError::ServiceError(service)) => Err((
+                service.err().code().unwrap_or_default().to_owned(),
+                clean(service.err().message().unwrap_or_default()),
+            )),
+            Err(e) => Err((String::new(), clean(&innermost(&e)))),
+        }
+    }
+
     /// What a failed call means, through the pure mapping in `failure`.
     fn failure<E>(
         &self,

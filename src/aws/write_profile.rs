@@ -190,6 +190,71 @@ pub(crate) fn move_keys(
     Ok(file)
 }
 
+/// `rotate`: replaces the long-term keys of `[profile]` in the credentials file at `path`
+/// (they must still be `from`'s), under the lock of every write; every other byte stays. What
+/// the file held before, for `restore_keys`.
+pub(crate) fn replace_keys(
+    path: &std::path::Path,
+    profile: &str,
+    from: &str,
+    to: (&str, &str),
+) -> Result<Written> {
+    let file = files::display(path);
+    let _lock = Lock::acquire(path).map_err(|e| Error::new(format!("cannot lock {file}: {e}")))?;
+    files::write_target(path)?;
+    let before = files::read_text(path, files::MAX_READ)?.unwrap_or_default();
+    let section = profiles::section(&before, profile).map_err(|e| malformed(path, e))?;
+    if section.as_ref().and_then(|s| s.get("aws_access_key_id")) != Some(from) {
+        return Err(Error::new(format!(
+            "[{}] in {file} no longer holds the key {from}: it changed while rotating",
+            shown(profile)
+        )));
+    }
+    let pairs = [("aws_access_key_id", to.0), ("aws_secret_access_key", to.1)];
+    let after = profiles::set_section(&before, profile, &pairs).map_err(|e| malformed(path, e))?;
+    files::write_atomic(path, after.as_bytes())
+        .map_err(|e| Error::new(format!("cannot write {file}: {e}")))?;
+    Ok(Written { before, after })
+}
+
+/// A credentials file as `replace_keys` found it and left it.
+pub(crate) struct Written {
+    before: String,
+    after: String,
+}
+
+// The keys stay out of debug output.
+impl std::fmt::Debug for Written {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Written(..)")
+    }
+}
+
+/// Undoes `replace_keys`: the bytes from before when nobody wrote since, else the old keys set
+/// back into `[profile]`.
+pub(crate) fn restore_keys(
+    path: &std::path::Path,
+    profile: &str,
+    written: &Written,
+    old: (&str, &str),
+) -> Result<()> {
+    let file = files::display(path);
+    let _lock = Lock::acquire(path).map_err(|e| Error::new(format!("cannot lock {file}: {e}")))?;
+    files::write_target(path)?;
+    let now = files::read_text(path, files::MAX_READ)?.unwrap_or_default();
+    let text = if now == written.after {
+        written.before.clone()
+    } else {
+        let pairs = [
+            ("aws_access_key_id", old.0),
+            ("aws_secret_access_key", old.1),
+        ];
+        profiles::set_section(&now, profile, &pairs).map_err(|e| malformed(path, e))?
+    };
+    files::write_atomic(path, text.as_bytes())
+        .map_err(|e| Error::new(format!("cannot write {file}: {e}")))
+}
+
 fn malformed(path: &std::path::Path, e: profiles::ParseError) -> Error {
     Error::new(format!(
         "{} is malformed at {e}: fix that line; the file was not changed",

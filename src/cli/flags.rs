@@ -50,7 +50,9 @@ pub(crate) struct Flag {
 use crate::aws::sources::{self, Source};
 use crate::request::Mode;
 
-use Mode::{Add as A, Exec as X, Export as E, Init as I, List as L, Status as S, Unset as U};
+use Mode::{
+    Add as A, Exec as X, Export as E, Init as I, List as L, Rotate as R, Status as S, Unset as U,
+};
 
 /// Every flag, in `--help` order.
 pub(crate) const FLAGS: &[Flag] = &[
@@ -77,7 +79,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         long: "serial-number",
         short: None,
         value: Some("ID"),
-        modes: &[E, S, X],
+        modes: &[E, S, X, R],
         help: "MFA device serial or ARN ({sources})",
         sources: Some(sources::SERIAL),
     },
@@ -86,7 +88,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         long: "token-code",
         short: Some('t'),
         value: Some("CODE"),
-        modes: &[E, X],
+        modes: &[E, X, R],
         help: "the 6-digit code (123456, 123 456); \"-\" reads one line from stdin; absent: asked on the terminal",
         sources: None,
     },
@@ -95,7 +97,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         long: "totp-secret-env",
         short: None,
         value: Some("VAR"),
-        modes: &[E, X],
+        modes: &[E, X, R],
         help: "compute the code from the base32 seed in $VAR (automation)",
         sources: None,
     },
@@ -104,7 +106,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         long: "token-command",
         short: None,
         value: Some("CMD"),
-        modes: &[E, X],
+        modes: &[E, X, R],
         help: "run CMD (sh -c / cmd /c) and take the code from its output ({sources})",
         sources: Some(sources::MFA_PROCESS),
     },
@@ -113,7 +115,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         long: "prompt",
         short: None,
         value: Some("HOW"),
-        modes: &[E, X],
+        modes: &[E, X, R],
         help: "where to ask for the code: terminal, gui (a desktop dialog) or none ({sources}; default: terminal, else gui)",
         sources: Some(sources::MFA_PROMPT),
     },
@@ -131,7 +133,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         long: "region",
         short: None,
         value: Some("REGION"),
-        modes: &[E, S, X],
+        modes: &[E, S, X, R],
         help: "the region for STS and the session ({sources}, else the usual region of the device's or role's partition: us-gov-west-1, cn-north-1, ..., else us-east-1)",
         sources: Some(sources::REGION),
     },
@@ -203,7 +205,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         long: "force",
         short: None,
         value: None,
-        modes: &[E, X],
+        modes: &[E, X, R],
         help: "ignore the cached session, ask for a new code",
         sources: None,
     },
@@ -212,7 +214,7 @@ pub(crate) const FLAGS: &[Flag] = &[
         long: "no-cache",
         short: None,
         value: None,
-        modes: &[E, X],
+        modes: &[E, X, R],
         help: "neither read nor write the session cache",
         sources: None,
     },

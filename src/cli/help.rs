@@ -56,6 +56,11 @@ pub(super) const USAGE: &[(Mode, &str, &str)] = &[
         "delete PROFILE's keychain entry and cached sessions",
     ),
     (
+        Mode::Rotate,
+        "mfa-env rotate PROFILE [OPTIONS]",
+        "new access keys for PROFILE's IAM user, the old deleted",
+    ),
+    (
         Mode::Completions,
         "mfa-env completions SHELL",
         "the completion script: bash, zsh, fish, powershell",
@@ -122,6 +127,11 @@ pub(super) const EXAMPLES: &[(Mode, &str, &str)] = &[
         "the keychain entry and the cached sessions",
     ),
     (Mode::List, "mfa-env list --json", "for programs"),
+    (
+        Mode::Rotate,
+        "mfa-env rotate default",
+        "with an MFA session; the new keys go where the old were",
+    ),
     (
         Mode::Completions,
         "mfa-env completions fish > ~/.config/fish/completions/mfa-env.fish",

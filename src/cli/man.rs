@@ -44,6 +44,10 @@ pub(crate) const ENVIRONMENT: &[(&str, &str)] = &[
         "the STS endpoint, as the AWS SDKs take it",
     ),
     (
+        "AWS_ENDPOINT_URL_IAM",
+        "the IAM endpoint rotate calls (else AWS_ENDPOINT_URL, else the partition's own)",
+    ),
+    (
         "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
         "true: the configured endpoint URLs are ignored",
     ),

@@ -17,7 +17,7 @@ use crate::durations;
 use crate::error::{Error, Result, shown};
 use crate::request::{
     Add, Again, Choice, CodeSource, Exec, Export, Forget, Init, List, Mode, Obtain, Prompt, Remove,
-    Request, Reuse, Status, Unset, WriteProfile,
+    Request, Reuse, Rotate, Status, Unset, WriteProfile,
 };
 use crate::shell::{self, Shell};
 
@@ -130,11 +130,9 @@ fn positional(words: &mut Words, word: OsString) -> Result<()> {
     })?;
     match words.mode {
         None if words.positional.is_empty() => words.mode = Some(subcommand(&word)?),
-        Some(Mode::Init | Mode::Completions | Mode::Help | Mode::Add | Mode::Remove)
-            if words.positional.is_empty() =>
-        {
-            words.positional.push(word)
-        }
+        Some(
+            Mode::Init | Mode::Completions | Mode::Help | Mode::Add | Mode::Remove | Mode::Rotate,
+        ) if words.positional.is_empty() => words.positional.push(word),
         mode => {
             return Err(Error::usage(format!(
                 "unexpected argument '{}' for {} (see mfa-env --help)",
@@ -360,6 +358,15 @@ fn build(
         Mode::Remove => Request::Remove(Remove {
             profile: profile_word("remove", &positional)?,
         }),
+        Mode::Rotate => {
+            contradiction(&given.reuse)?;
+            Request::Rotate(Rotate {
+                profile: profile_word("rotate", &positional)?,
+                choice: given.choice,
+                reuse: given.reuse,
+                obtain: given.obtain,
+            })
+        }
         Mode::Exec => {
             contradiction(&given.reuse)?;
             Request::Exec(Exec {
@@ -676,7 +683,7 @@ mod tests {
     #[test]
     fn every_flag_against_every_mode() {
         // (--help takes any flag: it wins; pinned in `modes`.)
-        let modes: [(Mode, &[&str]); 10] = [
+        let modes: [(Mode, &[&str]); 11] = [
             (Mode::Export, &[]),
             (Mode::Unset, &["--unset"]),
             (Mode::Init, &["init", "bash"]),
@@ -686,6 +693,7 @@ mod tests {
             (Mode::Completions, &["completions", "bash"]),
             (Mode::Add, &["add", "work"]),
             (Mode::Remove, &["remove", "work"]),
+            (Mode::Rotate, &["rotate", "work"]),
             (Mode::Version, &["--version"]),
         ];
         // A value each flag accepts, and what else it needs to be valid.

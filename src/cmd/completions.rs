@@ -7,7 +7,7 @@ use crate::request::Mode;
 use crate::shell::completions::{self, Words};
 
 /// Each mode, by the word the scripts know it by, in the order they look for them.
-const MODES: [(&str, Mode); 10] = [
+const MODES: [(&str, Mode); 11] = [
     ("export", Mode::Export),
     ("unset", Mode::Unset),
     ("init", Mode::Init),
@@ -16,6 +16,7 @@ const MODES: [(&str, Mode); 10] = [
     ("list", Mode::List),
     ("add", Mode::Add),
     ("remove", Mode::Remove),
+    ("rotate", Mode::Rotate),
     ("completions", Mode::Completions),
     ("help", Mode::Help),
 ];

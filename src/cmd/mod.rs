@@ -9,6 +9,7 @@ mod export;
 mod init;
 mod list;
 mod remove;
+mod rotate;
 mod server;
 mod status;
 mod unset;
@@ -45,6 +46,7 @@ pub(crate) fn run(request: Request, env: &Environment) -> Result<u8> {
         Request::Completions(shell) => completions::run(shell)?,
         Request::Add(add) => add::run(&add, env)?,
         Request::Remove(remove) => remove::run(&remove, env)?,
+        Request::Rotate(rotate) => rotate::run(&rotate, env)?,
     }
     Ok(0)
 }

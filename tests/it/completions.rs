@@ -341,6 +341,7 @@ fn powershell_completion_golden() {
                  \x20               'list' { '--names --json --help -h' -split ' ' }\n\
                  \x20               'add' { '--from-credentials --help -h' -split ' ' }\n\
                  \x20               'remove' { '--help -h' -split ' ' }\n\
+                 \x20               'rotate' { '--serial-number --token-code -t --totp-secret-env --token-command --prompt --region --force --no-cache --help -h' -split ' ' }\n\
                  \x20               'completions' { '--help -h' -split ' ' }\n\
                  \x20               'help' { '--help -h' -split ' ' }\n";
     let placeholder = "                # @MODE_FLAGS@ (each mode's flags, filled in by mfa-env)\n";
@@ -349,7 +350,7 @@ fn powershell_completion_golden() {
         .replace(placeholder, modes)
         .replace(
             "@SUBCOMMANDS@",
-            "init status exec list add remove completions help",
+            "init status exec list add remove rotate completions help",
         )
         .replace("@VALUED@", valued)
         .replace(

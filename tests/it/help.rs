@@ -6,6 +6,39 @@ use crate::support::*;
 /// Each command's page, byte for byte.
 const PAGES: &[(&str, &str)] = &[
     (
+        "rotate",
+        r#"mfa-env rotate: new access keys for PROFILE's IAM user, the old deleted
+
+USAGE:
+    mfa-env rotate PROFILE [OPTIONS]  new access keys for PROFILE's IAM user, the old deleted
+
+OPTIONS:
+        --serial-number ID        MFA device serial or ARN (else $AWS_MFA_SERIAL, the profile's
+                                  mfa_serial)
+    -t, --token-code CODE         the 6-digit code (123456, 123 456); "-" reads one line from
+                                  stdin; absent: asked on the terminal
+        --totp-secret-env VAR     compute the code from the base32 seed in $VAR (automation)
+        --token-command CMD       run CMD (sh -c / cmd /c) and take the code from its output
+                                  (else the profile's mfa_process, its source profile's
+                                  mfa_process)
+        --prompt HOW              where to ask for the code: terminal, gui (a desktop dialog) or
+                                  none (else the profile's mfa_prompt; default: terminal, else
+                                  gui)
+        --region REGION           the region for STS and the session (else $AWS_REGION,
+                                  $AWS_DEFAULT_REGION, the profile's region, else the usual
+                                  region of the device's or role's partition: us-gov-west-1,
+                                  cn-north-1, ..., else us-east-1)
+        --force                   ignore the cached session, ask for a new code
+        --no-cache                neither read nor write the session cache
+    -h, --help                    this text
+
+EXAMPLES:
+    mfa-env rotate default  with an MFA session; the new keys go where the old were
+
+The whole page, every command and flag: mfa-env --help
+"#,
+    ),
+    (
         "unset",
         r#"mfa-env --unset: print lines that clear them (no network)
 

@@ -27,6 +27,7 @@ mod package;
 mod parity;
 mod prompt;
 mod roles;
+mod rotate;
 mod server;
 mod shells;
 mod status;
