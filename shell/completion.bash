@@ -43,7 +43,7 @@ _mfa_env() {
     completions) [[ $mode == completions && $cur != -* ]] && mapfile -t COMPREPLY < <(compgen -W "$completion_shells" -- "$cur") && return ;;
     help) [[ $mode == help && $cur != -* ]] && mapfile -t COMPREPLY < <(compgen -W "$subcommands unset" -- "$cur") && return ;;
     --profile | -p | --write-profile) names=1 ;;
-    add | remove | rotate) [[ $mode == "$prev" && $cur != -* ]] && names=1 ;;
+    add | remove | rotate | login) [[ $mode == "$prev" && $cur != -* ]] && names=1 ;;
     esac
     if ((names)); then
         # One name per line, spaces and all; each inserted as one word.

@@ -60,6 +60,7 @@ complete -c mfa-env -n '__mfa_env_after --profile -p --write-profile' -xa '(__mf
 complete -c mfa-env -n '__mfa_env_mode add; and __mfa_env_after add' -xa '(__mfa_env_profiles)'
 complete -c mfa-env -n '__mfa_env_mode remove; and __mfa_env_after remove' -xa '(__mfa_env_profiles)'
 complete -c mfa-env -n '__mfa_env_mode rotate; and __mfa_env_after rotate' -xa '(__mfa_env_profiles)'
+complete -c mfa-env -n '__mfa_env_mode login; and __mfa_env_after login' -xa '(__mfa_env_profiles)'
 complete -c mfa-env -n '__mfa_env_mode init; and __mfa_env_after init' -xa "(string split ' ' -- '@INIT_SHELLS@')"
 complete -c mfa-env -n '__mfa_env_mode completions; and __mfa_env_after completions' -xa "(string split ' ' -- '@COMPLETION_SHELLS@')"
 complete -c mfa-env -n '__mfa_env_mode help; and __mfa_env_after help' -xa "(string split ' ' -- '@SUBCOMMANDS@') unset"

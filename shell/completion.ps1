@@ -24,7 +24,7 @@ Register-ArgumentCompleter -Native -CommandName mfa-env, mfa-env.exe -ScriptBloc
         { $_ -eq 'init' -and $mode -eq 'init' } { '@INIT_SHELLS@' -split ' '; break }
         { $_ -eq 'completions' -and $mode -eq 'completions' } { '@COMPLETION_SHELLS@' -split ' '; break }
         { $_ -eq 'help' -and $mode -eq 'help' } { $subcommands + 'unset'; break }
-        { $_ -in '--profile', '-p', '--write-profile' -or ($_ -in 'add', 'remove', 'rotate' -and $mode -eq $_) } { & $words[0] list --names 2>$null; break }
+        { $_ -in '--profile', '-p', '--write-profile' -or ($_ -in 'add', 'remove', 'rotate', 'login' -and $mode -eq $_) } { & $words[0] list --names 2>$null; break }
         default {
             $flags = switch ($mode) {
                 # @MODE_FLAGS@ (each mode's flags, filled in by mfa-env)

@@ -40,7 +40,7 @@ _mfa-env() {
     case ${words[CURRENT-1]} in
     --shell | -s) compadd -- $shells && return ;;
     --prompt) compadd -- $prompts && return ;;
-    --profile | -p | --write-profile | add | remove | rotate)
+    --profile | -p | --write-profile | add | remove | rotate | login)
         if [[ ${words[CURRENT-1]} == -* ]] || [[ $mode == "${words[CURRENT-1]}" && $PREFIX != -* ]]; then
             names=("${(@f)$(${words[1]} list --names 2>/dev/null)}")
             compadd -- "${names[@]}"

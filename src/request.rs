@@ -19,6 +19,7 @@ pub(crate) enum Mode {
     Add,
     Remove,
     Rotate,
+    Login,
     Help,
     Version,
 }
@@ -37,6 +38,7 @@ impl Mode {
             Mode::Add => "add",
             Mode::Remove => "remove",
             Mode::Rotate => "rotate",
+            Mode::Login => "login",
             Mode::Help => "--help",
             Mode::Version => "--version",
         }
@@ -53,6 +55,7 @@ impl Mode {
             Mode::Add => Some("add"),
             Mode::Remove => Some("remove"),
             Mode::Rotate => Some("rotate"),
+            Mode::Login => Some("login"),
             Mode::Help => Some("help"),
             _ => None,
         }
@@ -68,6 +71,7 @@ pub(crate) const WORDS: &[Mode] = &[
     Mode::Add,
     Mode::Remove,
     Mode::Rotate,
+    Mode::Login,
     Mode::Completions,
     Mode::Help,
 ];
@@ -239,6 +243,16 @@ pub(crate) struct Rotate {
     pub(crate) obtain: Obtain,
 }
 
+/// `login [PROFILE]`: the console sign-in URL for PROFILE's role session.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Login {
+    pub(crate) choice: Choice,
+    pub(crate) reuse: Reuse,
+    pub(crate) obtain: Obtain,
+    /// `--open`: the URL goes to the browser, not to stdout.
+    pub(crate) open: bool,
+}
+
 /// One request per mode.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Request {
@@ -252,6 +266,7 @@ pub(crate) enum Request {
     Add(Add),
     Remove(Remove),
     Rotate(Rotate),
+    Login(Login),
     /// The whole page, or one command's. `evaluated`: `--shell` was given, so stdout is read by
     /// an eval (the `mfa` functions do that), and the page goes to stderr instead.
     Help {

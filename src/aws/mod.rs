@@ -7,6 +7,7 @@ pub(crate) mod chain;
 pub(crate) mod credentials;
 pub(crate) mod endpoint;
 pub(crate) mod failure;
+pub(crate) mod federation;
 pub(crate) mod files;
 pub(crate) mod iam;
 pub(crate) mod network;

@@ -61,6 +61,11 @@ pub(super) const USAGE: &[(Mode, &str, &str)] = &[
         "new access keys for PROFILE's IAM user, the old deleted",
     ),
     (
+        Mode::Login,
+        "mfa-env login [PROFILE] [--open]",
+        "a console sign-in URL for PROFILE's role session",
+    ),
+    (
         Mode::Completions,
         "mfa-env completions SHELL",
         "the completion script: bash, zsh, fish, powershell",
@@ -127,6 +132,16 @@ pub(super) const EXAMPLES: &[(Mode, &str, &str)] = &[
         "the keychain entry and the cached sessions",
     ),
     (Mode::List, "mfa-env list --json", "for programs"),
+    (
+        Mode::Login,
+        "mfa-env login admin --open",
+        "the console in your browser, as the role",
+    ),
+    (
+        Mode::Login,
+        "mfa-env login admin | pbcopy",
+        "the URL, for another browser",
+    ),
     (
         Mode::Rotate,
         "mfa-env rotate default",

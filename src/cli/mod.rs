@@ -16,8 +16,8 @@ use crate::checks;
 use crate::durations;
 use crate::error::{Error, Result, shown};
 use crate::request::{
-    Add, Again, Choice, CodeSource, Exec, Export, Forget, Init, List, Mode, Obtain, Prompt, Remove,
-    Request, Reuse, Rotate, Status, Unset, WriteProfile,
+    Add, Again, Choice, CodeSource, Exec, Export, Forget, Init, List, Login, Mode, Obtain, Prompt,
+    Remove, Request, Reuse, Rotate, Status, Unset, WriteProfile,
 };
 use crate::shell::{self, Shell};
 
@@ -131,7 +131,13 @@ fn positional(words: &mut Words, word: OsString) -> Result<()> {
     match words.mode {
         None if words.positional.is_empty() => words.mode = Some(subcommand(&word)?),
         Some(
-            Mode::Init | Mode::Completions | Mode::Help | Mode::Add | Mode::Remove | Mode::Rotate,
+            Mode::Init
+            | Mode::Completions
+            | Mode::Help
+            | Mode::Add
+            | Mode::Remove
+            | Mode::Rotate
+            | Mode::Login,
         ) if words.positional.is_empty() => words.positional.push(word),
         mode => {
             return Err(Error::usage(format!(
@@ -205,6 +211,7 @@ struct Given {
     names: bool,
     json: bool,
     from_credentials: bool,
+    open: bool,
     function: Option<String>,
     profile_flag: bool,
     again: Again,
@@ -279,6 +286,7 @@ impl Given {
             Opt::Names => self.names = true,
             Opt::Json => self.json = true,
             Opt::FromCredentials => self.from_credentials = true,
+            Opt::Open => self.open = true,
             Opt::Unset | Opt::Help | Opt::Version => {}
         }
         Ok(())
@@ -358,6 +366,7 @@ fn build(
         Mode::Remove => Request::Remove(Remove {
             profile: profile_word("remove", &positional)?,
         }),
+        Mode::Login => login(given, &positional)?,
         Mode::Rotate => {
             contradiction(&given.reuse)?;
             Request::Rotate(Rotate {
@@ -378,6 +387,25 @@ fn build(
             })
         }
     })
+}
+
+/// `login [PROFILE]`: the profile as a word, or `--profile`, not both.
+fn login(mut given: Given, positional: &[String]) -> Result<Request> {
+    contradiction(&given.reuse)?;
+    if !positional.is_empty() {
+        if given.profile_flag {
+            return Err(Error::usage(
+                "login takes its profile once: mfa-env login PROFILE, or --profile PROFILE",
+            ));
+        }
+        given.choice.profile = Some(profile_word("login", positional)?);
+    }
+    Ok(Request::Login(Login {
+        choice: given.choice,
+        reuse: given.reuse,
+        obtain: given.obtain,
+        open: given.open,
+    }))
 }
 
 fn export(given: Given) -> Result<Request> {
@@ -683,7 +711,7 @@ mod tests {
     #[test]
     fn every_flag_against_every_mode() {
         // (--help takes any flag: it wins; pinned in `modes`.)
-        let modes: [(Mode, &[&str]); 11] = [
+        let modes: [(Mode, &[&str]); 12] = [
             (Mode::Export, &[]),
             (Mode::Unset, &["--unset"]),
             (Mode::Init, &["init", "bash"]),
@@ -694,6 +722,7 @@ mod tests {
             (Mode::Add, &["add", "work"]),
             (Mode::Remove, &["remove", "work"]),
             (Mode::Rotate, &["rotate", "work"]),
+            (Mode::Login, &["login"]),
             (Mode::Version, &["--version"]),
         ];
         // A value each flag accepts, and what else it needs to be valid.
@@ -725,6 +754,7 @@ mod tests {
                 | Opt::Names
                 | Opt::Json
                 | Opt::FromCredentials
+                | Opt::Open
                 | Opt::Help
                 | Opt::Version => (&[], &[]),
                 Opt::All => (&[], &["--forget"]),

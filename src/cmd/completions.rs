@@ -7,7 +7,7 @@ use crate::request::Mode;
 use crate::shell::completions::{self, Words};
 
 /// Each mode, by the word the scripts know it by, in the order they look for them.
-const MODES: [(&str, Mode); 11] = [
+const MODES: [(&str, Mode); 12] = [
     ("export", Mode::Export),
     ("unset", Mode::Unset),
     ("init", Mode::Init),
@@ -17,6 +17,7 @@ const MODES: [(&str, Mode); 11] = [
     ("add", Mode::Add),
     ("remove", Mode::Remove),
     ("rotate", Mode::Rotate),
+    ("login", Mode::Login),
     ("completions", Mode::Completions),
     ("help", Mode::Help),
 ];

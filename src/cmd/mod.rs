@@ -8,6 +8,7 @@ mod exec;
 mod export;
 mod init;
 mod list;
+mod login;
 mod remove;
 mod rotate;
 mod server;
@@ -47,6 +48,7 @@ pub(crate) fn run(request: Request, env: &Environment) -> Result<u8> {
         Request::Add(add) => add::run(&add, env)?,
         Request::Remove(remove) => remove::run(&remove, env)?,
         Request::Rotate(rotate) => rotate::run(&rotate, env)?,
+        Request::Login(login) => login::run(&login, env)?,
     }
     Ok(0)
 }

@@ -6,6 +6,7 @@ mod fs;
 #[cfg(unix)]
 pub(crate) mod job;
 mod limits;
+mod open;
 mod parent;
 pub(crate) mod process;
 mod terminal;
@@ -22,6 +23,7 @@ pub(crate) use fs::{
 pub(crate) use limits::raise_open_files;
 #[cfg(unix)]
 pub(crate) use limits::restore_open_files;
+pub(crate) use open::open_url;
 pub(crate) use parent::{parent_executable, parent_program};
 pub(crate) use terminal::{ask_echoed, ask_hidden};
 

@@ -342,6 +342,7 @@ fn powershell_completion_golden() {
                  \x20               'add' { '--from-credentials --help -h' -split ' ' }\n\
                  \x20               'remove' { '--help -h' -split ' ' }\n\
                  \x20               'rotate' { '--serial-number --token-code -t --totp-secret-env --token-command --prompt --region --force --no-cache --help -h' -split ' ' }\n\
+                 \x20               'login' { '--profile -p --serial-number --token-code -t --totp-secret-env --token-command --prompt --duration-seconds -d --region --role-arn --role-session-name --external-id --force --no-cache --open --help -h' -split ' ' }\n\
                  \x20               'completions' { '--help -h' -split ' ' }\n\
                  \x20               'help' { '--help -h' -split ' ' }\n";
     let placeholder = "                # @MODE_FLAGS@ (each mode's flags, filled in by mfa-env)\n";
@@ -350,7 +351,7 @@ fn powershell_completion_golden() {
         .replace(placeholder, modes)
         .replace(
             "@SUBCOMMANDS@",
-            "init status exec list add remove rotate completions help",
+            "init status exec list add remove rotate login completions help",
         )
         .replace("@VALUED@", valued)
         .replace(

@@ -6,6 +6,50 @@ use crate::support::*;
 /// Each command's page, byte for byte.
 const PAGES: &[(&str, &str)] = &[
     (
+        "login",
+        r#"mfa-env login: a console sign-in URL for PROFILE's role session
+
+USAGE:
+    mfa-env login [PROFILE] [--open]  a console sign-in URL for PROFILE's role session
+
+OPTIONS:
+    -p, --profile NAME            long-term profile (else $AWS_PROFILE, $AWS_DEFAULT_PROFILE,
+                                  $MFA_ENV_PROFILE, else "default")
+        --serial-number ID        MFA device serial or ARN (else $AWS_MFA_SERIAL, the profile's
+                                  mfa_serial)
+    -t, --token-code CODE         the 6-digit code (123456, 123 456); "-" reads one line from
+                                  stdin; absent: asked on the terminal
+        --totp-secret-env VAR     compute the code from the base32 seed in $VAR (automation)
+        --token-command CMD       run CMD (sh -c / cmd /c) and take the code from its output
+                                  (else the profile's mfa_process, its source profile's
+                                  mfa_process)
+        --prompt HOW              where to ask for the code: terminal, gui (a desktop dialog) or
+                                  none (else the profile's mfa_prompt; default: terminal, else
+                                  gui)
+    -d, --duration-seconds N      session length in seconds, else the profile's
+                                  duration_seconds: 900..129600, default 12h (root user: at most
+                                  3600); with a role 900..43200, default 1h
+        --region REGION           the region for STS and the session (else $AWS_REGION,
+                                  $AWS_DEFAULT_REGION, the profile's region, else the usual
+                                  region of the device's or role's partition: us-gov-west-1,
+                                  cn-north-1, ..., else us-east-1)
+        --role-arn ARN            assume this role with the MFA code (else the profile's
+                                  role_arn)
+        --role-session-name NAME  session name for the role (else role_session_name)
+        --external-id ID          external id for the role (else external_id)
+        --force                   ignore the cached session, ask for a new code
+        --no-cache                neither read nor write the session cache
+        --open                    open the sign-in URL in the browser instead of printing it
+    -h, --help                    this text
+
+EXAMPLES:
+    mfa-env login admin --open    the console in your browser, as the role
+    mfa-env login admin | pbcopy  the URL, for another browser
+
+The whole page, every command and flag: mfa-env --help
+"#,
+    ),
+    (
         "rotate",
         r#"mfa-env rotate: new access keys for PROFILE's IAM user, the old deleted
 

@@ -22,6 +22,7 @@ mod help;
 mod init;
 mod keychain;
 mod list;
+mod login;
 mod network;
 mod package;
 mod parity;
