@@ -27,6 +27,11 @@ pub(crate) struct Resolved {
 /// The endpoint of STS in `region` by the SDK's own rules, or why there is none (e.g. FIPS
 /// where no FIPS endpoint exists).
 pub(crate) fn resolve(region: &str, variant: Variant) -> Result<Resolved, String> {
+    if variant == Variant::default()
+        && let Some(resolved) = commercial(region)
+    {
+        return Ok(resolved);
+    }
     let params = Params::builder()
         .region(region)
         .use_fips(variant.fips)
@@ -45,6 +50,23 @@ pub(crate) fn resolve(region: &str, variant: Variant) -> Result<Resolved, String
     Ok(Resolved {
         url: endpoint.url().to_owned(),
         signing_region: signing_region(&endpoint).unwrap_or(region).to_owned(),
+    })
+}
+
+/// The endpoint of the usual case (a region of the `aws` partition by its pattern, no variant),
+/// as the rules give it, without the rules: they parse the SDK's partition table first, which
+/// costs more than the rest of a cache hit (`the_usual_case_is_the_rules_answer` checks it).
+fn commercial(region: &str) -> Option<Resolved> {
+    // The aws partition's `^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$`, as a host label (the
+    // rules refuse a region that is not one, so no `_`).
+    let mut parts = region.split('-');
+    let (prefix, middle, number) = (parts.next()?, parts.next()?, parts.next()?);
+    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric());
+    let known = ["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"].contains(&prefix);
+    let digits = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
+    (known && word(middle) && digits && parts.next().is_none()).then(|| Resolved {
+        url: format!("https://sts.{region}.amazonaws.com"),
+        signing_region: region.to_owned(),
     })
 }
 
@@ -141,6 +163,83 @@ mod tests {
             url("us-gov-west-1", false, false, false),
             "https://sts.us-gov-west-1.amazonaws.com"
         );
+    }
+
+    /// The shortcut gives the rules' own answer for every region of the aws partition, and
+    /// leaves every other name to them.
+    #[test]
+    fn the_usual_case_is_the_rules_answer() {
+        let by_rules = |region: &str| {
+            let params = Params::builder().region(region).build().unwrap();
+            let resolver = DefaultResolver::new();
+            let future = pin!(resolver.resolve_endpoint(&params));
+            match future.poll(&mut Context::from_waker(Waker::noop())) {
+                Poll::Ready(Ok(endpoint)) => Some(Resolved {
+                    url: endpoint.url().to_owned(),
+                    signing_region: signing_region(&endpoint).unwrap_or(region).to_owned(),
+                }),
+                _ => None,
+            }
+        };
+        let regions = [
+            "af-south-1",
+            "ap-east-1",
+            "ap-east-2",
+            "ap-northeast-1",
+            "ap-northeast-2",
+            "ap-northeast-3",
+            "ap-south-1",
+            "ap-south-2",
+            "ap-southeast-1",
+            "ap-southeast-2",
+            "ap-southeast-3",
+            "ap-southeast-4",
+            "ap-southeast-5",
+            "ap-southeast-6",
+            "ap-southeast-7",
+            "ca-central-1",
+            "ca-west-1",
+            "eu-central-1",
+            "eu-central-2",
+            "eu-north-1",
+            "eu-south-1",
+            "eu-south-2",
+            "eu-west-1",
+            "eu-west-2",
+            "eu-west-3",
+            "il-central-1",
+            "me-central-1",
+            "me-south-1",
+            "mx-central-1",
+            "sa-east-1",
+            "us-east-1",
+            "us-east-2",
+            "us-west-1",
+            "us-west-2",
+            "us-future1-99",
+            "us-EAST-1",
+        ];
+        for region in regions {
+            assert_eq!(commercial(region), by_rules(region), "{region}");
+        }
+        for other in [
+            "aws-global",
+            "us-gov-west-1",
+            "cn-north-1",
+            "us-iso-east-1",
+            "eusc-de-east-1",
+            "eu-isoe-west-1",
+            "us-east-1a",
+            "us-east-",
+            "-east-1",
+            "us--1",
+            "US-EAST-1",
+            "us-east-1-",
+            "local",
+            "us-future_1-99",
+        ] {
+            assert_eq!(commercial(other), None, "{other}");
+        }
     }
 
     #[test]

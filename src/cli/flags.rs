@@ -340,17 +340,24 @@ pub(crate) fn valued_words() -> Vec<String> {
 }
 
 /// The flags `mode` takes (and `--help`; with no mode's word yet, also those that choose a
-/// mode themselves), as typed, each with the first part of its help: what completions offer.
-pub(crate) fn mode_words(mode: Mode) -> Vec<(String, String)> {
+/// mode themselves), as typed, each with its line from `about` (one per flag of `FLAGS`, from
+/// `summaries`; empty where the script shows none): what completions offer.
+pub(crate) fn mode_words(mode: Mode, about: &[String]) -> Vec<(String, &str)> {
     let chooses = |f: &Flag| mode == Mode::Export && matches!(f.id, Opt::Unset | Opt::Version);
     FLAGS
         .iter()
-        .filter(|f| f.modes.contains(&mode) || f.id == Opt::Help || chooses(f))
-        .flat_map(|f| {
-            let about = summary(f);
-            spellings(f).into_iter().map(move |w| (w, about.clone()))
+        .enumerate()
+        .filter(|(_, f)| f.modes.contains(&mode) || f.id == Opt::Help || chooses(f))
+        .flat_map(|(i, f)| {
+            let line = about.get(i).map_or("", String::as_str);
+            spellings(f).into_iter().map(move |w| (w, line))
         })
         .collect()
+}
+
+/// Each flag's line for a completion menu, in `FLAGS` order.
+pub(crate) fn summaries() -> Vec<String> {
+    FLAGS.iter().map(summary).collect()
 }
 
 /// `--long` and `-s`.
@@ -364,22 +371,38 @@ fn spellings(flag: &Flag) -> Vec<String> {
 /// a completion menu.
 fn summary(flag: &Flag) -> String {
     let help = &flag.help[..flag.help.find("{sources}").unwrap_or(flag.help.len())];
-    let mut line = String::new();
-    let mut depth = 0usize;
-    for c in help.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            ';' if depth == 0 => break,
-            c if depth == 0 => line.push(c),
+    // Kept in slices between the marks (ASCII, so their offsets are char boundaries).
+    let mut kept = String::with_capacity(help.len());
+    let (mut depth, mut start, mut ended) = (0usize, 0, false);
+    for (at, b) in help.bytes().enumerate() {
+        match b {
+            b'(' | b')' | b';' if depth == 0 => kept.push_str(&help[start..at]),
             _ => {}
         }
+        match b {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b';' if depth == 0 => {
+                ended = true;
+                break;
+            }
+            _ => {}
+        }
+        if matches!(b, b'(' | b')') && depth == 0 {
+            start = at + 1;
+        }
     }
-    line.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim_end_matches([',', ':'])
-        .to_owned()
+    if !ended && depth == 0 {
+        kept.push_str(&help[start..]);
+    }
+    let mut line = String::with_capacity(kept.len());
+    for word in kept.split_whitespace() {
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    line.trim_end_matches([',', ':']).to_owned()
 }
 
 /// The flag spelled `--name`.

@@ -270,19 +270,35 @@ fn aligned<'a>(rows: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> String
 
 /// A flag's lines: its spellings and value, then its help wrapped beside them.
 fn flag_lines(flag: &Flag) -> String {
-    let short = flag.short.map_or("    ".to_owned(), |c| format!("-{c}, "));
-    let head = match flag.value {
-        Some(value) => format!("{short}--{} {value}", flag.long),
-        None => format!("{short}--{}", flag.long),
-    };
-    let help = flag.help.replace("DURATIONS", &durations::help()).replace(
-        "{sources}",
-        &flag.sources.map(sources::described).unwrap_or_default(),
-    );
-    let mut lines = wrapped(&help, WIDTH).into_iter();
-    let mut text = format!("    {head:<30}{}\n", lines.next().unwrap_or_default());
-    for line in lines {
-        text.push_str(&format!("    {:<30}{line}\n", ""));
+    let mut head = String::with_capacity(48);
+    head.push_str(&flag.short.map_or("    ".to_owned(), |c| format!("-{c}, ")));
+    head.push_str("--");
+    head.push_str(flag.long);
+    if let Some(value) = flag.value {
+        head.push(' ');
+        head.push_str(value);
+    }
+    // Only the texts that hold a placeholder are rebuilt (`--help` runs at a person's pace,
+    // but it is also a start-up path: see README, Performance).
+    let mut help = std::borrow::Cow::Borrowed(flag.help);
+    if help.contains("DURATIONS") {
+        help = help.replace("DURATIONS", &durations::help()).into();
+    }
+    if let Some(sources) = flag.sources {
+        help = help
+            .replace("{sources}", &sources::described(sources))
+            .into();
+    }
+    let mut text = String::with_capacity(help.len() + 128);
+    for (i, line) in wrapped(&help, WIDTH).iter().enumerate() {
+        let left = if i == 0 { head.as_str() } else { "" };
+        text.push_str("    ");
+        text.push_str(left);
+        // The flag column is 30 wide (a longer flag pushes its first line right).
+        let used = left.chars().count();
+        text.extend(std::iter::repeat_n(' ', 30usize.saturating_sub(used)));
+        text.push_str(line);
+        text.push('\n');
     }
     text
 }
@@ -293,15 +309,23 @@ const WIDTH: usize = 62;
 /// `text` in lines of at most `width` characters, broken between words.
 fn wrapped(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
-    let mut line = String::new();
+    let mut line = String::with_capacity(width + 16);
+    let mut count = 0;
     for word in text.split(' ').filter(|w| !w.is_empty()) {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
+        let length = word.chars().count();
+        if !line.is_empty() && count + 1 + length > width {
+            lines.push(std::mem::replace(
+                &mut line,
+                String::with_capacity(width + 16),
+            ));
+            count = 0;
         }
         if !line.is_empty() {
             line.push(' ');
+            count += 1;
         }
         line.push_str(word);
+        count += length;
     }
     lines.push(line);
     lines

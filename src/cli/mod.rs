@@ -22,7 +22,7 @@ use crate::request::{
 use crate::shell::{self, Shell};
 
 pub(crate) use crate::request::WORDS;
-pub(crate) use flags::{mode_words, valued_words};
+pub(crate) use flags::{mode_words, summaries, valued_words};
 pub(crate) use help::{command_help, help};
 
 use flags::{FLAGS, Flag, Opt};

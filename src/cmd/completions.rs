@@ -23,12 +23,18 @@ const MODES: [(&str, Mode); 12] = [
 ];
 
 pub(crate) fn run(shell: &str) -> Result<()> {
+    // Each flag's line once, and only for the scripts that show it.
+    let about = if completions::describes(shell) {
+        cli::summaries()
+    } else {
+        Vec::new()
+    };
     let offered = Words {
         subcommands: cli::WORDS.iter().filter_map(|m| m.word()).collect(),
         valued: cli::valued_words(),
         modes: MODES
             .iter()
-            .map(|(word, mode)| (*word, cli::mode_words(*mode)))
+            .map(|(word, mode)| (*word, cli::mode_words(*mode, &about)))
             .collect(),
     };
     output::stdout(&completions::render(shell, &offered)?)

@@ -8,13 +8,21 @@ use crate::error::{Error, Result};
 use crate::shell::{self, Shell};
 
 /// The words of the command line that completions offer, from the parser's tables.
-pub(crate) struct Words {
+pub(crate) struct Words<'a> {
     pub(crate) subcommands: Vec<&'static str>,
     /// The flags that take a value: the word after one is its value, never a mode's word.
     pub(crate) valued: Vec<String>,
     /// Each mode, by the word that selects it (`export` for none, `unset` for `--unset`),
-    /// with its flags as typed and a line about each.
-    pub(crate) modes: Vec<(&'static str, Vec<(String, String)>)>,
+    /// with its flags as typed and a line about each (for the scripts that `describe`).
+    pub(crate) modes: Vec<(&'static str, Vec<(String, &'a str)>)>,
+}
+
+/// Whether `shell`'s script shows a line about each flag (zsh and fish menus do).
+pub(crate) fn describes(shell: &str) -> bool {
+    matches!(
+        shell::lookup(shell).map(|row| row.name),
+        Some("zsh" | "fish")
+    )
 }
 
 pub(crate) fn render(name: &str, offered: &Words) -> Result<String> {
@@ -99,7 +107,7 @@ fn mode_flags(shell: &str, offered: &Words) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn offered() -> Words {
+    fn offered() -> Words<'static> {
         Words {
             subcommands: vec!["init", "status", "exec", "list", "completions", "help"],
             valued: vec!["--profile".into(), "-p".into()],
@@ -107,11 +115,11 @@ mod tests {
                 (
                     "export",
                     vec![
-                        ("--profile".into(), "long-term profile".into()),
-                        ("-p".into(), "long-term profile".into()),
+                        ("--profile".into(), "long-term profile"),
+                        ("-p".into(), "long-term profile"),
                     ],
                 ),
-                ("list", vec![("--json".into(), "it's JSON".into())]),
+                ("list", vec![("--json".into(), "it's JSON")]),
             ],
         }
     }
