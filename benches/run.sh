@@ -108,6 +108,9 @@ python3 "$pairs" 300 -- /bin/true \
     -- "$bin" status --short >"$work/local.json"
 python3 "$pairs" 300 -- /bin/true -- "$gnu_bin" --unset -s bash -- "$gnu_bin" status --short >"$work/gnu.json"
 
+# `status` as users run it, with no endpoint configured (the STS endpoint by the rules).
+(unset AWS_ENDPOINT_URL_STS && python3 "$pairs" 300 -- /bin/true -- "$bin" status) >"$work/plain.json"
+
 # `list` reads the 200-profile home; /bin/true is timed again beside it, in the same run.
 HOME=$many python3 "$pairs" 300 -- /bin/true -- "$bin" list >"$work/list.json"
 
@@ -227,6 +230,9 @@ for path in "--unset" "init bash" "--help" "cache hit" "status" "completions bas
     row "\`$path\`, $kind (median, min-max)" "$ms ms ($(pm "$work/local.json" "$i" min-max))" "/bin/true $true_ms ms" "$(ratio "$ms" "$true_ms")" "≤ 1.0× /bin/true"
     i=$((i + 1))
 done
+plain_true_ms=$(pm "$work/plain.json" 0 median)
+plain_ms=$(pm "$work/plain.json" 1 median)
+row "\`status\`, no endpoint configured, $kind (median)" "$plain_ms ms ($(pm "$work/plain.json" 1 min-max))" "/bin/true $plain_true_ms ms" "$(ratio "$plain_ms" "$plain_true_ms")" "≤ 1.0× /bin/true"
 gnu_true_ms=$(pm "$work/gnu.json" 0 median)
 for i in 1 2; do
     path=$([ "$i" = 1 ] && echo "--unset" || echo "status --short")
