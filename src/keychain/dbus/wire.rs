@@ -281,7 +281,9 @@ impl Reader<'_> {
 
     fn fixed<const N: usize>(&mut self) -> Result<[u8; N]> {
         self.align(N)?;
-        let mut bytes: [u8; N] = self.take(N)?.try_into().expect("N bytes");
+        let mut bytes = [0; N];
+        // `take(N)` gives exactly N bytes or an error.
+        bytes.copy_from_slice(self.take(N)?);
         if self.big {
             bytes.reverse();
         }
