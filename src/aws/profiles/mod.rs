@@ -425,12 +425,9 @@ fn headers(text: &str) -> Result<Vec<Found>, ParseError> {
     let bytes = text.as_bytes();
     let (mut at, mut index) = (0, 0);
     while at < bytes.len() {
-        let end = bytes[at..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| at + i + 1);
-        // A '\n' is never inside a UTF-8 sequence: these are char boundaries.
-        let raw = &text[at..end];
+        let end = (next_newline(bytes, at) + 1).min(bytes.len());
+        // `at` and `end` are 0, the length, or just after a '\n' (ASCII).
+        let raw = cut(text, at, end);
         index += 1;
         let kind = scanner.line(raw).map_err(|message| ParseError {
             line: index,
@@ -644,54 +641,119 @@ impl Scanner {
     /// What `raw` (a line with its line ending) is, or why the AWS CLI refuses it.
     #[inline(always)]
     fn line<'a>(&mut self, raw: &'a str) -> Result<Kind<'a>, &'static str> {
-        // Bytes, not chars, throughout: the syntax is ASCII, and big files are read at every
-        // prompt (char patterns are slow in our size-optimized build).
-        let content = raw.strip_suffix('\n').unwrap_or(raw);
-        let content = content.strip_suffix('\r').unwrap_or(content);
-        let trimmed = trim_blanks(content);
-        let indented = matches!(content.as_bytes().first(), Some(b' ' | b'\t'));
-        Ok(if trimmed.is_empty() {
-            Kind::Blank
-        } else if matches!(trimmed.as_bytes()[0], b'#' | b';') {
+        // Offsets into the bytes, not chars and slices: the syntax is ASCII, and big files are
+        // read at every prompt (our size-optimized build calls out for every slice and search).
+        let b = raw.as_bytes();
+        let blank = |c: u8| c == b' ' || c == b'\t';
+        let mut end = b.len();
+        if end > 0 && b[end - 1] == b'\n' {
+            end -= 1;
+        }
+        if end > 0 && b[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let indented = end > 0 && blank(b[0]);
+        let mut start = 0;
+        while start < end && blank(b[start]) {
+            start += 1;
+        }
+        while end > start && blank(b[end - 1]) {
+            end -= 1;
+        }
+        if start == end {
+            return Ok(Kind::Blank);
+        }
+        let first = b[start];
+        if first == b'#' || first == b';' {
             // Indented comments are comments too, also between continuation lines.
-            Kind::Comment
-        } else if indented && self.after_property {
-            if self.nested && !trimmed.bytes().any(|b| b == b'=') {
+            return Ok(Kind::Comment);
+        }
+        if indented && self.after_property {
+            if self.nested && !b[start..end].contains(&b'=') {
                 return Err("expected 'key = value' under a property with an empty value");
             }
-            Kind::Continuation(trimmed)
-        } else if trimmed.as_bytes()[0] == b'[' {
-            let close = trimmed
-                .bytes()
-                .rposition(|b| b == b']')
-                .filter(|&i| i > 1)
-                .ok_or("a section header must end with ']'")?;
+            return Ok(Kind::Continuation(cut(raw, start, end)));
+        }
+        if first == b'[' {
+            let mut close = end;
+            while close > start && b[close - 1] != b']' {
+                close -= 1;
+            }
+            // `[]` names nothing: the ']' must come after at least one more character.
+            if close < start + 3 {
+                return Err("a section header must end with ']'");
+            }
             self.in_section = true;
             self.after_property = false;
-            Kind::Section(&trimmed[1..close])
-        } else if !self.in_section {
+            return Ok(Kind::Section(cut(raw, start + 1, close - 1)));
+        }
+        if !self.in_section {
             return Err("expected a [section] before this line");
-        } else {
-            let at = trimmed
-                .bytes()
-                .position(|b| b == b'=' || b == b':')
-                .ok_or("expected 'key = value'")?;
-            let key = trim_blanks(&trimmed[..at]);
-            if key.is_empty() {
-                return Err("a property has no name before '='");
-            }
-            self.after_property = true;
-            // A comment needs a blank before it, so only an empty value is empty without it.
-            let value = trim_blanks(&trimmed[at + 1..]);
-            self.nested = value.is_empty();
-            let value = if self.checking {
+        }
+        let mut at = start;
+        while at < end && b[at] != b'=' && b[at] != b':' {
+            at += 1;
+        }
+        if at == end {
+            return Err("expected 'key = value'");
+        }
+        let mut key_end = at;
+        while key_end > start && blank(b[key_end - 1]) {
+            key_end -= 1;
+        }
+        if key_end == start {
+            return Err("a property has no name before '='");
+        }
+        let mut value_start = at + 1;
+        while value_start < end && blank(b[value_start]) {
+            value_start += 1;
+        }
+        self.after_property = true;
+        // A comment needs a blank before it, so only an empty value is empty without it.
+        self.nested = value_start == end;
+        let value = cut(raw, value_start, end);
+        Ok(Kind::Property {
+            key: cut(raw, start, key_end),
+            value: if self.checking {
                 value
             } else {
                 strip_comment(value)
-            };
-            Kind::Property { key, value }
+            },
         })
     }
+}
+
+/// `&text[from..to]` where both ends are next to ASCII bytes (or the text's ends), as the line
+/// scanner finds them: char boundaries by construction, so not checked again.
+#[inline(always)]
+fn cut(text: &str, from: usize, to: usize) -> &str {
+    debug_assert!(text.is_char_boundary(from) && text.is_char_boundary(to) && from <= to);
+    // SAFETY: `from <= to <= text.len()`, and each is 0, the length, or the offset of (or
+    // just after) an ASCII byte, which in UTF-8 is always a char boundary.
+    unsafe { text.get_unchecked(from..to) }
+}
+
+/// The offset of the first '\n' in `bytes` at or after `from`, else the length: eight bytes at
+/// a time, since every line of a big file is looked at.
+#[inline(always)]
+fn next_newline(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        // A zero byte of `x` is a newline; the lowest flagged byte is the first of them.
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'\n'));
+        let found = x.wrapping_sub(ONES) & !x & (ONES << 7);
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while at < bytes.len() && bytes[at] != b'\n' {
+        at += 1;
+    }
+    at
 }
 
 /// A value without a trailing ` # comment` or ` ; comment` (one preceded by whitespace).
@@ -712,6 +774,19 @@ fn strip_comment(value: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn newlines_are_found_eight_bytes_at_a_time() {
+        let text = "a\nbb\n\n0123456789abcdef\néé\u{a0}\n\x0b\x0a\x7f\x09xyzw\n tail without";
+        let bytes = text.as_bytes();
+        for from in 0..=bytes.len() {
+            let expected = bytes[from..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |i| from + i);
+            assert_eq!(next_newline(bytes, from), expected, "from {from}");
+        }
+    }
 
     fn merged(config: &str, credentials: &str) -> Profiles {
         let mut p = Profiles::default();
