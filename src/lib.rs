@@ -5,7 +5,8 @@
 //! - [`cli`] reads the command line into a [`request`] per mode, every value checked;
 //! - [`cmd`] runs each mode, one file per command, orchestrating the layers below;
 //! - [`aws`] holds the AWS side: the shared files and profiles, the settings of a run, the
-//!   endpoint and STS client, the session cache, and obtaining a session;
+//!   endpoint and STS client, the session cache, obtaining a session, and the IAM and sign-in
+//!   calls of `rotate` and `login`;
 //! - [`code`] is where MFA codes come from: flags, a TOTP seed, a command, a person;
 //! - [`shell`] is every shell's syntax: quoting, the lines that set and clear, detection,
 //!   the `init` snippets and the completion scripts;
@@ -25,7 +26,10 @@
 //! | file writing: regular files only, 0600, atomic, locked | `src/files.rs` |
 //! | code-source order: flag, seed, command, `mfa_process`, a person | `src/code/mod.rs` |
 //! | region and partition defaults | `src/aws/endpoint.rs` |
-//! | endpoint selection and signing region | `src/aws/endpoint.rs` |
+//! | endpoint selection and signing region (STS) | `src/aws/endpoint.rs` |
+//! | IAM's endpoint, and signing its calls | `src/aws/iam.rs` |
+//! | the console sign-in hosts and URL | `src/aws/federation.rs` |
+//! | rotating keys: the order of the steps, and the rollback | `src/cmd/rotate.rs` |
 //! | what an STS failure means for the person | `src/aws/failure.rs` |
 //! | the variables we set, clear and remember | `src/environment/vars.rs` |
 //! | the shapes of values (codes, serials, ARNs, names) | `src/checks.rs` |

@@ -457,7 +457,10 @@ fn read_section(profile: &mut Profile, lines: &str, kind: FileKind) {
     for raw in lines.split_inclusive('\n') {
         match scanner.line(raw) {
             Ok(Kind::Property { key, value }) => {
-                profile.set(key.to_ascii_lowercase(), value.to_owned(), kind);
+                // In place, a byte at a time (`to_ascii_lowercase` goes a char at a time).
+                let mut key = key.to_owned();
+                key.make_ascii_lowercase();
+                profile.set(key, value.to_owned(), kind);
                 after_property = true;
             }
             Ok(Kind::Continuation(more)) if after_property => profile.append(more),
