@@ -1,6 +1,6 @@
 """A fake STS and IAM on loopback for `rotate`: argv[2] is the user's one key; the new key it
-hands out works when argv[3] is "works", else STS refuses it (a rollback). Prints its port;
-logs each call as `Action KEY-ID` to argv[1] (the key deleted, else the key that signed)."""
+hands out works when argv[3] is "works", else STS refuses it (the rollback test). Prints its
+port; logs each call as `Action KEY-ID` to argv[1] (the key deleted, else the key that signed)."""
 import http.server, sys, urllib.parse
 
 LOG, OLD, WORKS = sys.argv[1], sys.argv[2], sys.argv[3] == "works"

@@ -1,7 +1,7 @@
 //! `rotate PROFILE`: against moto's IAM (a credentials-file profile rotated, only its two key
 //! lines changed, the old key gone, the new one known to IAM; a user with two keys refused
-//! before anything changes), and against a fake IAM: a new key that does not work is rolled
-//! back to the byte, and a keychain profile's entry is replaced.
+//! before anything changes; a keychain profile's entry replaced, where a Secret Service runs),
+//! and against a fake IAM: a new key that does not work is rolled back to the byte.
 
 use crate::support::*;
 
@@ -95,7 +95,7 @@ fn credentials_with(id: &str, secret: &str) -> String {
 }
 
 #[test]
-fn a_credentials_file_profile_is_rotated_and_a_user_with_two_keys_refused() {
+fn a_profile_is_rotated_in_the_credentials_file_and_the_keychain_and_two_keys_refused() {
     let Some(moto) = moto() else { return };
     if !require("aws") {
         return;
@@ -187,6 +187,64 @@ fn a_credentials_file_profile_is_rotated_and_a_user_with_two_keys_refused() {
         after
     );
     assert_eq!(keys_of(moto).len(), 2);
+
+    // The same user's keys in the keychain (one test: moto has one IAM for the whole run).
+    aws(
+        moto,
+        &[
+            "iam",
+            "delete-access-key",
+            "--user-name",
+            "moto",
+            "--access-key-id",
+            extra,
+        ],
+    );
+    let Some(service) = SecretService::start() else {
+        return;
+    };
+    let home = Home::new();
+    home.config(&format!("[default]\nmfa_serial = {SERIAL}\n"));
+    home.credentials("");
+    let mfa = || {
+        let mut cmd = home.mfa();
+        service.on_bus(&mut cmd).env("HOME", &home.path);
+        detached(&mut cmd);
+        cmd
+    };
+    assert_succeeds(&run(
+        mfa()
+            .args(["add", "default"])
+            .env("AWS_ACCESS_KEY_ID", new_id)
+            .env("AWS_SECRET_ACCESS_KEY", &new_secret),
+        "",
+    ));
+    let out = run(
+        mfa()
+            .args(["rotate", "default", "-t", "123456"])
+            .env("AWS_ENDPOINT_URL", &moto.url),
+        "",
+    );
+    assert_eq!(assert_succeeds(&out), "");
+    let keys = keys_of(moto);
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_ne!(&keys[0], new_id);
+    let stored = service.lookup("default").unwrap();
+    assert!(
+        stored.contains(&keys[0]) && !stored.contains(new_id.as_str()),
+        "{stored}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.file(".aws/credentials")).unwrap(),
+        ""
+    );
+    assert!(
+        stderr(&out).contains(&format!(
+            "is stored in item 'mfa-env: default' with service=mfa-env profile=default, and {new_id} is deleted"
+        )),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// The fake STS and IAM of `fake_iam.py`, and the log of what it was asked.
@@ -197,13 +255,13 @@ struct FakeIam {
 }
 
 impl FakeIam {
-    fn start(home: &Home, old: &str, new_key_works: bool) -> FakeIam {
+    fn start(home: &Home, old: &str) -> FakeIam {
         let log = home.file("iam.log");
         let mut child = Command::new("python3")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/fake_iam.py"))
             .arg(&log)
             .arg(old)
-            .arg(if new_key_works { "works" } else { "fails" })
+            .arg("fails")
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -246,7 +304,7 @@ fn a_new_key_that_does_not_work_is_rolled_back() {
     home.config(&format!("[default]\nmfa_serial = {SERIAL}\n"));
     let before = credentials_with(OLD_ID, "oldSECRET/oldSECRET+oldSECRET/oldSECRET1");
     home.credentials(&before);
-    let iam = FakeIam::start(&home, OLD_ID, false);
+    let iam = FakeIam::start(&home, OLD_ID);
     let out = run(
         home.mfa()
             .args(["rotate", "default", "-t", "123456"])
@@ -278,59 +336,4 @@ fn a_new_key_that_does_not_work_is_rolled_back() {
         "{calls:?}"
     );
     assert!(!stderr(&out).contains("newSECRET"));
-}
-
-#[test]
-fn a_keychain_profile_gets_its_new_keys_in_the_keychain() {
-    let Some(service) = SecretService::start() else {
-        return;
-    };
-    if !require("python3") {
-        return;
-    }
-    let home = Home::new();
-    home.config(&format!("[default]\nmfa_serial = {SERIAL}\n"));
-    home.credentials("");
-    let mfa = || {
-        let mut cmd = home.mfa();
-        service.on_bus(&mut cmd).env("HOME", &home.path);
-        detached(&mut cmd);
-        cmd
-    };
-    assert_succeeds(&run(
-        mfa()
-            .args(["add", "default"])
-            .env("AWS_ACCESS_KEY_ID", OLD_ID)
-            .env(
-                "AWS_SECRET_ACCESS_KEY",
-                "oldSECRET/oldSECRET+oldSECRET/oldSECRET1",
-            ),
-        "",
-    ));
-    let iam = FakeIam::start(&home, OLD_ID, true);
-    let out = run(
-        mfa()
-            .args(["rotate", "default", "-t", "123456"])
-            .env("AWS_ENDPOINT_URL", &iam.url),
-        "",
-    );
-    assert_eq!(assert_succeeds(&out), "");
-    let stored = service.lookup("default").unwrap();
-    assert!(
-        stored.contains(NEW_ID) && !stored.contains(OLD_ID),
-        "{stored}"
-    );
-    let calls = iam.calls();
-    assert!(
-        calls.contains(&format!("DeleteAccessKey {OLD_ID}")),
-        "{calls:?}"
-    );
-    assert!(
-        !calls.contains(&format!("DeleteAccessKey {NEW_ID}")),
-        "{calls:?}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(home.file(".aws/credentials")).unwrap(),
-        ""
-    );
 }
