@@ -335,7 +335,8 @@ print(first, second, third)
 #[test]
 fn nothing_in_the_users_files_wins_over_the_endpoint() {
     let Some(modules) = js_sdk() else { return };
-    if !require("aws") || !require("python3") {
+    // The AWS CLI v1 (pip's `aws`) and v2 (Debian's, at /usr/bin/aws).
+    if !require("aws") || !require("/usr/bin/aws") || !require("python3") {
         return;
     }
     let sts = FakeSts::start(vec![Reply::fixed()]);

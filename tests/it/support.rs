@@ -22,9 +22,14 @@ pub const VARS: [&str; 4] = [
     "AWS_CREDENTIAL_EXPIRATION",
 ];
 
-/// True where the tool is installed. Missing locally: say so and skip. Missing in CI: fail.
+/// True where the tool is installed (on PATH, or at the path given). Missing locally: say so
+/// and skip. Missing in CI: fail.
 pub fn require(tool: &str) -> bool {
-    let found = on_path(tool);
+    let found = if tool.contains('/') {
+        Path::new(tool).is_file()
+    } else {
+        on_path(tool)
+    };
     if !found {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("{tool} is required under CI=true but is not installed (see .ci/run)");
