@@ -14,7 +14,7 @@ use aws_smithy_xml::decode::{Document, ScopedDecoder, XmlDecodeError, try_data};
 
 use crate::aws::credentials::Credentials;
 use crate::aws::network::{Network, Unsent};
-use crate::environment::Environment;
+use crate::aws::settings::Setting;
 use crate::error::{Error, Result, clean};
 
 /// IAM's API version, as every Query call names it.
@@ -31,11 +31,9 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
-    /// IAM's endpoint for a run in `region`.
-    pub(crate) fn for_region(region: &str, env: &Environment) -> Result<Endpoint> {
-        let ignore = env
-            .text("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")?
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    /// IAM's endpoint for a run in `region`: `configured` (`sources::IAM_ENDPOINT`) as it is,
+    /// else the partition's.
+    pub(crate) fn for_region(region: &str, configured: Option<&Setting<String>>) -> Endpoint {
         let (default, signing_region) = if region.starts_with("cn-") {
             ("https://iam.cn-north-1.amazonaws.com.cn", "cn-north-1")
         } else if region.starts_with("us-gov-") {
@@ -43,19 +41,12 @@ impl Endpoint {
         } else {
             ("https://iam.amazonaws.com", "us-east-1")
         };
-        let mut configured = None;
-        if !ignore {
-            for var in ["AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL"] {
-                if let Some(url) = env.text(var)?.filter(|v| !v.is_empty()) {
-                    configured = Some(url.trim_end_matches('/').to_owned());
-                    break;
-                }
-            }
-        }
-        Ok(Endpoint {
-            url: configured.unwrap_or_else(|| default.to_owned()),
+        Endpoint {
+            url: configured
+                .map_or(default, |c| c.value.trim_end_matches('/'))
+                .to_owned(),
             signing_region: signing_region.to_owned(),
-        })
+        }
     }
 
     /// The host, as messages name it.
@@ -374,8 +365,7 @@ mod tests {
 
     #[test]
     fn partitions_have_their_own_iam() {
-        let env = Environment::of(&[]);
-        let of = |region| Endpoint::for_region(region, &env).unwrap();
+        let of = |region| Endpoint::for_region(region, None);
         assert_eq!(of("eu-west-1").url, "https://iam.amazonaws.com");
         assert_eq!(of("eu-west-1").signing_region, "us-east-1");
         assert_eq!(
@@ -383,18 +373,12 @@ mod tests {
             "https://iam.cn-north-1.amazonaws.com.cn"
         );
         assert_eq!(of("us-gov-east-1").signing_region, "us-gov-west-1");
-        let env = Environment::of(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:9/")]);
-        assert_eq!(
-            Endpoint::for_region("eu-west-1", &env).unwrap().url,
-            "http://127.0.0.1:9"
-        );
-        let env = Environment::of(&[
-            ("AWS_ENDPOINT_URL_IAM", "http://127.0.0.1:9"),
-            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
-        ]);
-        assert_eq!(
-            Endpoint::for_region("us-east-1", &env).unwrap().url,
-            "https://iam.amazonaws.com"
-        );
+        let configured = Setting {
+            value: "http://127.0.0.1:9/".to_owned(),
+            origin: crate::aws::settings::Origin::Env("AWS_ENDPOINT_URL"),
+        };
+        let endpoint = Endpoint::for_region("eu-west-1", Some(&configured));
+        assert_eq!(endpoint.url, "http://127.0.0.1:9");
+        assert_eq!(endpoint.signing_region, "us-east-1");
     }
 }

@@ -80,6 +80,8 @@ pub(crate) struct Settings {
     pub(crate) duration: Option<Setting<i32>>,
     pub(crate) region: Setting<String>,
     pub(crate) endpoint: Endpoint,
+    /// A configured IAM endpoint (`rotate`), else the partition's.
+    pub(crate) iam_endpoint: Option<Setting<String>>,
     /// The PEM file of the CAs to trust instead of the system's (`AWS_CA_BUNDLE`, `ca_bundle`).
     pub(crate) ca_bundle: Option<Setting<PathBuf>>,
     /// A command that prints the MFA code (`mfa_process`): the selected profile's, else that of
@@ -231,6 +233,7 @@ pub(crate) fn resolve(
     };
     checked(&region, checks::region)?;
     let endpoint = endpoint_for(&lookup, &region)?;
+    let iam_endpoint = configured_endpoint(&lookup, sources::IAM_ENDPOINT)?;
     let mfa_prompt = match lookup.first(sources::MFA_PROMPT)? {
         Some(s) => Some(Setting {
             value: Prompt::parse(&s.value).ok_or_else(|| {
@@ -260,6 +263,7 @@ pub(crate) fn resolve(
         duration,
         region,
         endpoint,
+        iam_endpoint,
         ca_bundle: ca_bundle(&lookup, env)?,
         mfa_process: lookup.first(sources::MFA_PROCESS)?,
         mfa_prompt,
@@ -428,13 +432,7 @@ fn finish_roles(
 /// The endpoint, as the AWS CLI picks it: a configured one (`sources::ENDPOINT`), unless told
 /// to ignore configured endpoints; else the region's default, in its FIPS or dual-stack form.
 fn endpoint_for(lookup: &Lookup, region: &Setting<String>) -> Result<Endpoint> {
-    let configured = if lookup.switch(sources::IGNORE_ENDPOINTS)? {
-        None
-    } else {
-        lookup.first(sources::ENDPOINT)?
-    };
-    if let Some(e) = configured {
-        checked(&e, checks::endpoint)?;
+    if let Some(e) = configured_endpoint(lookup, sources::ENDPOINT)? {
         // As botocore: a configured endpoint is used as it is, signed for the run's region,
         // FIPS and dual-stack settings notwithstanding.
         return Ok(Endpoint {
@@ -461,6 +459,22 @@ fn endpoint_for(lookup: &Lookup, region: &Setting<String>) -> Result<Endpoint> {
         signing_region: default.signing_region,
         origin: None,
     })
+}
+
+/// The first of `sources` that configures an endpoint, checked, unless configured endpoints
+/// are to be ignored.
+fn configured_endpoint(
+    lookup: &Lookup,
+    sources: &[sources::Source],
+) -> Result<Option<Setting<String>>> {
+    if lookup.switch(sources::IGNORE_ENDPOINTS)? {
+        return Ok(None);
+    }
+    let configured = lookup.first(sources)?;
+    if let Some(e) = &configured {
+        checked(e, checks::endpoint)?;
+    }
+    Ok(configured)
 }
 
 /// The CA bundle (`sources::CA_BUNDLE`): the variable as a path (any bytes), the profile's with
@@ -831,6 +845,44 @@ mod tests {
         let s = resolved(&for_profile("dev"), &kept, &f).unwrap();
         assert_eq!(s.region.origin, Origin::Env("AWS_REGION"));
         assert_eq!(s.region.value, "ap-south-1");
+    }
+
+    #[test]
+    fn iam_endpoints_follow_the_same_sources() {
+        let f = files(
+            "[default]\nservices = local\nendpoint_url = http://profile\n\
+             [services local]\niam =\n  endpoint_url = http://iam-services\n\
+             [profile plain]\nendpoint_url = http://profile\n\
+             [profile ignore]\nignore_configured_endpoint_urls = true\nendpoint_url = http://x\n",
+            &format!("[default]\n{KEYS}[plain]\n{KEYS}[ignore]\n{KEYS}"),
+        );
+        let iam = |profile: &str, env: &[(&str, &str)]| {
+            resolved(&for_profile(profile), env, &f)
+                .unwrap()
+                .iam_endpoint
+                .map(|s| s.value)
+        };
+        assert_eq!(iam("default", &[]).as_deref(), Some("http://iam-services"));
+        assert_eq!(iam("plain", &[]).as_deref(), Some("http://profile"));
+        assert_eq!(
+            iam("plain", &[("AWS_ENDPOINT_URL", "http://global")]).as_deref(),
+            Some("http://global")
+        );
+        assert_eq!(
+            iam(
+                "plain",
+                &[
+                    ("AWS_ENDPOINT_URL", "http://global"),
+                    ("AWS_ENDPOINT_URL_IAM", "http://iam")
+                ]
+            )
+            .as_deref(),
+            Some("http://iam")
+        );
+        assert_eq!(
+            iam("ignore", &[("AWS_ENDPOINT_URL_IAM", "http://iam")]),
+            None
+        );
     }
 
     #[test]

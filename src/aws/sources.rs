@@ -24,8 +24,9 @@ pub(crate) enum Source {
     Profile(&'static str),
     /// A property of the profile whose keys sign (a role's source profile).
     KeysProfile(&'static str),
-    /// STS's `endpoint_url` in the `[services NAME]` section the selected profile names.
-    Services,
+    /// A service's (`sts`, `iam`) `endpoint_url` in the `[services NAME]` section the selected
+    /// profile names.
+    Services(&'static str),
 }
 
 use Source::{Env, Flag, KeysProfile, Profile as Prop, Services, UsersRegion};
@@ -55,7 +56,14 @@ pub(crate) const REGION: &[Source] = &[
 pub(crate) const ENDPOINT: &[Source] = &[
     Env("AWS_ENDPOINT_URL_STS"),
     Env("AWS_ENDPOINT_URL"),
-    Services,
+    Services("sts"),
+    Prop("endpoint_url"),
+];
+/// A configured IAM endpoint, for `rotate` (else the partition's).
+pub(crate) const IAM_ENDPOINT: &[Source] = &[
+    Env("AWS_ENDPOINT_URL_IAM"),
+    Env("AWS_ENDPOINT_URL"),
+    Services("iam"),
     Prop("endpoint_url"),
 ];
 pub(crate) const IGNORE_ENDPOINTS: &[Source] = &[
@@ -87,7 +95,7 @@ pub(crate) fn described(sources: &[Source]) -> String {
             Env(var) | UsersRegion(var) => Some(format!("${var}")),
             Prop(key) => Some(format!("the profile's {key}")),
             KeysProfile(key) => Some(format!("its source profile's {key}")),
-            Services => Some("its [services] section's sts endpoint_url".to_owned()),
+            Services(service) => Some(format!("its [services] section's {service} endpoint_url")),
         })
         .collect();
     format!("else {}", words.join(", "))
@@ -184,7 +192,7 @@ impl Lookup<'_> {
                 .map(|v| setting(v, Origin::Env(var))),
             Prop(key) => self.property(self.selected, key),
             KeysProfile(key) => self.property(self.keys_profile, key),
-            Services => self.services()?,
+            Services(service) => self.services(service)?,
         })
     }
 
@@ -213,8 +221,9 @@ impl Lookup<'_> {
         })
     }
 
-    /// `endpoint_url` for STS in the `[services NAME]` section the profile names with `services`.
-    fn services(&self) -> Result<Option<Setting<String>>> {
+    /// `endpoint_url` for `service` in the `[services NAME]` section the profile names with
+    /// `services`.
+    fn services(&self, service: &str) -> Result<Option<Setting<String>>> {
         let Some(profile) = self.selected else {
             return Ok(None);
         };
@@ -232,7 +241,7 @@ impl Lookup<'_> {
             )));
         }
         Ok(profiles
-            .service_setting(section, "sts", "endpoint_url")
+            .service_setting(section, service, "endpoint_url")
             .map(|url| Setting {
                 value: url,
                 origin: Origin::Profile {

@@ -45,7 +45,7 @@ pub(crate) const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "AWS_ENDPOINT_URL_IAM",
-        "the IAM endpoint rotate calls (else AWS_ENDPOINT_URL, else the partition's own)",
+        "the IAM endpoint rotate calls (else AWS_ENDPOINT_URL, the iam endpoint_url of the profile's [services] section, the profile's endpoint_url, else the partition's own)",
     ),
     (
         "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",

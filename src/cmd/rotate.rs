@@ -56,7 +56,7 @@ pub(crate) fn run(request: &Rotate, env: &Environment) -> Result<()> {
     }
     let (store, old) = store_of(&settings, &files, &request.profile)?;
     let session = obtain::session(&request.reuse, &request.obtain, &settings, env, now)?;
-    let endpoint = Endpoint::for_region(&settings.region.value, env)?;
+    let endpoint = Endpoint::for_region(&settings.region.value, settings.iam_endpoint.as_ref());
     let iam_network = obtain::network_for(&endpoint.url, &settings, env)?;
     let sts_network = obtain::network_for(&settings.endpoint.url, &settings, env)?;
     let rotation = Rotation {
