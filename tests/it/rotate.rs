@@ -8,36 +8,38 @@ use crate::support::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+/// The AWS CLI against moto, signing with `keys`, reading no file of the developer's.
+fn aws_cli(moto: &Moto, (id, secret): (&str, &str), args: &[&str]) -> Command {
+    let mut cmd = Command::new("aws");
+    cmd.args([
+        "--endpoint-url",
+        &moto.url,
+        "--region",
+        "us-east-1",
+        "--output",
+        "text",
+    ])
+    .args(args)
+    .env("AWS_ACCESS_KEY_ID", id)
+    .env("AWS_SECRET_ACCESS_KEY", secret)
+    .env("AWS_CONFIG_FILE", "/dev/null")
+    .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    cmd
+}
+
+/// An administrator's keys: moto accepts any.
+const ADMIN: (&str, &str) = ("AKIAADMINADMINADMIN1", "admin");
+
 /// The AWS CLI against moto, as an administrator would call it.
 fn aws(moto: &Moto, args: &[&str]) -> String {
-    let out = run(
-        Command::new("aws")
-            .args([
-                "--endpoint-url",
-                &moto.url,
-                "--region",
-                "us-east-1",
-                "--output",
-                "text",
-            ])
-            .args(args)
-            .env("AWS_ACCESS_KEY_ID", "AKIAADMINADMINADMIN1")
-            .env("AWS_SECRET_ACCESS_KEY", "admin")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
-        "",
-    );
-    assert_succeeds(&out)
+    assert_succeeds(&run(&mut aws_cli(moto, ADMIN, args), ""))
 }
 
 /// moto's user for sessions whose keys it does not map ("moto"), with no key but one new one.
 fn moto_user_with_one_key(moto: &Moto) -> (String, String) {
+    // It may exist already from an earlier run of this story.
     let _ = run(
-        Command::new("aws")
-            .args(["--endpoint-url", &moto.url, "--region", "us-east-1"])
-            .args(["iam", "create-user", "--user-name", "moto"])
-            .env("AWS_ACCESS_KEY_ID", "AKIAADMINADMINADMIN1")
-            .env("AWS_SECRET_ACCESS_KEY", "admin"),
+        &mut aws_cli(moto, ADMIN, &["iam", "create-user", "--user-name", "moto"]),
         "",
     );
     for id in keys_of(moto) {
@@ -143,18 +145,11 @@ fn a_profile_is_rotated_in_the_credentials_file_and_the_keychain_and_two_keys_re
     assert!(!stderr(&out).contains(&new_secret));
     // IAM knows the new key as the user's: moto names an unknown key's caller `sts::...`.
     let identity = run(
-        Command::new("aws")
-            .args([
-                "--endpoint-url",
-                &moto.url,
-                "--region",
-                "us-east-1",
-                "--output",
-                "text",
-            ])
-            .args(["sts", "get-caller-identity", "--query", "Arn"])
-            .env("AWS_ACCESS_KEY_ID", new_id)
-            .env("AWS_SECRET_ACCESS_KEY", &new_secret),
+        &mut aws_cli(
+            moto,
+            (new_id, &new_secret),
+            &["sts", "get-caller-identity", "--query", "Arn"],
+        ),
         "",
     );
     assert_eq!(
