@@ -169,7 +169,7 @@ impl Iam<'_> {
 
     fn signed(&self, body: &str) -> std::result::Result<HttpRequest, String> {
         let url = format!("{}/", self.endpoint.url);
-        let host = authority(&self.endpoint.url).to_owned();
+        let host = self.endpoint.host().to_owned();
         let identity: Identity = aws_credential_types::Credentials::new(
             &self.session.access_key_id,
             &self.session.secret_access_key,
@@ -238,12 +238,6 @@ fn refusal(action: &str, status: u16, code: &str, message: &str) -> String {
         "" => format!("IAM answered {action} with HTTP {status} and no error code"),
         code => format!("IAM refused {action}: {code}{said}"),
     }
-}
-
-/// `https://host:port/...` → `host:port`.
-fn authority(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    rest.split('/').next().unwrap_or(rest)
 }
 
 /// `application/x-www-form-urlencoded`, as AWS's Query APIs read it.
@@ -356,9 +350,12 @@ mod tests {
             form(&[("A", "b c/+="), ("K", "é")]),
             "A=b%20c%2F%2B%3D&K=%C3%A9"
         );
-        assert_eq!(authority("http://127.0.0.1:5000"), "127.0.0.1:5000");
         assert_eq!(
-            authority("https://iam.amazonaws.com/x"),
+            crate::aws::endpoint::host("http://127.0.0.1:5000"),
+            "127.0.0.1:5000"
+        );
+        assert_eq!(
+            crate::aws::endpoint::host("https://iam.amazonaws.com/x"),
             "iam.amazonaws.com"
         );
     }

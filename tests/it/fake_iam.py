@@ -1,9 +1,9 @@
-"""A fake STS and IAM on loopback for `rotate`: argv[2] is the user's one key; the new key it
-hands out works when argv[3] is "works", else STS refuses it (the rollback test). Prints its
-port; logs each call as `Action KEY-ID` to argv[1] (the key deleted, else the key that signed)."""
+"""A fake STS and IAM on loopback for `rotate`'s rollback: argv[2] is the user's one key; STS
+refuses the new key it hands out. Prints its port; logs each call as `Action KEY-ID` to argv[1]
+(the key deleted, else the key that signed)."""
 import http.server, sys, urllib.parse
 
-LOG, OLD, WORKS = sys.argv[1], sys.argv[2], sys.argv[3] == "works"
+LOG, OLD = sys.argv[1], sys.argv[2]
 NEW = "AKIANEWKEYNEWKEY0001"
 
 
@@ -27,7 +27,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log.write(f"{action} {form.get('AccessKeyId', [signer])[0]}\n")
         if action == "GetSessionToken":
             return self.answer(200, "<GetSessionTokenResponse><GetSessionTokenResult><Credentials><AccessKeyId>ASIASESSIONSESSION01</AccessKeyId><SecretAccessKey>s3cr3t</SecretAccessKey><SessionToken>token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></GetSessionTokenResult></GetSessionTokenResponse>")
-        if action == "GetCallerIdentity" and signer == NEW and not WORKS:
+        if action == "GetCallerIdentity" and signer == NEW:
             return self.answer(403, "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>")
         if action == "GetCallerIdentity":
             return self.answer(200, "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/alice</Arn><UserId>AIDA1</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>")

@@ -256,7 +256,6 @@ impl FakeIam {
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/fake_iam.py"))
             .arg(&log)
             .arg(old)
-            .arg("fails")
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
