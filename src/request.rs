@@ -117,6 +117,9 @@ impl Prompt {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Choice {
     pub(crate) profile: Option<String>,
+    /// `profile` was the command's PROFILE word (`rotate PROFILE`, `login PROFILE`), which
+    /// messages name as such, not `--profile`.
+    pub(crate) profile_word: bool,
     pub(crate) serial: Option<String>,
     pub(crate) duration: Option<i32>,
     pub(crate) region: Option<String>,

@@ -275,7 +275,11 @@ pub(crate) fn resolve(
 /// profile is chosen, long-term keys in the environment (settings still from `[default]`, as
 /// the AWS CLI reads them).
 fn signer<'a>(choice: &Choice, env: &Environment, files: &'a AwsFiles) -> Result<Signer<'a>> {
-    let chosen = chosen_profile(choice.profile.as_deref(), env)?;
+    let chosen =
+        chosen_profile(choice.profile.as_deref(), env)?.map(|(name, origin)| match origin {
+            Origin::Flag(_) if choice.profile_word => (name, Origin::Flag("PROFILE")),
+            origin => (name, origin),
+        });
     if chosen.is_none()
         && let Some((access_key_id, secret_access_key)) = env_keys(env)?
     {

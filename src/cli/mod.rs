@@ -399,6 +399,7 @@ fn login(mut given: Given, positional: &[String]) -> Result<Request> {
             ));
         }
         given.choice.profile = Some(profile_word("login", positional)?);
+        given.choice.profile_word = true;
     }
     Ok(Request::Login(Login {
         choice: given.choice,
@@ -561,6 +562,7 @@ mod tests {
                 region: Some("eu-west-1".into()),
                 role_arn: Some("arn:aws:iam::123456789012:role/r".into()),
                 external_id: Some("ab".into()),
+                profile_word: false,
             }
         );
         assert_eq!(

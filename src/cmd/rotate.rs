@@ -43,6 +43,7 @@ pub(crate) fn run(request: &Rotate, env: &Environment) -> Result<()> {
     let now = time::now();
     let choice = Choice {
         profile: Some(request.profile.clone()),
+        profile_word: true,
         serial: request.choice.serial.clone(),
         region: request.choice.region.clone(),
         ..Choice::default()

@@ -145,6 +145,10 @@ fn a_plain_session_cannot_sign_in() {
     );
     assert_eq!(setup.sts.count(), 0, "no code spent");
     assert_eq!(setup.federation.count(), 0);
+    // A profile named as the command's word is named so when it is not there.
+    let out = run(&mut setup.login(&["nope"]), "");
+    assert_fails(&out, "profile 'nope' (from PROFILE) is not in ");
+    assert!(stderr(&out).trim_end().ends_with(": fix PROFILE"), "{}", stderr(&out));
     let out = run(&mut setup.login(&["admin", "--profile", "admin"]), "");
     assert_fails(&out, "login takes its profile once");
     assert_eq!(out.status.code(), Some(2));
