@@ -148,7 +148,11 @@ fn a_plain_session_cannot_sign_in() {
     // A profile named as the command's word is named so when it is not there.
     let out = run(&mut setup.login(&["nope"]), "");
     assert_fails(&out, "profile 'nope' (from PROFILE) is not in ");
-    assert!(stderr(&out).trim_end().ends_with(": fix PROFILE"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).trim_end().ends_with(": fix PROFILE"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(&mut setup.login(&["admin", "--profile", "admin"]), "");
     assert_fails(&out, "login takes its profile once");
     assert_eq!(out.status.code(), Some(2));
