@@ -3,9 +3,10 @@
 order, so that a slow moment of a shared machine falls on all of them alike. Prints JSON: per
 command its median, min and max in milliseconds.
 
-    pairs.py ROUNDS -- CMD_A... -- CMD_B... [-- CMD_C...]
+    pairs.py ROUNDS :: CMD_A... :: CMD_B... [:: CMD_C...]
 
-Each command is a list of words (no shell); its output goes to /dev/null. Spawning costs the
+Each command is a list of words (no shell); its output goes to /dev/null. Commands are
+separated by `::`, not `--`, which the commands themselves take (`mfa-env exec -- CMD`). Spawning costs the
 same for every command, so ratios of medians compare what the programs themselves cost.
 """
 import json
@@ -19,7 +20,7 @@ import time
 def commands(argv):
     groups, group = [], None
     for word in argv:
-        if word == "--":
+        if word == "::":
             group = []
             groups.append(group)
         elif group is not None:
@@ -35,8 +36,11 @@ def once(argv, devnull):
     ]
     start = time.perf_counter_ns()
     pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
-    os.waitpid(pid, 0)
-    return (time.perf_counter_ns() - start) / 1e6
+    _, status = os.waitpid(pid, 0)
+    took = (time.perf_counter_ns() - start) / 1e6
+    if status != 0:  # a figure of a run that failed measures nothing
+        sys.exit(f"pairs.py: {' '.join(argv)} failed (wait status {status})")
+    return took
 
 
 def main():

@@ -42,12 +42,14 @@ fn kind_of(meta: &fs::Metadata) -> &'static str {
 /// symlinks) is refused without blocking; so is a file over `limit` bytes or not UTF-8.
 pub(crate) fn read_text(path: &Path, limit: u64) -> Result<Option<String>> {
     let fail = |why: String| Error::new(format!("cannot read {}: {why}", display(path)));
+    let meta = std::fs::metadata(path);
     // `AWS_CONFIG_FILE=/dev/null` is how people say "no file"; the AWS CLI reads it as none.
-    if is_null_device(path) {
+    // (Only what is not a regular file can be the null device: the usual file costs no lookup.)
+    if !meta.as_ref().is_ok_and(|m| m.is_file()) && is_null_device(path) {
         return Ok(None);
     }
     // Looked at before opening: opening a socket fails, and a FIFO would wait for a writer.
-    match std::fs::metadata(path) {
+    match meta {
         Ok(meta) if !meta.is_file() => {
             return Err(fail(format!(
                 "it is {}, not a regular file",

@@ -35,6 +35,7 @@
 //! | the shapes of values (codes, serials, ARNs, names) | `src/checks.rs` |
 //! | test-only settings of debug builds (`MFA_ENV_TEST_*`) | `src/test_hooks.rs` |
 
+mod alloc;
 mod aws;
 mod checks;
 mod cli;
@@ -54,6 +55,8 @@ mod time;
 
 use std::ffi::OsString;
 
+pub use alloc::Allocator;
+
 /// Runs mfa-env with `args` (the program name first); prints any error once, on stderr; the
 /// exit status.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
@@ -69,7 +72,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         Ok(code) => code,
         Err(error::Error::Quiet) => error::exit::FAILED,
         Err(e) => {
-            eprintln!("mfa-env: {e}");
+            output::stderr(&format!("mfa-env: {e}\n"));
             e.exit_code()
         }
     }

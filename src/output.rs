@@ -16,9 +16,15 @@ pub(crate) fn stdout(text: &str) -> Result<()> {
         .map_err(|_| Error::Quiet)
 }
 
+/// Text for the person on stderr, in one write: a line is never split by another process's
+/// output on the same terminal. A stderr that cannot be written has nobody to tell.
+pub(crate) fn stderr(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
 /// A one-line note for the person: never a secret, never on stdout.
 pub(crate) fn note(message: &str) {
-    eprintln!("mfa-env: {message}");
+    stderr(&format!("mfa-env: {message}\n"));
 }
 
 /// Appends to `$GITHUB_ENV` (or `$GITHUB_OUTPUT`, as `label` says) without disturbing what is

@@ -128,7 +128,8 @@ impl Cache {
         if !platform::is_private(&meta) || meta.len() > MAX_SIZE {
             return None;
         }
-        let mut text = String::new();
+        // Sized from the length: one read, not a doubling series of them.
+        let mut text = String::with_capacity(meta.len() as usize + 1);
         file.take(MAX_SIZE).read_to_string(&mut text).ok()?;
         let entry: Entry = serde_json::from_str(&text).ok()?;
         (entry.version == VERSION && entry.credentials.check().is_ok()).then_some(entry)

@@ -152,18 +152,29 @@ pub(crate) fn table(rows: &[Row]) -> String {
             *w = (*w).max(width(cell));
         }
     }
-    let mut out = String::new();
+    let line = widths.iter().sum::<usize>() + 2 * widths.len();
+    let mut out = String::with_capacity(line * (cells.len() + 1));
     for row in std::iter::once(&header).chain(&cells) {
         for (i, cell) in row.iter().enumerate() {
             out.push_str(cell);
             if i + 1 < row.len() {
-                out.extend(std::iter::repeat_n(' ', widths[i] - width(cell) + 2));
+                pad(&mut out, widths[i] - width(cell) + 2);
             }
         }
         out.truncate(out.trim_end().len());
         out.push('\n');
     }
     out
+}
+
+/// `count` spaces.
+fn pad(out: &mut String, mut count: usize) {
+    const SPACES: &str = "                                ";
+    while count > 0 {
+        let n = count.min(SPACES.len());
+        out.push_str(&SPACES[..n]);
+        count -= n;
+    }
 }
 
 /// One name per line, for scripts and completions. A name that cannot be printed raw (a

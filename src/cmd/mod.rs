@@ -32,7 +32,7 @@ pub(crate) fn run(request: Request, env: &Environment) -> Result<u8> {
             let page = topic.map_or_else(cli::help, cli::command_help);
             if evaluated {
                 // Never eval'd: `mfa --help` shows the page and changes nothing.
-                eprint!("{page}");
+                output::stderr(&page);
             } else {
                 output::stdout(&page)?;
             }

@@ -128,12 +128,12 @@ pub(crate) fn run(request: &Status, env: &Environment) -> Result<u8> {
     // Where a new session's keys would come from, when that is the keychain (named, not opened);
     // keys in the files say nothing new, so setups without the keychain read as before.
     match &settings.keys {
-        Keys::Keychain { profile, .. } => eprintln!(
-            "{shell_line}\n{cache_line}\nkeys: {}, as {}, if it holds them (status does not open it)",
+        Keys::Keychain { profile, .. } => output::stderr(&format!(
+            "{shell_line}\n{cache_line}\nkeys: {}, as {}, if it holds them (status does not open it)\n",
             Keychain::name(),
             Keychain::entry_name(profile)
-        ),
-        _ => eprintln!("{shell_line}\n{cache_line}"),
+        )),
+        _ => output::stderr(&format!("{shell_line}\n{cache_line}\n")),
     }
     Ok(if valid { 0 } else { exit::FAILED })
 }

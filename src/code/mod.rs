@@ -15,6 +15,7 @@ use std::time::Duration;
 use crate::checks;
 use crate::environment::Environment;
 use crate::error::{Error, Result, shown};
+use crate::output;
 use crate::platform;
 use crate::request::{CodeSource, Obtain, Prompt};
 use dialog::Desktop;
@@ -173,16 +174,16 @@ impl Codes {
         match &self.source {
             Source::Totp { totp, var } => {
                 let used = self.step.take()?;
-                eprintln!(
-                    "mfa-env: STS refused the code from {var} (perhaps already used); trying the next one"
-                );
+                output::note(&format!(
+                    "STS refused the code from {var} (perhaps already used); trying the next one"
+                ));
                 Some(Ok(totp.after(used, self.clock.as_ref()).code))
             }
             Source::Command { command, origin } => {
                 let used = self.last.take()?;
-                eprintln!(
-                    "mfa-env: STS refused the code from {origin} (perhaps already used); running it again for the next one"
-                );
+                output::note(&format!(
+                    "STS refused the code from {origin} (perhaps already used); running it again for the next one"
+                ));
                 // Devices make a new code every 30 seconds: wait for the next step.
                 let now = self.clock.since_epoch().as_secs_f64();
                 let wait = 30.0 - now % 30.0;

@@ -53,16 +53,23 @@ impl Profile {
 
     /// The value of `property` and the file it came from.
     pub(crate) fn entry(&self, property: &str) -> Option<(&str, FileKind)> {
-        let pick = |kind: FileKind| {
-            self.values
-                .iter()
-                .rev()
-                .find(|(name, _, f)| name == property && *f == kind)
-                .map(|(_, v, f)| (v.as_str(), *f))
-        };
-        pick(FileKind::Credentials)
-            .or_else(|| pick(FileKind::Config))
-            .filter(|(v, _)| !v.is_empty())
+        // One pass from the end (`list` asks a dozen properties of every profile): the last
+        // credentials-file value, else the last config-file value.
+        let mut config = None;
+        for (name, value, kind) in self.values.iter().rev() {
+            if name != property {
+                continue;
+            }
+            match kind {
+                FileKind::Credentials => {
+                    config = Some((value.as_str(), *kind));
+                    break;
+                }
+                FileKind::Config if config.is_none() => config = Some((value.as_str(), *kind)),
+                FileKind::Config => {}
+            }
+        }
+        config.filter(|(v, _)| !v.is_empty())
     }
 
     pub(crate) fn has(&self, property: &str) -> bool {
@@ -454,7 +461,13 @@ fn headers(text: &str) -> Result<Vec<Found>, ParseError> {
 fn read_section(profile: &mut Profile, lines: &str, kind: FileKind) {
     let mut scanner = Scanner::in_section();
     let mut after_property = false;
-    for raw in lines.split_inclusive('\n') {
+    let bytes = lines.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let end = (next_newline(bytes, at) + 1).min(bytes.len());
+        // `at` and `end` are 0, the length, or just after a '\n' (ASCII).
+        let raw = cut(lines, at, end);
+        at = end;
         match scanner.line(raw) {
             Ok(Kind::Property { key, value }) => {
                 // In place, a byte at a time (`to_ascii_lowercase` goes a char at a time).
@@ -764,14 +777,14 @@ fn next_newline(bytes: &[u8], from: usize) -> usize {
 fn strip_comment(value: &str) -> &str {
     let value = trim_blanks(value);
     // Bytes, not chars: the marks are ASCII, which never occurs inside a UTF-8 sequence.
-    let comment = value
-        .as_bytes()
-        .windows(2)
-        .position(|w| matches!(w[0], b' ' | b'\t') && matches!(w[1], b'#' | b';'));
-    match comment {
-        Some(index) => trim_blanks(&value[..index]),
-        None => value,
+    let b = value.as_bytes();
+    for at in 1..b.len() {
+        if matches!(b[at], b'#' | b';') && matches!(b[at - 1], b' ' | b'\t') {
+            // Just before an ASCII blank: a char boundary.
+            return trim_blanks(cut(value, 0, at - 1));
+        }
     }
+    value
 }
 
 #[cfg(test)]
