@@ -145,7 +145,10 @@ pub(crate) fn table(rows: &[Row]) -> String {
             ]
         })
         .collect();
-    let width = |cell: &str| cell.chars().count();
+    let width = |cell: &str| match cell.is_ascii() {
+        true => cell.len(),
+        false => cell.chars().count(),
+    };
     let mut widths = [0; 7];
     for row in std::iter::once(&header).chain(&cells) {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -38,10 +38,21 @@ impl fmt::Display for ParseError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Profile {
     pub(crate) name: String,
-    values: Vec<(String, String, FileKind)>,
+    /// Every property's name and value, one after the other: one allocation per profile, not
+    /// two per property (`list` reads every profile).
+    text: String,
+    values: Vec<Property>,
     /// Which files have a section for this profile.
     pub(crate) in_config: bool,
     pub(crate) in_credentials: bool,
+}
+
+/// A property's name (lower-case) and value, as ranges of the profile's `text`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Property {
+    key: (u32, u32),
+    value: (u32, u32),
+    kind: FileKind,
 }
 
 impl Profile {
@@ -55,25 +66,35 @@ impl Profile {
     pub(crate) fn entry(&self, property: &str) -> Option<(&str, FileKind)> {
         // One pass from the end (`list` asks a dozen properties of every profile): the last
         // credentials-file value, else the last config-file value.
-        let mut config = None;
-        for (name, value, kind) in self.values.iter().rev() {
-            if name != property {
+        let mut found = None;
+        for p in self.values.iter().rev() {
+            let key = &self.text.as_bytes()[p.key.0 as usize..p.key.1 as usize];
+            if !same(key, property.as_bytes()) {
                 continue;
             }
-            match kind {
+            match p.kind {
                 FileKind::Credentials => {
-                    config = Some((value.as_str(), *kind));
+                    found = Some(p);
                     break;
                 }
-                FileKind::Config if config.is_none() => config = Some((value.as_str(), *kind)),
+                FileKind::Config if found.is_none() => found = Some(p),
                 FileKind::Config => {}
             }
         }
-        config.filter(|(v, _)| !v.is_empty())
+        found
+            .map(|p| (self.value(p), p.kind))
+            .filter(|(v, _)| !v.is_empty())
     }
 
     pub(crate) fn has(&self, property: &str) -> bool {
         self.get(property).is_some()
+    }
+
+    /// Every property as read: its name, its value and its file, in order (later wins).
+    pub(crate) fn properties(&self) -> impl Iterator<Item = (&str, &str, FileKind)> {
+        self.values
+            .iter()
+            .map(|p| (self.key(p), self.value(p), p.kind))
     }
 
     /// When keys in the credentials file's section stand beside a config section that gets
@@ -81,10 +102,9 @@ impl Profile {
     /// Tools then disagree on which wins, and a stale written session may.
     pub(crate) fn shadowed(&self) -> Option<&str> {
         let set = |file: FileKind, wanted: &dyn Fn(&str) -> bool| {
-            self.values
-                .iter()
+            self.properties()
                 .find(|(key, value, kind)| *kind == file && !value.is_empty() && wanted(key))
-                .map(|(key, _, _)| key.as_str())
+                .map(|(key, _, _)| key)
         };
         set(FileKind::Credentials, &|key| key == "aws_access_key_id")?;
         set(FileKind::Config, &edit::gives_credentials)
@@ -92,18 +112,44 @@ impl Profile {
 
     /// Whether any property's name starts with `prefix` (`sso_`).
     pub(crate) fn has_prefix(&self, prefix: &str) -> bool {
-        self.values.iter().any(|(k, _, _)| k.starts_with(prefix))
+        self.properties().any(|(k, _, _)| k.starts_with(prefix))
     }
 
-    fn set(&mut self, key: String, value: String, kind: FileKind) {
-        self.values.push((key, value, kind));
+    // Each range starts and ends where a pushed `&str` did: char boundaries by construction.
+    fn key(&self, p: &Property) -> &str {
+        cut(&self.text, p.key.0 as usize, p.key.1 as usize)
     }
 
-    /// Continues the value set last: the property whose indented lines these are.
+    fn value(&self, p: &Property) -> &str {
+        cut(&self.text, p.value.0 as usize, p.value.1 as usize)
+    }
+
+    /// Appends `text` to the profile's text: its range there.
+    fn keep(&mut self, text: &str) -> (u32, u32) {
+        // Offsets fit: `merge` refuses texts of 4 GiB, and a profile's text is a part of one.
+        let start = self.text.len() as u32;
+        self.text.push_str(text);
+        (start, self.text.len() as u32)
+    }
+
+    fn set(&mut self, key: &str, value: &str, kind: FileKind) {
+        let key = self.keep(key);
+        // In place, a byte at a time (`to_ascii_lowercase` goes a char at a time).
+        self.text[key.0 as usize..].make_ascii_lowercase();
+        let value = self.keep(value);
+        self.values.push(Property { key, value, kind });
+    }
+
+    /// Continues the value set last: the property whose indented lines these are. Its value
+    /// ends the text, so the text grows by the line.
     fn append(&mut self, more: &str) {
-        if let Some((_, value, _)) = self.values.last_mut() {
-            value.push('\n');
-            value.push_str(more);
+        if self.values.is_empty() {
+            return;
+        }
+        self.keep("\n");
+        let end = self.keep(more).1;
+        if let Some(last) = self.values.last_mut() {
+            last.value.1 = end;
         }
     }
 }
@@ -169,11 +215,15 @@ struct Found {
 
 impl Found {
     fn header<'t>(&self, text: &'t str) -> &'t str {
-        &text[self.header.0 as usize..(self.header.0 + self.header.1) as usize]
+        cut(
+            text,
+            self.header.0 as usize,
+            (self.header.0 + self.header.1) as usize,
+        )
     }
 
     fn lines<'t>(&self, text: &'t str) -> &'t str {
-        &text[self.start as usize..self.end as usize]
+        cut(text, self.start as usize, self.end as usize)
     }
 }
 
@@ -192,18 +242,10 @@ impl Profiles {
             });
         }
         let found = headers(&text)?;
-        // In the config file `[profile default]` wins over `[default]` wherever they appear.
-        let prefixed_default = kind == FileKind::Config
-            && found.iter().any(|f| {
-                let h = f.header(&text);
-                // Parsed only when it could name "default" (quotes and escapes can hide it).
-                let Some(rest) = h.strip_prefix("profile") else {
-                    return false;
-                };
-                (trim_blanks(rest) == "default"
-                    || rest.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\')))
-                    && header(h, kind) == Header::Profile("default".into())
-            });
+        // In the config file `[profile default]` wins over `[default]` wherever they appear: the
+        // `[default]` sections are linked at the end, and only if no `[profile default]` came.
+        let mut bare_default = Vec::new();
+        let mut prefixed_default = false;
         let index = self.texts.len() as u32;
         // Sized once: no copies while a big file's index grows.
         self.sections.reserve_exact(found.len());
@@ -215,7 +257,10 @@ impl Profiles {
         for f in &found {
             let h = f.header(&text);
             let name = match header(h, kind) {
-                Header::Profile(_) if prefixed_default && h == "default" => continue,
+                Header::Profile(name) if kind == FileKind::Config && name == "default" => {
+                    prefixed_default |= h != "default";
+                    name
+                }
                 Header::Profile(name) => name,
                 Header::Services(name) => {
                     let at = self.service_index(name.into_owned());
@@ -246,7 +291,17 @@ impl Profiles {
                 end: f.end,
                 next: NONE,
             };
-            self.add(name, section, kind, &text);
+            let entry = self.entry(name, kind, &text);
+            if kind == FileKind::Config && h == "default" {
+                bare_default.push((entry, section));
+            } else {
+                self.link(entry, section);
+            }
+        }
+        if !prefixed_default {
+            for (entry, section) in bare_default {
+                self.link(entry, section);
+            }
         }
         drop(found);
         self.texts.push((text, kind));
@@ -254,25 +309,19 @@ impl Profiles {
         Ok(())
     }
 
-    /// Links `section` to its profile's entry, made when the name is new.
-    fn add(&mut self, name: Name, section: Section, kind: FileKind, text: &str) {
+    /// The entry of the profile `name`, made (with no sections yet) when the name is new; its
+    /// file `kind` noted.
+    fn entry(&mut self, name: Name, kind: FileKind, text: &str) -> usize {
         if self.table.len() < (self.entries.len() + 1) * 2 {
             self.rehash((self.table.len() * 2).max(16), text);
         }
-        let at = self.sections.len() as u32;
-        self.sections.push(section);
-        let slot = match self.find(self.name_in(name, text), text) {
-            Ok(entry) => {
-                let last = self.entries[entry].last;
-                self.sections[last as usize].next = at;
-                self.entries[entry].last = at;
-                entry
-            }
+        let e = match self.find(self.name_in(name, text), text) {
+            Ok(e) => e,
             Err(slot) => {
                 self.entries.push(Entry {
                     name,
-                    first: at,
-                    last: at,
+                    first: NONE,
+                    last: NONE,
                     in_config: false,
                     in_credentials: false,
                 });
@@ -280,11 +329,24 @@ impl Profiles {
                 self.entries.len() - 1
             }
         };
-        let entry = &mut self.entries[slot];
+        let entry = &mut self.entries[e];
         match kind {
             FileKind::Config => entry.in_config = true,
             FileKind::Credentials => entry.in_credentials = true,
         }
+        e
+    }
+
+    /// Adds `section` as the last of entry `e`'s sections.
+    fn link(&mut self, e: usize, section: Section) {
+        let at = self.sections.len() as u32;
+        self.sections.push(section);
+        let entry = &mut self.entries[e];
+        match entry.last {
+            NONE => entry.first = at,
+            last => self.sections[last as usize].next = at,
+        }
+        entry.last = at;
     }
 
     /// The entry named `name` (`Ok`), or the free slot of the table where it goes (`Err`).
@@ -298,7 +360,12 @@ impl Profiles {
         loop {
             match self.table[slot] {
                 0 => return Err(slot),
-                e if self.name_in(self.entries[e as usize - 1].name, pending) == name => {
+                e if same(
+                    self.name_in(self.entries[e as usize - 1].name, pending)
+                        .as_bytes(),
+                    name.as_bytes(),
+                ) =>
+                {
                     return Ok(e as usize - 1);
                 }
                 _ => slot = (slot + 1) & mask,
@@ -323,7 +390,7 @@ impl Profiles {
         match name {
             Name::Slice { text, start, len } => {
                 let text = self.texts.get(text as usize).map_or(pending, |(t, _)| t);
-                &text[start as usize..(start + len) as usize]
+                cut(text, start as usize, (start + len) as usize)
             }
             Name::Spelled(i) => &self.spelled[i as usize],
         }
@@ -359,7 +426,7 @@ impl Profiles {
                 let (text, kind) = &self.texts[section.text as usize];
                 read_section(
                     &mut profile,
-                    &text[section.start as usize..section.end as usize],
+                    cut(text, section.start as usize, section.end as usize),
                     *kind,
                 );
                 at = section.next;
@@ -414,6 +481,34 @@ impl Profiles {
     }
 }
 
+/// `a == b`, eight bytes at a time: `==` on bytes calls the C library's `bcmp`, which musl (the
+/// static build's) runs a byte at a time, and `list` compares thousands of property names.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut word = [0; 8];
+        word.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(word)
+    };
+    let mut at = 0;
+    while at + 8 <= a.len() {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    while at < a.len() {
+        if a[at] != b[at] {
+            return false;
+        }
+        at += 1;
+    }
+    true
+}
+
 /// FNV-1a: short names, no adversary to fear (a file of the user's own).
 fn hash(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -459,6 +554,8 @@ fn headers(text: &str) -> Result<Vec<Found>, ParseError> {
 
 /// Adds the properties of one section's lines (checked already) to `profile`.
 fn read_section(profile: &mut Profile, lines: &str, kind: FileKind) {
+    // What the section's properties keep is at most its text: one allocation.
+    profile.text.reserve(lines.len());
     let mut scanner = Scanner::in_section();
     let mut after_property = false;
     let bytes = lines.as_bytes();
@@ -470,10 +567,7 @@ fn read_section(profile: &mut Profile, lines: &str, kind: FileKind) {
         at = end;
         match scanner.line(raw) {
             Ok(Kind::Property { key, value }) => {
-                // In place, a byte at a time (`to_ascii_lowercase` goes a char at a time).
-                let mut key = key.to_owned();
-                key.make_ascii_lowercase();
-                profile.set(key, value.to_owned(), kind);
+                profile.set(key, value, kind);
                 after_property = true;
             }
             Ok(Kind::Continuation(more)) if after_property => profile.append(more),
@@ -500,21 +594,11 @@ pub(super) fn header(text: &str, kind: FileKind) -> Header<'_> {
         FileKind::Config if text == "default" => Header::Profile(text.into()),
         FileKind::Config => {
             let prefixed = |prefix: &str| {
-                let rest = text.strip_prefix(prefix)?;
+                let rest = strip_prefix(text, prefix)?;
                 if !matches!(rest.as_bytes().first(), Some(b' ' | b'\t')) {
                     return None;
                 }
-                // A plain name needs no shell-like splitting (and no allocation per letter).
-                if !rest.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\')) {
-                    let name = trim_blanks(rest);
-                    let one_word =
-                        !name.is_empty() && !name.bytes().any(|b| b == b' ' || b == b'\t');
-                    return one_word.then_some(Cow::Borrowed(name));
-                }
-                match split_words(rest) {
-                    Some(mut words) if words.len() == 1 => words.pop().map(Cow::Owned),
-                    _ => None,
-                }
+                one_word(rest)
             };
             if let Some(name) = prefixed("profile") {
                 Header::Profile(name)
@@ -532,6 +616,46 @@ pub(super) fn header(text: &str, kind: FileKind) -> Header<'_> {
             }
         }
     }
+}
+
+/// The one word of `text` as a shell reads it (the AWS CLI uses `shlex`), else `None`. A plain
+/// name is a slice of `text`, found in one pass (every header of a big config is one).
+fn one_word(text: &str) -> Option<Cow<'_, str>> {
+    let b = text.as_bytes();
+    let (mut start, mut end) = (0, b.len());
+    while start < end && matches!(b[start], b' ' | b'\t') {
+        start += 1;
+    }
+    while end > start && matches!(b[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    for &c in &b[start..end] {
+        match c {
+            // Quotes and escapes: split as the shell does.
+            b'"' | b'\'' | b'\\' => {
+                return match split_words(text) {
+                    Some(mut words) if words.len() == 1 => words.pop().map(Cow::Owned),
+                    _ => None,
+                };
+            }
+            // A blank before any quote: two words or more.
+            b' ' | b'\t' => return None,
+            _ => {}
+        }
+    }
+    // Next to ASCII blanks or the text's ends.
+    (start < end).then(|| Cow::Borrowed(cut(text, start, end)))
+}
+
+/// `text.strip_prefix(prefix)` for an ASCII prefix, without the C library's byte-at-a-time
+/// `memcmp` (every header of a big config is looked at).
+#[inline(always)]
+fn strip_prefix<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    let n = prefix.len();
+    let head = text.as_bytes().get(..n)?;
+    // After an ASCII prefix: a char boundary.
+    debug_assert!(prefix.is_ascii());
+    same(head, prefix.as_bytes()).then(|| cut(text, n, text.len()))
 }
 
 /// Words as a POSIX shell splits them (the AWS CLI uses Python's `shlex`): quotes group, `\`
@@ -595,7 +719,8 @@ fn trim_blanks(text: &str) -> &str {
         return "";
     };
     let end = bytes.iter().rposition(not_blank).map_or(start, |i| i + 1);
-    &text[start..end]
+    // Next to ASCII blanks or the text's ends.
+    cut(text, start, end)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -641,7 +766,8 @@ struct Scanner {
     /// A property whose value starts on the next lines holds sub-properties (`s3 =` then
     /// indented `key = value` lines), which the AWS parsers refuse without their '='.
     nested: bool,
-    /// Only checking: a property's value is left with its comment (no one reads it).
+    /// Only checking: a property's name and value are left untrimmed, and the value with its
+    /// comment (no one reads them).
     checking: bool,
 }
 
@@ -706,12 +832,22 @@ impl Scanner {
         if !self.in_section {
             return Err("expected a [section] before this line");
         }
-        let mut at = start;
-        while at < end && b[at] != b'=' && b[at] != b':' {
-            at += 1;
-        }
+        let at = find_either(b, start, end, b'=', b':');
         if at == end {
             return Err("expected 'key = value'");
+        }
+        self.after_property = true;
+        if self.checking {
+            // `b[start]` is not blank, so the name is empty only when the mark comes first;
+            // `end` is trimmed, so the value is empty only when the mark ends the line.
+            if at == start {
+                return Err("a property has no name before '='");
+            }
+            self.nested = at + 1 == end;
+            return Ok(Kind::Property {
+                key: cut(raw, start, at),
+                value: cut(raw, at + 1, end),
+            });
         }
         let mut key_end = at;
         while key_end > start && blank(b[key_end - 1]) {
@@ -724,49 +860,55 @@ impl Scanner {
         while value_start < end && blank(b[value_start]) {
             value_start += 1;
         }
-        self.after_property = true;
         // A comment needs a blank before it, so only an empty value is empty without it.
         self.nested = value_start == end;
-        let value = cut(raw, value_start, end);
         Ok(Kind::Property {
             key: cut(raw, start, key_end),
-            value: if self.checking {
-                value
-            } else {
-                strip_comment(value)
-            },
+            value: strip_comment(cut(raw, value_start, end)),
         })
     }
 }
 
-/// `&text[from..to]` where both ends are next to ASCII bytes (or the text's ends), as the line
-/// scanner finds them: char boundaries by construction, so not checked again.
+/// `&text[from..to]` where both ends are known char boundaries (next to ASCII bytes, as the
+/// line scanner finds them, or where a pushed string ended), so not checked again.
 #[inline(always)]
 fn cut(text: &str, from: usize, to: usize) -> &str {
     debug_assert!(text.is_char_boundary(from) && text.is_char_boundary(to) && from <= to);
-    // SAFETY: `from <= to <= text.len()`, and each is 0, the length, or the offset of (or
-    // just after) an ASCII byte, which in UTF-8 is always a char boundary.
+    // SAFETY: `from <= to <= text.len()`, and each is 0, the length, the offset of (or just
+    // after) an ASCII byte, which in UTF-8 is always a char boundary, or the end of a whole
+    // string pushed onto `text`.
     unsafe { text.get_unchecked(from..to) }
 }
 
-/// The offset of the first '\n' in `bytes` at or after `from`, else the length: eight bytes at
-/// a time, since every line of a big file is looked at.
+/// The offset of the first '\n' in `bytes` at or after `from`, else the length.
 #[inline(always)]
 fn next_newline(bytes: &[u8], from: usize) -> usize {
+    find_either(bytes, from, bytes.len(), b'\n', b'\n')
+}
+
+/// The offset of the first `x` or `y` in `bytes[from..to]`, else `to`: eight bytes at a time,
+/// since every line of a big file is looked at.
+#[inline(always)]
+fn find_either(bytes: &[u8], from: usize, to: usize, x: u8, y: u8) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
+    // The high bit of each zero byte of `w`; exact for the lowest one (a borrow can only flag
+    // bytes above a zero byte), and the lowest is all that is used.
+    let zeros = |w: u64| w.wrapping_sub(ONES) & !w & (ONES << 7);
     let mut at = from;
-    while let Some(chunk) = bytes.get(at..at + 8) {
+    while at + 8 <= to {
+        let Some(chunk) = bytes.get(at..at + 8) else {
+            break;
+        };
         let mut word = [0; 8];
         word.copy_from_slice(chunk);
-        // A zero byte of `x` is a newline; the lowest flagged byte is the first of them.
-        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'\n'));
-        let found = x.wrapping_sub(ONES) & !x & (ONES << 7);
+        let w = u64::from_le_bytes(word);
+        let found = zeros(w ^ (ONES * u64::from(x))) | zeros(w ^ (ONES * u64::from(y)));
         if found != 0 {
             return at + (found.trailing_zeros() / 8) as usize;
         }
         at += 8;
     }
-    while at < bytes.len() && bytes[at] != b'\n' {
+    while at < to && bytes[at] != x && bytes[at] != y {
         at += 1;
     }
     at
@@ -778,13 +920,18 @@ fn strip_comment(value: &str) -> &str {
     let value = trim_blanks(value);
     // Bytes, not chars: the marks are ASCII, which never occurs inside a UTF-8 sequence.
     let b = value.as_bytes();
-    for at in 1..b.len() {
-        if matches!(b[at], b'#' | b';') && matches!(b[at - 1], b' ' | b'\t') {
+    let mut at = 0;
+    loop {
+        at = find_either(b, at, b.len(), b'#', b';');
+        if at == b.len() {
+            return value;
+        }
+        if at > 0 && matches!(b[at - 1], b' ' | b'\t') {
             // Just before an ASCII blank: a char boundary.
             return trim_blanks(cut(value, 0, at - 1));
         }
+        at += 1;
     }
-    value
 }
 
 #[cfg(test)]
@@ -801,6 +948,47 @@ mod tests {
                 .position(|&b| b == b'\n')
                 .map_or(bytes.len(), |i| from + i);
             assert_eq!(next_newline(bytes, from), expected, "from {from}");
+        }
+    }
+
+    #[test]
+    fn either_byte_is_found_eight_bytes_at_a_time() {
+        let text = "key = a:b\nrole_arn=arn:aws # x;y\n\x3c\x3e\x3d\x3b\x3a==é:;#\x00\x7f\u{a0}";
+        let bytes = text.as_bytes();
+        for (x, y) in [(b'=', b':'), (b'#', b';'), (b'\n', b'\n'), (b'<', b'>')] {
+            for from in 0..=bytes.len() {
+                for to in from..=bytes.len() {
+                    let expected = bytes[from..to]
+                        .iter()
+                        .position(|&b| b == x || b == y)
+                        .map_or(to, |i| from + i);
+                    assert_eq!(find_either(bytes, from, to, x, y), expected, "{from}..{to}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn same_compares_every_byte() {
+        let names = [
+            "",
+            "a",
+            "role_arn",
+            "role_arm",
+            "source_profile",
+            "source_profilf",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(same(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
+            }
+        }
+        // A difference in each position, of the words and of the tail.
+        let base = b"0123456789abcdefghi".to_vec();
+        for at in 0..base.len() {
+            let mut other = base.clone();
+            other[at] ^= 1;
+            assert!(!same(&base, &other), "{at}");
         }
     }
 
@@ -1208,8 +1396,8 @@ mod tests {
                 assert_eq!(mfa.get(key), Some(*value), "case {case}\n{text:?}\n{out:?}");
             }
             if let Some(old) = before.get("mfa") {
-                for (key, value, _) in &old.values {
-                    if !OURS.iter().any(|(k, _)| k == key) {
+                for (key, value, _) in old.properties() {
+                    if !OURS.iter().any(|(k, _)| *k == key) {
                         assert_eq!(
                             mfa.get(key),
                             old.get(key),
@@ -1310,7 +1498,7 @@ mod tests {
         let mut profiles: Reading = ours
             .all()
             .map(|p| {
-                let mut names: Vec<&str> = p.values.iter().map(|(k, _, _)| k.as_str()).collect();
+                let mut names: Vec<&str> = p.properties().map(|(k, _, _)| k).collect();
                 names.sort();
                 names.dedup();
                 let properties = names
