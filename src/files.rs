@@ -41,7 +41,36 @@ fn kind_of(meta: &fs::Metadata) -> &'static str {
 /// A text file's contents, or `None` if nothing is there. Anything but a regular file (after
 /// symlinks) is refused without blocking; so is a file over `limit` bytes or not UTF-8.
 pub(crate) fn read_text(path: &Path, limit: u64) -> Result<Option<String>> {
-    let fail = |why: String| Error::new(format!("cannot read {}: {why}", display(path)));
+    match open_regular(path)? {
+        Some(opened) => read_opened(opened, path, limit).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The text of a file `open_regular` opened, refused over `limit` bytes or when not UTF-8.
+pub(crate) fn read_opened(opened: Opened, path: &Path, limit: u64) -> Result<String> {
+    let Opened { file, len } = opened;
+    // Sized once from the file's length: a big config is not copied while it grows.
+    let mut bytes = Vec::with_capacity(len.min(limit) as usize + 1);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_error(path, &e.to_string()))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(path, limit));
+    }
+    String::from_utf8(bytes).map_err(|_| not_text(path))
+}
+
+/// A regular file opened for reading, and its length then.
+pub(crate) struct Opened {
+    pub(crate) file: File,
+    pub(crate) len: u64,
+}
+
+/// `path` opened for reading, or `None` if nothing is there (or it is the null device).
+/// Anything but a regular file (after symlinks) is refused without blocking.
+pub(crate) fn open_regular(path: &Path) -> Result<Option<Opened>> {
+    let fail = |why: String| read_error(path, &why);
     let meta = std::fs::metadata(path);
     // `AWS_CONFIG_FILE=/dev/null` is how people say "no file"; the AWS CLI reads it as none.
     // (Only what is not a regular file can be the null device: the usual file costs no lookup.)
@@ -72,20 +101,29 @@ pub(crate) fn read_text(path: &Path, limit: u64) -> Result<Option<String>> {
             kind_of(&meta)
         )));
     }
-    // Sized once from the file's length: a big config is not copied while it grows.
-    let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize + 1);
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| fail(e.to_string()))?;
-    if bytes.len() as u64 > limit {
-        return Err(fail(format!(
+    Ok(Some(Opened {
+        file,
+        len: meta.len(),
+    }))
+}
+
+/// "cannot read PATH: WHY".
+pub(crate) fn read_error(path: &Path, why: &str) -> Error {
+    Error::new(format!("cannot read {}: {why}", display(path)))
+}
+
+pub(crate) fn too_large(path: &Path, limit: u64) -> Error {
+    read_error(
+        path,
+        &format!(
             "it is larger than {} MiB, more than such a file ever holds",
             limit / (1024 * 1024)
-        )));
-    }
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| fail("it is not UTF-8 text".to_owned()))
+        ),
+    )
+}
+
+pub(crate) fn not_text(path: &Path) -> Error {
+    read_error(path, "it is not UTF-8 text")
 }
 
 /// Whether `path` is the null device, which reads as nothing.

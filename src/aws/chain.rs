@@ -59,6 +59,8 @@ pub(crate) enum Problem<'a> {
     /// A `credential_process` that is mfa-env itself.
     CallsMfaEnv,
     Sso,
+    /// Its source's section could not be read again (a big file changed meanwhile): why.
+    Unreadable(String),
 }
 
 /// Walks `selected`'s chain to the keys that sign.
@@ -100,8 +102,10 @@ pub(crate) fn walk<'a>(
         if source == profile.name {
             return done(usable_keys(profile)?, roles);
         }
-        let Some(next) = profiles.get(source) else {
-            return stop(profile, Problem::MissingSource(source));
+        let next = match profiles.get(source) {
+            Ok(Some(next)) => next,
+            Ok(None) => return stop(profile, Problem::MissingSource(source)),
+            Err(e) => return stop(profile, Problem::Unreadable(e.to_string())),
         };
         if visited.contains(&next.name.as_str()) {
             return stop(selected, Problem::Loop);
@@ -198,6 +202,7 @@ impl Stop<'_> {
             Problem::Sso => format!(
                 "profile '{name}' cannot sign the call: it signs in through IAM Identity Center (SSO), which cannot call GetSessionToken; mfa-env needs an IAM user's long-term keys (aws configure --profile {name})"
             ),
+            Problem::Unreadable(why) => why.clone(),
         })
     }
 
@@ -230,6 +235,7 @@ impl Stop<'_> {
                 return Cow::Borrowed("its credential_process is mfa-env itself");
             }
             Problem::Sso => return Cow::Borrowed("SSO cannot make an MFA session"),
+            Problem::Unreadable(_) => return Cow::Borrowed("its file changed while it was read"),
         })
     }
 }
@@ -368,7 +374,7 @@ mod tests {
             "[base]\naws_access_key_id = AKIA\naws_secret_access_key = s\n\
              [asia]\naws_access_key_id = ASIAX\naws_secret_access_key = s\n",
         );
-        let get = |name: &str| p.get(name).unwrap();
+        let get = |name: &str| p.get(name).unwrap().unwrap();
         let w = walk(get("top"), &p).unwrap();
         assert_eq!(w.keys, KeysAt::Profile(get("base")));
         let names: Vec<&str> = w.roles.iter().map(|r| r.name.as_str()).collect();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::aws::profiles::{FileKind, Profiles};
 use crate::aws::served;
 use crate::environment::Environment;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::files;
 
 /// The AWS config and credentials files: where they are and what they hold, read once.
@@ -46,15 +46,9 @@ impl AwsFiles {
             (&credentials, FileKind::Credentials),
         ] {
             let Some(path) = path else { continue };
-            let Some(text) = files::read_text(path, files::MAX_READ)? else {
-                continue;
-            };
-            profiles.merge(text, kind).map_err(|e| {
-                Error::new(format!(
-                    "{} is malformed at {e}: fix or remove that line",
-                    files::display(path)
-                ))
-            })?;
+            if let Some(opened) = files::open_regular(path)? {
+                profiles.merge_file(opened, path, kind, files::MAX_READ)?;
+            }
         }
         Ok(AwsFiles {
             config,

@@ -285,7 +285,7 @@ fn signer<'a>(choice: &Choice, env: &Environment, files: &'a AwsFiles) -> Result
     {
         return Ok(Signer {
             label: ENV_LABEL.to_owned(),
-            selected: files.profiles.get("default"),
+            selected: files.profiles.get("default")?,
             keys: Keys::Static {
                 access_key_id: access_key_id.clone(),
                 secret_access_key,
@@ -297,7 +297,7 @@ fn signer<'a>(choice: &Choice, env: &Environment, files: &'a AwsFiles) -> Result
         });
     }
     let (name, origin) = chosen.unwrap_or_else(|| ("default".to_owned(), Origin::Default));
-    let Some(profile) = files.profiles.get(&name) else {
+    let Some(profile) = files.profiles.get(&name)? else {
         let stale_session = env.text("AWS_SESSION_TOKEN")?.is_some();
         return Err(missing_profile(&name, &origin, stale_session, files));
     };

@@ -91,7 +91,10 @@ fn warn_about_files(profile: &str, env: &Environment) {
         return;
     };
     let name = shown(profile);
-    match files.profiles.get(profile) {
+    let Ok(found) = files.profiles.get(profile) else {
+        return;
+    };
+    match found {
         Some(p) if p.has("aws_access_key_id") => note(&format!(
             "{} still holds keys for [{name}], and those win: remove them, or run mfa-env add {name} --from-credentials",
             files.both()

@@ -49,7 +49,7 @@ pub(crate) struct Row<'a> {
 
 pub(crate) fn run(how: List, env: &Environment) -> Result<()> {
     let files = AwsFiles::load(env)?;
-    let rows = rows(&files, cache(env).as_ref(), time::now());
+    let rows = rows(&files, cache(env).as_ref(), time::now())?;
     if rows.is_empty() && how == List::Table {
         output::note(&format!(
             "no profiles in {}: run `aws configure` to create one",
@@ -64,12 +64,17 @@ pub(crate) fn run(how: List, env: &Environment) -> Result<()> {
     })
 }
 
-pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> Vec<Row<'a>> {
+pub(crate) fn rows<'a>(
+    files: &'a AwsFiles,
+    cache: Option<&Cache>,
+    now: i64,
+) -> Result<Vec<Row<'a>>> {
     let ends = cache.map(Cache::latest_ends).unwrap_or_default();
     files
         .profiles
         .all()
         .map(|p| {
+            let p = p?;
             let chain::Classified {
                 kind,
                 keys,
@@ -84,7 +89,7 @@ pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> 
             };
             let end = ends.get(&p.name).copied();
             let left = end.map(|end| (end - now).max(0));
-            Row {
+            Ok(Row {
                 profile: &p.name,
                 kind: kind.name(),
                 keys,
@@ -99,7 +104,7 @@ pub(crate) fn rows<'a>(files: &'a AwsFiles, cache: Option<&Cache>, now: i64) -> 
                 problem,
                 shadows_config: shadowed.is_some(),
                 note,
-            }
+            })
         })
         .collect()
 }
@@ -287,7 +292,7 @@ mod tests {
             "[default]\naws_access_key_id = AKIASECRETKEYID00001\naws_secret_access_key = s\n[half]\naws_access_key_id = AKIAHALF\n\
              [mfa]\naws_access_key_id = ASIA\naws_secret_access_key = s\naws_session_token = t\nmfa_env_source_profile = default\n",
         );
-        let rows = rows(&f, None, 0);
+        let rows = rows(&f, None, 0).unwrap();
         let got: Vec<(&str, &str, Option<&str>, Option<&str>)> = rows
             .iter()
             .map(|r| (r.profile, r.kind, r.keys, r.problem.as_deref()))
@@ -345,7 +350,7 @@ mod tests {
             "[profile ok]\n[profile \"t\x1b]0;pwned\x07\"]\n[profile rtl\u{202e}x]\n[profile ä]\n",
             "",
         );
-        let rows = rows(&f, None, 0);
+        let rows = rows(&f, None, 0).unwrap();
         assert_eq!(names(&rows), "ok\nä\n");
         let table = table(&rows);
         assert!(table.contains("t\\x1b]0;pwned\\x07  "), "{table}");

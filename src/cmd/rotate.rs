@@ -104,7 +104,7 @@ fn store_of(settings: &Settings, files: &AwsFiles, profile: &str) -> Result<(Sto
         } if settings.keys_profile.as_deref() == Some(profile) => {
             let in_credentials = files
                 .profiles
-                .get(profile)
+                .get(profile)?
                 .and_then(|p| p.entry("aws_access_key_id"))
                 .is_some_and(|(_, kind)| kind == FileKind::Credentials);
             match (&files.credentials, in_credentials) {

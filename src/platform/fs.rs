@@ -102,6 +102,27 @@ pub(crate) fn open_nonblocking(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
+/// Fills `buf` from `file` at `offset`, leaving the file's position as it is on Unix.
+pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    return std::os::unix::fs::FileExt::read_exact_at(file, buf, offset);
+    #[cfg(windows)]
+    {
+        let mut done = 0;
+        while done < buf.len() {
+            match std::os::windows::fs::FileExt::seek_read(
+                file,
+                &mut buf[done..],
+                offset + done as u64,
+            )? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => done += n,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Whether a file belongs to us.
 #[cfg(unix)]
 pub(crate) fn is_own(meta: &Metadata) -> bool {

@@ -18,7 +18,7 @@ use crate::environment::Environment;
 
 pub(crate) use fs::{
     create_private, create_private_dir, create_run_dir, is_own, is_private, is_private_dir,
-    open_no_follow, open_nonblocking, open_private,
+    open_no_follow, open_nonblocking, open_private, read_exact_at,
 };
 pub(crate) use limits::raise_open_files;
 #[cfg(unix)]

@@ -55,7 +55,8 @@ pub(crate) fn writable_name(name: &str) -> bool {
 pub(crate) fn section(text: &str, name: &str) -> Result<Option<Profile>, ParseError> {
     let mut only = Profiles::default();
     only.merge(text, FileKind::Credentials)?;
-    Ok(only.get(name).cloned())
+    // A text's sections are read from memory: `get` has nothing to fail on.
+    Ok(only.get(name).ok().flatten().cloned())
 }
 
 /// Sets `pairs` in section `[name]` of a credentials file (appending the section if it is

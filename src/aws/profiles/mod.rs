@@ -1,12 +1,20 @@
 //! The AWS shared config and credentials files: read the way the AWS CLI reads them, and edited
-//! without changing a byte that is not ours. Reading is pure (text in, profiles out); the files
-//! themselves are opened by `files`.
+//! without changing a byte that is not ours. A text is read whole; a big file a block at a time,
+//! and a profile's sections again from the file when it is asked for (files are opened by
+//! `files`).
 
 mod edit;
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::error::{Error, Result};
+use crate::files;
+use crate::platform;
 
 pub(crate) use edit::{
     remove_written, section, set_section, without_credentials, without_keys, writable_name,
@@ -155,13 +163,13 @@ impl Profile {
 }
 
 /// Every profile of both files, merged as the AWS SDKs merge them; and the `[services NAME]`
-/// sections of the config file. The texts are kept: loading checks every line (the AWS CLI
-/// refuses a whole file for one bad line) but indexes only the section headers, and a profile's
-/// properties are read when it is first asked for. So a run on a config of 20,000 profiles
-/// reads the few it uses, and the index costs a few bytes per profile.
+/// sections of the config file. Loading checks every line (the AWS CLI refuses a whole file for
+/// one bad line) but indexes only the section headers, and a profile's properties are read when
+/// it is first asked for. So a run on a config of 20,000 profiles reads the few it uses, and the
+/// index costs a few bytes per profile.
 #[derive(Debug, Default)]
 pub(crate) struct Profiles {
-    texts: Vec<(String, FileKind)>,
+    sources: Vec<(Source, FileKind)>,
     /// Every profile section, in file order.
     sections: Vec<Section>,
     /// One per profile name, in the order the files first name them.
@@ -170,65 +178,123 @@ pub(crate) struct Profiles {
     parsed: Vec<OnceCell<Box<Profile>>>,
     /// `entries` indexes + 1 by name (open addressing; 0 is empty): linear in the file's size.
     table: Vec<u32>,
-    /// Names written with quotes or escapes, which are not a slice of the text.
-    spelled: Vec<String>,
+    /// Every profile's name, one after the other (an entry's `name` is a range of it).
+    names: String,
     services: Vec<Profile>,
     /// Config file sections without the `profile ` prefix (`[work]`): a common mistake.
     misnamed: Vec<String>,
 }
 
-/// The lines of one section after its header: in which text, and where.
+/// Where a merged file's text is.
+#[derive(Debug)]
+enum Source {
+    /// Kept whole: a file that fits one read, and every text a test merges.
+    Text(String),
+    /// Left in the file and read a section at a time when a profile is asked for: a big file is
+    /// never all in memory (here, its fresh pages cost more than reading it).
+    File(Kept),
+}
+
+/// A big file, kept open: a profile is read from it only while it is the file that was checked.
+#[derive(Debug)]
+struct Kept {
+    file: std::fs::File,
+    path: PathBuf,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Kept {
+    /// The lines of `section`, read again: only while the file is as it was checked (its length
+    /// and time), and the bytes still begin with a header naming the same profile (or services)
+    /// and hold no other header.
+    fn read(&self, section: &Section, kind: FileKind) -> Result<String> {
+        let changed = || {
+            files::read_error(
+                &self.path,
+                "it changed while mfa-env was reading it; run mfa-env again",
+            )
+        };
+        let meta =
+            (self.file.metadata()).map_err(|e| files::read_error(&self.path, &e.to_string()))?;
+        if meta.len() != self.len || meta.modified().ok() != self.modified {
+            return Err(changed());
+        }
+        let mut bytes = vec![0; (section.end - section.header) as usize];
+        platform::read_exact_at(&self.file, &mut bytes, u64::from(section.header))
+            .map_err(|e| files::read_error(&self.path, &e.to_string()))?;
+        let lines = bytes.split_off((section.start - section.header) as usize);
+        let (Ok(line), Ok(text)) = (String::from_utf8(bytes), String::from_utf8(lines)) else {
+            return Err(changed());
+        };
+        let mut scanner = Scanner::default();
+        let named = match scanner.line(&line) {
+            Ok(Kind::Section(h)) => match self::header(h, kind) {
+                Header::Profile(name) | Header::Services(name) => hash(&name) as u32,
+                _ => return Err(changed()),
+            },
+            _ => return Err(changed()),
+        };
+        let whole = text.is_empty() || text.ends_with('\n') || u64::from(section.end) == self.len;
+        let another = text
+            .split_inclusive('\n')
+            .any(|line| matches!(scanner.line(line), Ok(Kind::Section(_))));
+        if named != section.name_hash || !whole || another {
+            return Err(changed());
+        }
+        Ok(text)
+    }
+}
+
+/// One section: in which source, where its header's line and the lines after it are, and the
+/// hash of the name it gives (read again from a big file, it must still give that name).
 #[derive(Debug, Clone, Copy)]
 struct Section {
-    text: u32,
+    source: u32,
+    header: u32,
     start: u32,
     end: u32,
+    name_hash: u32,
     /// The next section of the same profile (`NONE` for the last).
     next: u32,
 }
 
 #[derive(Debug)]
 struct Entry {
-    name: Name,
+    /// Its name's range in `Profiles::names`.
+    name: (u32, u32),
     first: u32,
     last: u32,
     in_config: bool,
     in_credentials: bool,
 }
 
-/// A profile's name: a slice of one text, or one of `spelled`.
-#[derive(Debug, Clone, Copy)]
-enum Name {
-    Slice { text: u32, start: u32, len: u32 },
-    Spelled(u32),
-}
-
 const NONE: u32 = u32::MAX;
 
-/// A header's text and the lines that follow it, found while checking a file: offsets, which
-/// keep this list small on a big file.
-struct Found {
-    header: (u32, u32),
-    start: u32,
-    end: u32,
+/// One file being merged: the section whose lines come next, and the `[default]` sections held
+/// back until it is known whether a `[profile default]` wins over them.
+struct Merging {
+    kind: FileKind,
+    source: u32,
+    open: Open,
+    bare_default: Vec<(usize, usize)>,
+    prefixed_default: bool,
+    /// `[services NAME]` sections: which service profile, and where its lines are.
+    services: Vec<(usize, Section)>,
 }
 
-impl Found {
-    fn header<'t>(&self, text: &'t str) -> &'t str {
-        cut(
-            text,
-            self.header.0 as usize,
-            (self.header.0 + self.header.1) as usize,
-        )
-    }
-
-    fn lines<'t>(&self, text: &'t str) -> &'t str {
-        cut(text, self.start as usize, self.end as usize)
-    }
+/// The section the lines being checked belong to.
+enum Open {
+    None,
+    Profile(usize),
+    Service(usize),
 }
+
+/// A file is read in blocks of this size, and kept whole when it fits one.
+const BLOCK: usize = 64 * 1024;
 
 impl Profiles {
-    /// Adds one file's sections; later values override earlier ones.
+    /// Adds one text's sections (a file read whole); later values override earlier ones.
     pub(crate) fn merge(
         &mut self,
         text: impl Into<String>,
@@ -241,85 +307,185 @@ impl Profiles {
                 message: "the file is too large",
             });
         }
-        let found = headers(&text)?;
-        // In the config file `[profile default]` wins over `[default]` wherever they appear: the
-        // `[default]` sections are linked at the end, and only if no `[profile default]` came.
-        let mut bare_default = Vec::new();
-        let mut prefixed_default = false;
-        let index = self.texts.len() as u32;
-        // Sized once: no copies while a big file's index grows.
-        self.sections.reserve_exact(found.len());
-        self.entries.reserve_exact(found.len());
-        let wanted = ((self.entries.len() + found.len()) * 2).next_power_of_two();
-        if self.table.len() < wanted {
-            self.rehash(wanted, &text);
+        let mut merging = self.begin(kind);
+        Checker::default().block(&text, 0, &mut |header, line, at| {
+            self.header(&mut merging, header, line, at)
+        })?;
+        let len = text.len() as u32;
+        self.sources.push((Source::Text(text), kind));
+        // Reading a text's own sections cannot fail.
+        self.end(merging, len).map_err(|_| ParseError {
+            line: 1,
+            message: "unreadable",
+        })
+    }
+
+    /// Adds the sections of the file at `path`, opened: a file that fits one block is read
+    /// whole; a bigger one is checked a block at a time and left in the file.
+    pub(crate) fn merge_file(
+        &mut self,
+        opened: files::Opened,
+        path: &Path,
+        kind: FileKind,
+        limit: u64,
+    ) -> Result<()> {
+        let malformed = |e: ParseError| {
+            Error::new(format!(
+                "{} is malformed at {e}: fix or remove that line",
+                files::display(path)
+            ))
+        };
+        if opened.len < BLOCK as u64 {
+            let text = files::read_opened(opened, path, limit)?;
+            return self.merge(text, kind).map_err(malformed);
         }
-        for f in &found {
-            let h = f.header(&text);
-            let name = match header(h, kind) {
-                Header::Profile(name) if kind == FileKind::Config && name == "default" => {
-                    prefixed_default |= h != "default";
-                    name
-                }
-                Header::Profile(name) => name,
-                Header::Services(name) => {
-                    let at = self.service_index(name.into_owned());
-                    read_section(&mut self.services[at], f.lines(&text), kind);
+        let mut file = opened.file;
+        let modified = file.metadata().ok().and_then(|m| m.modified().ok());
+        let mut merging = self.begin(kind);
+        let mut checker = Checker::default();
+        let (mut buf, mut filled, mut base) = (vec![0u8; BLOCK], 0, 0);
+        let io = |e: std::io::Error| files::read_error(path, &e.to_string());
+        loop {
+            let read = file.read(&mut buf[filled..]).map_err(io)?;
+            filled += read;
+            if (base + filled) as u64 > limit {
+                return Err(files::too_large(path, limit));
+            }
+            // Whole lines only ('\n' is never inside a UTF-8 sequence); all that is left at the end.
+            let upto = match buf[..filled].iter().rposition(|&b| b == b'\n') {
+                _ if read == 0 => filled,
+                Some(at) => at + 1,
+                None if filled == buf.len() => {
+                    buf.resize(buf.len() * 2, 0); // a line longer than a block
                     continue;
                 }
-                Header::Misnamed(name) => {
-                    self.misnamed.push(name);
-                    continue;
-                }
-                Header::Other => continue,
+                None => continue,
             };
-            let name = match name {
-                // A slice of `text`: its offset.
-                Cow::Borrowed(slice) => Name::Slice {
-                    text: index,
-                    start: (slice.as_ptr() as usize - text.as_ptr() as usize) as u32,
-                    len: slice.len() as u32,
-                },
-                Cow::Owned(owned) => {
-                    self.spelled.push(owned);
-                    Name::Spelled(self.spelled.len() as u32 - 1)
-                }
-            };
-            let section = Section {
-                text: index,
-                start: f.start,
-                end: f.end,
-                next: NONE,
-            };
-            let entry = self.entry(name, kind, &text);
-            if kind == FileKind::Config && h == "default" {
-                bare_default.push((entry, section));
-            } else {
-                self.link(entry, section);
+            let block = std::str::from_utf8(&buf[..upto]).map_err(|_| files::not_text(path))?;
+            checker
+                .block(block, base, &mut |header, line, at| {
+                    self.header(&mut merging, header, line, at)
+                })
+                .map_err(malformed)?;
+            buf.copy_within(upto..filled, 0);
+            filled -= upto;
+            base += upto;
+            if read == 0 {
+                break;
             }
         }
-        if !prefixed_default {
-            for (entry, section) in bare_default {
-                self.link(entry, section);
+        self.sources.push((
+            Source::File(Kept {
+                file,
+                path: path.to_owned(),
+                len: base as u64,
+                modified,
+            }),
+            kind,
+        ));
+        self.end(merging, base as u32)
+    }
+
+    fn begin(&mut self, kind: FileKind) -> Merging {
+        Merging {
+            kind,
+            source: self.sources.len() as u32,
+            open: Open::None,
+            bare_default: Vec::new(),
+            prefixed_default: false,
+            services: Vec::new(),
+        }
+    }
+
+    /// The header `header` on the line at `at`, its lines from `start`: the section before it
+    /// ends here, and this one begins.
+    fn header(&mut self, m: &mut Merging, header: &str, line: &str, at: usize) {
+        // Offsets fit: files are refused long before 4 GiB.
+        let start = (at + line.len()) as u32;
+        let at = at as u32;
+        self.close(m, at);
+        let section = |name: &str| Section {
+            source: m.source,
+            header: at,
+            name_hash: hash(name) as u32,
+            start,
+            end: NONE,
+            next: NONE,
+        };
+        m.open = match self::header(header, m.kind) {
+            Header::Profile(name) => {
+                // In the config file `[profile default]` wins over `[default]` wherever they
+                // appear: the `[default]` sections are linked at the end, and only if no
+                // `[profile default]` came.
+                let bare = m.kind == FileKind::Config && header == "default";
+                m.prefixed_default |= m.kind == FileKind::Config && !bare && name == "default";
+                let section = section(&name);
+                let entry = self.entry(&name, u64::from(section.name_hash), m.kind);
+                self.sections.push(section);
+                let at = self.sections.len() - 1;
+                if bare {
+                    m.bare_default.push((entry, at));
+                } else {
+                    self.link(entry, at);
+                }
+                Open::Profile(at)
+            }
+            Header::Services(name) => {
+                let section = section(&name);
+                let service = self.service_index(name.into_owned());
+                m.services.push((service, section));
+                Open::Service(m.services.len() - 1)
+            }
+            Header::Misnamed(name) => {
+                self.misnamed.push(name);
+                Open::None
+            }
+            Header::Other => Open::None,
+        };
+    }
+
+    /// Ends the open section where the next header's line begins (or the file ends).
+    fn close(&mut self, m: &mut Merging, end: u32) {
+        match m.open {
+            Open::Profile(at) => self.sections[at].end = end,
+            Open::Service(at) => m.services[at].1.end = end,
+            Open::None => {}
+        }
+        m.open = Open::None;
+    }
+
+    /// The file's sections are all found: the held-back `[default]` sections linked, and the
+    /// `[services]` sections read.
+    fn end(&mut self, mut m: Merging, len: u32) -> Result<()> {
+        self.close(&mut m, len);
+        if !m.prefixed_default {
+            for (entry, at) in m.bare_default {
+                self.link(entry, at);
             }
         }
-        drop(found);
-        self.texts.push((text, kind));
+        for (service, section) in m.services {
+            let text = self.section_text(&section)?.into_owned();
+            read_section(&mut self.services[service], &text, m.kind);
+        }
         self.parsed.resize_with(self.entries.len(), OnceCell::new);
         Ok(())
     }
 
     /// The entry of the profile `name`, made (with no sections yet) when the name is new; its
     /// file `kind` noted.
-    fn entry(&mut self, name: Name, kind: FileKind, text: &str) -> usize {
-        if self.table.len() < (self.entries.len() + 1) * 2 {
-            self.rehash((self.table.len() * 2).max(16), text);
+    fn entry(&mut self, name: &str, hash: u64, kind: FileKind) -> usize {
+        // Kept at most three quarters full.
+        if self.table.len() * 3 < (self.entries.len() + 1) * 4 {
+            self.rehash((self.table.len() * 2).max(16));
         }
-        let e = match self.find(self.name_in(name, text), text) {
+        let e = match self.find_hashed(name, hash) {
             Ok(e) => e,
             Err(slot) => {
+                // Offsets fit: the names are parts of files refused long before 4 GiB.
+                let start = self.names.len() as u32;
+                self.names.push_str(name);
                 self.entries.push(Entry {
-                    name,
+                    name: (start, self.names.len() as u32),
                     first: NONE,
                     last: NONE,
                     in_config: false,
@@ -337,35 +503,32 @@ impl Profiles {
         e
     }
 
-    /// Adds `section` as the last of entry `e`'s sections.
-    fn link(&mut self, e: usize, section: Section) {
-        let at = self.sections.len() as u32;
-        self.sections.push(section);
+    /// Makes section `at` the last of entry `e`'s sections.
+    fn link(&mut self, e: usize, at: usize) {
         let entry = &mut self.entries[e];
         match entry.last {
-            NONE => entry.first = at,
-            last => self.sections[last as usize].next = at,
+            NONE => entry.first = at as u32,
+            last => self.sections[last as usize].next = at as u32,
         }
-        entry.last = at;
+        entry.last = at as u32;
     }
 
     /// The entry named `name` (`Ok`), or the free slot of the table where it goes (`Err`).
-    /// `pending` is a text being merged, not yet in `texts`.
-    fn find(&self, name: &str, pending: &str) -> Result<usize, usize> {
+    fn find(&self, name: &str) -> std::result::Result<usize, usize> {
+        self.find_hashed(name, u64::from(hash(name) as u32))
+    }
+
+    /// `find`, given the name's `hash` (its low 32 bits, as sections keep it).
+    fn find_hashed(&self, name: &str, hash: u64) -> std::result::Result<usize, usize> {
         let mask = self.table.len().wrapping_sub(1);
         if self.table.is_empty() {
             return Err(0);
         }
-        let mut slot = hash(name) as usize & mask;
+        let mut slot = hash as usize & mask;
         loop {
             match self.table[slot] {
                 0 => return Err(slot),
-                e if same(
-                    self.name_in(self.entries[e as usize - 1].name, pending)
-                        .as_bytes(),
-                    name.as_bytes(),
-                ) =>
-                {
+                e if same(self.name(e as usize - 1).as_bytes(), name.as_bytes()) => {
                     return Ok(e as usize - 1);
                 }
                 _ => slot = (slot + 1) & mask,
@@ -373,12 +536,11 @@ impl Profiles {
         }
     }
 
-    /// Makes the table `size` slots (a power of two, kept at most half full).
-    fn rehash(&mut self, size: usize, pending: &str) {
+    /// Makes the table `size` slots (a power of two).
+    fn rehash(&mut self, size: usize) {
         self.table = vec![0; size];
         for e in 0..self.entries.len() {
-            let name = self.name_in(self.entries[e].name, pending);
-            let mut slot = hash(name) as usize & (size - 1);
+            let mut slot = hash(self.name(e)) as u32 as usize & (size - 1);
             while self.table[slot] != 0 {
                 slot = (slot + 1) & (size - 1);
             }
@@ -386,14 +548,10 @@ impl Profiles {
         }
     }
 
-    fn name_in<'a>(&'a self, name: Name, pending: &'a str) -> &'a str {
-        match name {
-            Name::Slice { text, start, len } => {
-                let text = self.texts.get(text as usize).map_or(pending, |(t, _)| t);
-                cut(text, start as usize, (start + len) as usize)
-            }
-            Name::Spelled(i) => &self.spelled[i as usize],
-        }
+    fn name(&self, e: usize) -> &str {
+        let (start, end) = self.entries[e].name;
+        // The ends of a whole name pushed onto `names`.
+        cut(&self.names, start as usize, end as usize)
     }
 
     fn service_index(&mut self, name: String) -> usize {
@@ -410,43 +568,60 @@ impl Profiles {
         }
     }
 
-    /// The profile of entry `e`, read from its sections the first time.
-    fn profile(&self, e: usize) -> &Profile {
-        self.parsed[e].get_or_init(|| {
-            let entry = &self.entries[e];
-            let mut profile = Profile {
-                name: self.name_in(entry.name, "").to_owned(),
-                in_config: entry.in_config,
-                in_credentials: entry.in_credentials,
-                ..Profile::default()
-            };
-            let mut at = entry.first;
-            while at != NONE {
-                let section = self.sections[at as usize];
-                let (text, kind) = &self.texts[section.text as usize];
-                read_section(
-                    &mut profile,
-                    cut(text, section.start as usize, section.end as usize),
-                    *kind,
-                );
-                at = section.next;
-            }
-            Box::new(profile)
-        })
+    /// A section's lines, from the text kept or from the file.
+    fn section_text(&self, section: &Section) -> Result<Cow<'_, str>> {
+        match &self.sources[section.source as usize].0 {
+            // Line starts, or the text's end: char boundaries.
+            Source::Text(text) => Ok(Cow::Borrowed(cut(
+                text,
+                section.start as usize,
+                section.end as usize,
+            ))),
+            Source::File(kept) => kept
+                .read(section, self.sources[section.source as usize].1)
+                .map(Cow::Owned),
+        }
     }
 
-    pub(crate) fn get(&self, profile: &str) -> Option<&Profile> {
-        self.find(profile, "").ok().map(|e| self.profile(e))
+    /// The profile of entry `e`, read from its sections the first time.
+    fn profile(&self, e: usize) -> Result<&Profile> {
+        if let Some(profile) = self.parsed[e].get() {
+            return Ok(profile);
+        }
+        let entry = &self.entries[e];
+        let mut profile = Profile {
+            name: self.name(e).to_owned(),
+            in_config: entry.in_config,
+            in_credentials: entry.in_credentials,
+            ..Profile::default()
+        };
+        let mut at = entry.first;
+        while at != NONE {
+            let section = self.sections[at as usize];
+            let kind = self.sources[section.source as usize].1;
+            read_section(&mut profile, &self.section_text(&section)?, kind);
+            at = section.next;
+        }
+        Ok(self.parsed[e].get_or_init(|| Box::new(profile)))
+    }
+
+    /// The profile `name`, if the files have it; an error only when a big file changed since
+    /// it was checked, or cannot be read again.
+    pub(crate) fn get(&self, name: &str) -> Result<Option<&Profile>> {
+        match self.find(name) {
+            Ok(e) => self.profile(e).map(Some),
+            Err(_) => Ok(None),
+        }
     }
 
     /// Every profile, in the order the files first name them.
-    pub(crate) fn all(&self) -> impl Iterator<Item = &Profile> {
+    pub(crate) fn all(&self) -> impl Iterator<Item = Result<&Profile>> {
         (0..self.entries.len()).map(|e| self.profile(e))
     }
 
     /// Every profile's name, in the same order, without reading its properties.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|e| self.name_in(e.name, ""))
+        (0..self.entries.len()).map(|e| self.name(e))
     }
 
     /// Whether the config file has a `[services NAME]` section.
@@ -509,47 +684,77 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     true
 }
 
-/// FNV-1a: short names, no adversary to fear (a file of the user's own).
+/// The hash of a name, eight bytes at a time (FxHash's step, then a final mix so
+/// that the low bits the table uses depend on every byte). No adversary to fear: the files are
+/// the user's own.
 fn hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    let bytes = name.as_bytes();
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let step =
+        |h: u64, word: [u8; 8]| (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    let mut h = bytes.len() as u64;
+    let mut rest = bytes;
+    while let Some((word, after)) = rest.split_first_chunk::<8>() {
+        h = step(h, *word);
+        rest = after;
+    }
+    if !rest.is_empty() {
+        let mut word = [0; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        h = step(h, word);
+    }
+    let h = (h ^ (h >> 29)).wrapping_mul(K);
+    h ^ (h >> 32)
 }
 
-/// Checks every line of `text` and returns its section headers, each with the byte range of
-/// the lines up to the next header.
-fn headers(text: &str) -> Result<Vec<Found>, ParseError> {
-    let mut found: Vec<Found> = Vec::new();
-    let mut scanner = Scanner {
-        checking: true,
-        ..Scanner::default()
-    };
-    let bytes = text.as_bytes();
-    let (mut at, mut index) = (0, 0);
-    while at < bytes.len() {
-        let end = (next_newline(bytes, at) + 1).min(bytes.len());
-        // `at` and `end` are 0, the length, or just after a '\n' (ASCII).
-        let raw = cut(text, at, end);
-        index += 1;
-        let kind = scanner.line(raw).map_err(|message| ParseError {
-            line: index,
-            message,
-        })?;
-        at = end;
-        if let Kind::Section(header) = kind {
-            if let Some(last) = found.last_mut() {
-                last.end = (at - raw.len()) as u32;
-            }
-            // Offsets fit: `merge` refuses texts of 4 GiB.
-            let offset = header.as_ptr() as usize - text.as_ptr() as usize;
-            found.push(Found {
-                header: (offset as u32, header.len() as u32),
-                start: at as u32,
-                end: text.len() as u32,
-            });
+/// Checks a file's lines as the AWS CLI's parser does, a block of whole lines at a time, and
+/// reports each section header.
+struct Checker {
+    scanner: Scanner,
+    /// Lines checked so far, for the number of a bad one.
+    lines: usize,
+}
+
+impl Default for Checker {
+    fn default() -> Checker {
+        Checker {
+            scanner: Scanner {
+                checking: true,
+                ..Scanner::default()
+            },
+            lines: 0,
         }
     }
-    Ok(found)
+}
+
+impl Checker {
+    /// Checks `block` (whole lines; only a file's last may lack its '\n'), which starts at
+    /// offset `base` of the file: `header` is told each header's text, its whole line, and the
+    /// line's offset in the file.
+    fn block(
+        &mut self,
+        block: &str,
+        base: usize,
+        header: &mut dyn FnMut(&str, &str, usize),
+    ) -> Result<(), ParseError> {
+        let bytes = block.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            let end = (next_newline(bytes, at) + 1).min(bytes.len());
+            // `at` and `end` are 0, the length, or just after a '\n' (ASCII).
+            let raw = cut(block, at, end);
+            self.lines += 1;
+            let kind = self.scanner.line(raw).map_err(|message| ParseError {
+                line: self.lines,
+                message,
+            })?;
+            if let Kind::Section(text) = kind {
+                header(text, raw, base + at);
+            }
+            at = end;
+        }
+        Ok(())
+    }
 }
 
 /// Adds the properties of one section's lines (checked already) to `profile`.
@@ -968,6 +1173,148 @@ mod tests {
         }
     }
 
+    /// `text` written to a file of its own and merged from there.
+    fn merged_from_file(text: &str, kind: FileKind) -> (Profiles, PathBuf) {
+        static FILES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("mfa-env-blocks-{}-{n}", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        let mut p = Profiles::default();
+        let opened = files::open_regular(&path).unwrap().unwrap();
+        p.merge_file(opened, &path, kind, files::MAX_READ).unwrap();
+        (p, path)
+    }
+
+    /// A config of many sections, some of each kind the reader treats apart, around `lines`
+    /// long lines, CRLF endings and text that is not ASCII.
+    fn big_config(sections: usize) -> String {
+        let mut text = String::from("# generated\n[default]\nregion = us-east-1\n");
+        for i in 0..sections {
+            match i % 50 {
+                7 => text.push_str("[profile default]\nregion = eu-west-1\n"),
+                11 => text.push_str(&format!("[services s{i}]\nsts =\n  endpoint_url = http://127.0.0.1:{i}\n")),
+                13 => text.push_str(&format!("[misnamed{i}]\nregion = x\n")),
+                17 => text.push_str(&format!("[profile \"q {i}\"]\r\nregion = ä{i}\r\n")),
+                19 => text.push_str(&format!("[profile long]\nnote = {}\n", "x".repeat(70_000 + i))),
+                23 => text.push_str(&format!("[profile p{}]\nmfa_serial = again{i}\n", i - 20)),
+                _ => text.push_str(&format!(
+                    "[profile p{i}]\nrole_arn = arn:aws:iam::1:role/r{i} ; a comment\ns3 =\n  max_concurrent_requests = {i}\nsource_profile = default\n\n"
+                )),
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn a_big_file_read_in_blocks_reads_as_the_whole_text() {
+        let text = big_config(3000);
+        assert!(text.len() > 4 * BLOCK);
+        let whole = merged(&text, "");
+        let (blocks, path) = merged_from_file(&text, FileKind::Config);
+        assert!(matches!(blocks.sources[0].0, Source::File(_)));
+        assert_eq!(
+            blocks.names().collect::<Vec<_>>(),
+            whole.names().collect::<Vec<_>>()
+        );
+        for (a, b) in whole.all().zip(blocks.all()) {
+            assert_eq!(a.unwrap(), b.unwrap());
+        }
+        assert_eq!(blocks.misnamed, whole.misnamed);
+        assert_eq!(blocks.services, whole.services);
+        assert_eq!(
+            blocks
+                .service_setting("s11", "sts", "endpoint_url")
+                .as_deref(),
+            Some("http://127.0.0.1:11")
+        );
+        assert_eq!(
+            blocks.get("default").unwrap().unwrap().get("region"),
+            Some("eu-west-1")
+        );
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_bad_line_of_a_big_file_is_named_by_its_number() {
+        let mut text = big_config(2000);
+        text.push_str("[profile last]\nno equals sign here\n");
+        let whole = Profiles::default()
+            .merge(text.clone(), FileKind::Config)
+            .unwrap_err();
+        let path = std::env::temp_dir().join(format!("mfa-env-bad-{}", std::process::id()));
+        std::fs::write(&path, &text).unwrap();
+        let opened = files::open_regular(&path).unwrap().unwrap();
+        let error = Profiles::default()
+            .merge_file(opened, &path, FileKind::Config, files::MAX_READ)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(&format!("is malformed at {whole}: fix or remove that line")),
+            "{error} / {whole}"
+        );
+        assert_eq!(whole.line, text.lines().count());
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_big_file_that_changes_is_not_read_again() {
+        let text = big_config(2000);
+        let (p, path) = merged_from_file(&text, FileKind::Config);
+        assert!(p.get("p1").unwrap().is_some());
+        // Rewritten meanwhile, as `aws configure` does: a profile not yet read is refused, not
+        // read from whatever is at its offsets now; one read before stays as it was read.
+        std::fs::write(&path, text.replace("role/r", "role/other-")).unwrap();
+        let error = p.get("p2").unwrap_err().to_string();
+        assert!(
+            error.ends_with("it changed while mfa-env was reading it; run mfa-env again"),
+            "{error}"
+        );
+        assert!(
+            p.get("p1")
+                .unwrap()
+                .unwrap()
+                .get("role_arn")
+                .unwrap()
+                .ends_with("role/r1")
+        );
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_big_file_rewritten_to_the_same_length_and_time_is_caught_by_its_headers() {
+        let text = big_config(2000);
+        let (p, path) = merged_from_file(&text, FileKind::Config);
+        let time = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let same_length = |from: &str, to: &str| {
+            let changed = text.replacen(from, to, 1);
+            assert_eq!(changed.len(), text.len());
+            std::fs::write(&path, &changed).unwrap();
+            let file = std::fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(time).unwrap();
+        };
+        // Another header where p2's was; then a header inside p3's lines.
+        same_length("[profile p2]", "[profile q2]");
+        assert!(p.get("p2").unwrap_err().to_string().contains("it changed"));
+        same_length(
+            "source_profile = default\n\n[profile p4]",
+            "[x]\nsource_profile = def\n\n[profile p4]",
+        );
+        assert!(p.get("p3").unwrap_err().to_string().contains("it changed"));
+        // Unchanged where p5 is: read as it was.
+        assert_eq!(
+            p.get("p5").unwrap().unwrap().get("source_profile"),
+            Some("default")
+        );
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_small_file_is_kept_whole() {
+        let (p, path) = merged_from_file("[default]\nregion = x\n", FileKind::Config);
+        assert!(matches!(p.sources[0].0, Source::Text(_)));
+        std::fs::remove_file(path).unwrap();
+    }
+
     #[test]
     fn same_compares_every_byte() {
         let names = [
@@ -1005,8 +1352,11 @@ mod tests {
             "[default]\nregion = eu-west-1\n[profile  work ]\nmfa_serial=arn:aws:iam::1:mfa/u # mine\nDuration_Seconds = 3600\n  # an indented comment\n[work]\nregion=x\n[sso-session s]\nk=v\n[profile \"a b\"]\nregion: ap-south-1\n[profile ä,b]\nk = v\n",
             "[work]\naws_access_key_id = AKIA;not-a-comment\n; comment\n[profile bad]\nx=y\n",
         );
-        assert_eq!(p.get("default").unwrap().get("region"), Some("eu-west-1"));
-        let work = p.get("work").unwrap();
+        assert_eq!(
+            p.get("default").unwrap().unwrap().get("region"),
+            Some("eu-west-1")
+        );
+        let work = p.get("work").unwrap().unwrap();
         assert_eq!(work.get("mfa_serial"), Some("arn:aws:iam::1:mfa/u"));
         assert_eq!(work.get("duration_seconds"), Some("3600"));
         assert_eq!(work.get("aws_access_key_id"), Some("AKIA;not-a-comment"));
@@ -1020,8 +1370,11 @@ mod tests {
             "[work] in the config file is not a profile"
         );
         assert!(p.is_misnamed("work"));
-        assert_eq!(p.get("a b").unwrap().get("region"), Some("ap-south-1"));
-        assert!(p.get("ä,b").is_some());
+        assert_eq!(
+            p.get("a b").unwrap().unwrap().get("region"),
+            Some("ap-south-1")
+        );
+        assert!(p.get("ä,b").unwrap().is_some());
         let names: Vec<&str> = p.names().collect();
         assert_eq!(names, ["default", "work", "a b", "ä,b", "profile bad"]);
     }
@@ -1032,7 +1385,7 @@ mod tests {
             "[default]\nregion = eu-west-1\noutput =\n",
             "[default]\nregion = us-west-2\n",
         );
-        let d = p.get("default").unwrap();
+        let d = p.get("default").unwrap().unwrap();
         assert_eq!(d.get("region"), Some("us-west-2"));
         assert_eq!(d.get("output"), None);
         assert!(d.in_config && d.in_credentials);
@@ -1041,7 +1394,7 @@ mod tests {
     #[test]
     fn profile_default_wins_in_config() {
         let p = merged("[profile default]\nregion = a\n[default]\nregion = b\n", "");
-        assert_eq!(p.get("default").unwrap().get("region"), Some("a"));
+        assert_eq!(p.get("default").unwrap().unwrap().get("region"), Some("a"));
         // Also when quotes or an escape spell it, as Python's shlex reads them.
         for header in [r#"[profile "def"ault]"#, r"[profile def\ault]"] {
             let p = merged(
@@ -1049,7 +1402,7 @@ mod tests {
                 "",
             );
             assert_eq!(
-                p.get("default").unwrap().get("region"),
+                p.get("default").unwrap().unwrap().get("region"),
                 Some("a"),
                 "{header}"
             );
@@ -1063,7 +1416,7 @@ mod tests {
             "",
         );
         assert_eq!(
-            p.get("default").unwrap().get("s3"),
+            p.get("default").unwrap().unwrap().get("s3"),
             Some("\nmax_concurrent_requests = 10")
         );
         assert_eq!(
@@ -1381,21 +1734,21 @@ mod tests {
             after
                 .merge(&out, FileKind::Credentials)
                 .unwrap_or_else(|e| panic!("case {case}: {e}\n{text:?}\n{out:?}"));
-            for profile in before.all() {
+            for profile in before.all().map(Result::unwrap) {
                 if profile.name != "mfa" {
                     assert_eq!(
-                        after.get(&profile.name),
+                        after.get(&profile.name).unwrap(),
                         Some(profile),
                         "case {case}: [{}] changed\n{text:?}\n{out:?}",
                         profile.name
                     );
                 }
             }
-            let mfa = after.get("mfa").unwrap();
+            let mfa = after.get("mfa").unwrap().unwrap();
             for (key, value) in OURS {
                 assert_eq!(mfa.get(key), Some(*value), "case {case}\n{text:?}\n{out:?}");
             }
-            if let Some(old) = before.get("mfa") {
+            if let Some(old) = before.get("mfa").unwrap() {
                 for (key, value, _) in old.properties() {
                     if !OURS.iter().any(|(k, _)| *k == key) {
                         assert_eq!(
@@ -1409,7 +1762,7 @@ mod tests {
             // Byte for byte: every line that is not ours is still there, in order, ending included
             // (the last one may gain a line ending when our lines follow it).
             let (old, mut new) = (others(&text), others(&out));
-            if before.get("mfa").is_none() {
+            if before.get("mfa").unwrap().is_none() {
                 // An appended section: a blank line (when the file was not empty) and the header.
                 let header = new
                     .iter()
@@ -1497,6 +1850,7 @@ mod tests {
         ours.merge(credentials, FileKind::Credentials).ok()?;
         let mut profiles: Reading = ours
             .all()
+            .map(Result::unwrap)
             .map(|p| {
                 let mut names: Vec<&str> = p.properties().map(|(k, _, _)| k).collect();
                 names.sort();
