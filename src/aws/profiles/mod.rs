@@ -261,8 +261,9 @@ struct Section {
 
 #[derive(Debug)]
 struct Entry {
-    /// Its name's range in `Profiles::names`.
+    /// Its name's range in `Profiles::names`, and the name's hash (compared before the name).
     name: (u32, u32),
+    hash: u32,
     first: u32,
     last: u32,
     in_config: bool,
@@ -486,6 +487,7 @@ impl Profiles {
                 self.names.push_str(name);
                 self.entries.push(Entry {
                     name: (start, self.names.len() as u32),
+                    hash: hash as u32,
                     first: NONE,
                     last: NONE,
                     in_config: false,
@@ -528,7 +530,9 @@ impl Profiles {
         loop {
             match self.table[slot] {
                 0 => return Err(slot),
-                e if same(self.name(e as usize - 1).as_bytes(), name.as_bytes()) => {
+                e if self.entries[e as usize - 1].hash == hash as u32
+                    && same(self.name(e as usize - 1).as_bytes(), name.as_bytes()) =>
+                {
                     return Ok(e as usize - 1);
                 }
                 _ => slot = (slot + 1) & mask,
@@ -540,7 +544,7 @@ impl Profiles {
     fn rehash(&mut self, size: usize) {
         self.table = vec![0; size];
         for e in 0..self.entries.len() {
-            let mut slot = hash(self.name(e)) as u32 as usize & (size - 1);
+            let mut slot = self.entries[e].hash as usize & (size - 1);
             while self.table[slot] != 0 {
                 slot = (slot + 1) & (size - 1);
             }
@@ -664,9 +668,9 @@ fn same(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     let word = |s: &[u8], at: usize| {
-        let mut word = [0; 8];
-        word.copy_from_slice(&s[at..at + 8]);
-        u64::from_ne_bytes(word)
+        s.get(at..)
+            .and_then(<[u8]>::first_chunk::<8>)
+            .map_or(0, |w| u64::from_ne_bytes(*w))
     };
     let mut at = 0;
     while at + 8 <= a.len() {
