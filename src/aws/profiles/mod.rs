@@ -43,11 +43,11 @@ impl fmt::Display for ParseError {
 }
 
 /// One profile: its properties from both files, in the order they were read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Profile {
     pub(crate) name: String,
-    /// Every property's name and value, one after the other: one allocation per profile, not
-    /// two per property (`list` reads every profile).
+    /// The lines of its sections, copied once (`list` reads every profile): each property's
+    /// name and value are ranges of it.
     text: String,
     values: Vec<Property>,
     /// Which files have a section for this profile.
@@ -140,27 +140,46 @@ impl Profile {
         (start, self.text.len() as u32)
     }
 
-    fn set(&mut self, key: &str, value: &str, kind: FileKind) {
-        let key = self.keep(key);
+    /// A property whose name and value are at these ranges of the text.
+    fn set(&mut self, key: (u32, u32), value: (u32, u32), kind: FileKind) {
         // In place, a byte at a time (`to_ascii_lowercase` goes a char at a time).
-        self.text[key.0 as usize..].make_ascii_lowercase();
-        let value = self.keep(value);
+        self.text[key.0 as usize..key.1 as usize].make_ascii_lowercase();
         self.values.push(Property { key, value, kind });
     }
 
-    /// Continues the value set last: the property whose indented lines these are. Its value
-    /// ends the text, so the text grows by the line.
+    /// Continues the value set last: the property whose indented lines these are. The value is
+    /// moved to the end of the text first, unless it ends it, so that it grows by the line.
     fn append(&mut self, more: &str) {
-        if self.values.is_empty() {
+        let Some(&Property { value, .. }) = self.values.last() else {
             return;
-        }
+        };
+        let start = match value.1 as usize == self.text.len() {
+            true => value.0,
+            false => {
+                let copy = self.value(&self.values[self.values.len() - 1]).to_owned();
+                self.keep(&copy).0
+            }
+        };
         self.keep("\n");
         let end = self.keep(more).1;
         if let Some(last) = self.values.last_mut() {
-            last.value.1 = end;
+            last.value = (start, end);
         }
     }
 }
+
+/// Two profiles are alike when they hold the same properties, whatever else their sections'
+/// text holds (comments, blank lines).
+impl PartialEq for Profile {
+    fn eq(&self, other: &Profile) -> bool {
+        self.name == other.name
+            && self.in_config == other.in_config
+            && self.in_credentials == other.in_credentials
+            && self.properties().eq(other.properties())
+    }
+}
+
+impl Eq for Profile {}
 
 /// Every profile of both files, merged as the AWS SDKs merge them; and the `[services NAME]`
 /// sections of the config file. Loading checks every line (the AWS CLI refuses a whole file for
@@ -763,8 +782,20 @@ impl Checker {
 
 /// Adds the properties of one section's lines (checked already) to `profile`.
 fn read_section(profile: &mut Profile, lines: &str, kind: FileKind) {
-    // What the section's properties keep is at most its text: one allocation.
-    profile.text.reserve(lines.len());
+    // The lines are copied once; a name or value found in `lines` is at the same offset of the
+    // copy, after what the profile held before.
+    let base = profile.keep(lines).0;
+    // (An empty part may be a literal "", not a slice of `lines`: any empty range will do.)
+    let at_copy = |part: &str| match (part.as_ptr() as usize).checked_sub(lines.as_ptr() as usize) {
+        Some(offset) if !part.is_empty() && offset + part.len() <= lines.len() => {
+            let start = base + offset as u32;
+            (start, start + part.len() as u32)
+        }
+        _ => (base, base),
+    };
+    if profile.values.capacity() == 0 {
+        profile.values.reserve(4);
+    }
     let mut scanner = Scanner::in_section();
     let mut after_property = false;
     let bytes = lines.as_bytes();
@@ -776,7 +807,7 @@ fn read_section(profile: &mut Profile, lines: &str, kind: FileKind) {
         at = end;
         match scanner.line(raw) {
             Ok(Kind::Property { key, value }) => {
-                profile.set(key, value, kind);
+                profile.set(at_copy(key), at_copy(value), kind);
                 after_property = true;
             }
             Ok(Kind::Continuation(more)) if after_property => profile.append(more),
