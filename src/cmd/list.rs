@@ -70,11 +70,11 @@ pub(crate) fn rows<'a>(
     now: i64,
 ) -> Result<Vec<Row<'a>>> {
     let ends = cache.map(Cache::latest_ends).unwrap_or_default();
-    files
-        .profiles
-        .all()
-        .map(|p| {
-            let p = p?;
+    // Sized once: rows are big, and a grown vector would leave its old copies behind.
+    let mut rows = Vec::with_capacity(files.profiles.names().count());
+    for p in files.profiles.all() {
+        let p = p?;
+        rows.push({
             let chain::Classified {
                 kind,
                 keys,
@@ -89,7 +89,7 @@ pub(crate) fn rows<'a>(
             };
             let end = ends.get(&p.name).copied();
             let left = end.map(|end| (end - now).max(0));
-            Ok(Row {
+            Row {
                 profile: &p.name,
                 kind: kind.name(),
                 keys,
@@ -104,9 +104,10 @@ pub(crate) fn rows<'a>(
                 problem,
                 shadows_config: shadowed.is_some(),
                 note,
-            })
-        })
-        .collect()
+            }
+        });
+    }
+    Ok(rows)
 }
 
 /// A role's source, as the SOURCE column shows it: its `source_profile`, or its
@@ -136,33 +137,31 @@ pub(crate) fn table(rows: &[Row]) -> String {
         "NOTE",
     ]
     .map(Cow::Borrowed);
-    let cells: Vec<[Cow<str>; 7]> = rows
-        .iter()
-        .map(|r| {
-            [
-                shown_cow(r.profile),
-                Cow::Borrowed(r.kind),
-                Cow::Borrowed(r.keys.unwrap_or("-")),
-                or_dash(r.mfa_device),
-                or_dash(r.source_profile.as_deref()),
-                or_dash(r.session.as_deref()),
-                Cow::Borrowed(r.note.as_deref().unwrap_or_default()),
-            ]
-        })
-        .collect();
+    /// A row's cells, made twice (for the widths, then the lines) rather than kept.
+    fn cells<'r>(r: &'r Row<'_>) -> [Cow<'r, str>; 7] {
+        [
+            shown_cow(r.profile),
+            Cow::Borrowed(r.kind),
+            Cow::Borrowed(r.keys.unwrap_or("-")),
+            or_dash(r.mfa_device),
+            or_dash(r.source_profile.as_deref()),
+            or_dash(r.session.as_deref()),
+            Cow::Borrowed(r.note.as_deref().unwrap_or_default()),
+        ]
+    }
     let width = |cell: &str| match cell.is_ascii() {
         true => cell.len(),
         false => cell.chars().count(),
     };
     let mut widths = [0; 7];
-    for row in std::iter::once(&header).chain(&cells) {
-        for (w, cell) in widths.iter_mut().zip(row) {
+    for row in std::iter::once(header.clone()).chain(rows.iter().map(cells)) {
+        for (w, cell) in widths.iter_mut().zip(&row) {
             *w = (*w).max(width(cell));
         }
     }
     let line = widths.iter().sum::<usize>() + 2 * widths.len();
-    let mut out = String::with_capacity(line * (cells.len() + 1));
-    for row in std::iter::once(&header).chain(&cells) {
+    let mut out = String::with_capacity(line * (rows.len() + 1));
+    for row in std::iter::once(header).chain(rows.iter().map(cells)) {
         for (i, cell) in row.iter().enumerate() {
             out.push_str(cell);
             if i + 1 < row.len() {
