@@ -74,6 +74,33 @@ fn the_exe_runs_and_detects_cmd() {
     );
 }
 
+/// A config bigger than one read (64 KiB) is checked a block at a time and each profile read
+/// again from the file when asked for: on Windows with `seek_read`.
+#[test]
+fn a_big_config_is_read_a_block_at_a_time() {
+    let Some(dir) = build() else { return };
+    let _one = one_at_a_time();
+    let profiles: String = (0..3000)
+        .map(|i| format!("[profile team{i}]\r\nrole_arn = arn:aws:iam::123456789012:role/r{i}\r\nsource_profile = default\r\nmfa_serial = arn:aws:iam::123456789012:mfa/w{i}\r\n"))
+        .collect();
+    assert!(profiles.len() > 4 * 64 * 1024);
+    fresh_user(&profiles);
+    let out = exe(&dir, &["list", "--names"], &[]);
+    let expected: Vec<String> = std::iter::once("default".to_owned())
+        .chain((0..3000).map(|i| format!("team{i}")))
+        .collect();
+    assert_eq!(text(&out.stdout).lines().collect::<Vec<_>>(), expected);
+    let out = exe(&dir, &["list", "--json"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let last = &rows[3000];
+    assert_eq!(last["profile"], "team2999");
+    assert_eq!(last["kind"], "role");
+    assert_eq!(last["source_profile"], "default");
+    assert_eq!(last["mfa_device"], "arn:aws:iam::123456789012:mfa/w2999");
+    assert_eq!(last["keys"], "credentials");
+}
+
 /// `mfa-env.exe init cmd > mfa.cmd`, then in one cmd session: `mfa` sets what moto issued, a
 /// second `mfa` needs no code (the cache in %LOCALAPPDATA%), `mfa --unset` clears, a failing
 /// `mfa` changes nothing and passes its exit code on.
