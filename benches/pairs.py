@@ -6,13 +6,16 @@ command its median, min and max in milliseconds.
     pairs.py ROUNDS :: CMD_A... :: CMD_B... [:: CMD_C...]
 
 Each command is a list of words (no shell); its output goes to /dev/null. Commands are
-separated by `::`, not `--`, which the commands themselves take (`mfa-env exec -- CMD`). Spawning costs the
+separated by `::`, not `--`, which the commands themselves take (`mfa-env exec -- CMD`). A run
+that ends other than expected stops the measurement: 0, or N for a command whose first word is
+`exit=N`. Spawning costs the
 same for every command, so ratios of medians compare what the programs themselves cost.
 """
 import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 
@@ -28,7 +31,15 @@ def commands(argv):
     return [g for g in groups if g]
 
 
-def once(argv, devnull):
+def expected(cmd):
+    """The exit status a command is expected to end with, and its words."""
+    if cmd[0].startswith("exit="):
+        return int(cmd[0][5:]), cmd[1:]
+    return 0, cmd
+
+
+def once(cmd, devnull):
+    code, argv = expected(cmd)
     actions = [
         (os.POSIX_SPAWN_DUP2, devnull, 0),
         (os.POSIX_SPAWN_DUP2, devnull, 1),
@@ -38,8 +49,10 @@ def once(argv, devnull):
     pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
     _, status = os.waitpid(pid, 0)
     took = (time.perf_counter_ns() - start) / 1e6
-    if status != 0:  # a figure of a run that failed measures nothing
-        sys.exit(f"pairs.py: {' '.join(argv)} failed (wait status {status})")
+    if os.waitstatus_to_exitcode(status) != code:  # a figure of a run that failed measures nothing; say why
+        again = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        sys.exit(f"pairs.py: {' '.join(argv)} failed (wait status {status}); run again: "
+                 f"exit {again.returncode}, stderr: {again.stderr.strip()}")
     return took
 
 
