@@ -366,7 +366,10 @@ impl Profiles {
         let (mut buf, mut filled, mut base) = (vec![0u8; BLOCK], 0, 0);
         let io = |e: std::io::Error| files::read_error(path, &e.to_string());
         loop {
-            let read = file.read(&mut buf[filled..]).map_err(io)?;
+            let read = match file.read(&mut buf[filled..]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                read => read.map_err(io)?,
+            };
             filled += read;
             if (base + filled) as u64 > limit {
                 return Err(files::too_large(path, limit));
