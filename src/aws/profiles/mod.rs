@@ -207,7 +207,7 @@ pub(crate) struct Profiles {
 /// Where a merged file's text is.
 #[derive(Debug)]
 enum Source {
-    /// Kept whole: a file that fits one read, and every text a test merges.
+    /// Kept whole: a file that fits one block, and every text merged from memory.
     Text(String),
     /// Left in the file and read a section at a time when a profile is asked for: a big file is
     /// never all in memory (here, its fresh pages cost more than reading it).
@@ -234,14 +234,13 @@ impl Kept {
                 "it changed while mfa-env was reading it; run mfa-env again",
             )
         };
-        let meta =
-            (self.file.metadata()).map_err(|e| files::read_error(&self.path, &e.to_string()))?;
+        let io = |e: std::io::Error| files::read_error(&self.path, &e.to_string());
+        let meta = self.file.metadata().map_err(io)?;
         if meta.len() != self.len || meta.modified().ok() != self.modified {
             return Err(changed());
         }
         let mut bytes = vec![0; (section.end - section.header) as usize];
-        platform::read_exact_at(&self.file, &mut bytes, u64::from(section.header))
-            .map_err(|e| files::read_error(&self.path, &e.to_string()))?;
+        platform::read_exact_at(&self.file, &mut bytes, u64::from(section.header)).map_err(io)?;
         let lines = bytes.split_off((section.start - section.header) as usize);
         let (Ok(line), Ok(text)) = (String::from_utf8(bytes), String::from_utf8(lines)) else {
             return Err(changed());
