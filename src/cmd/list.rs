@@ -71,7 +71,7 @@ pub(crate) fn rows<'a>(
 ) -> Result<Vec<Row<'a>>> {
     let ends = cache.map(Cache::latest_ends).unwrap_or_default();
     // Sized once: rows are big, and a grown vector would leave its old copies behind.
-    let mut rows = Vec::with_capacity(files.profiles.names().count());
+    let mut rows = Vec::with_capacity(files.profiles.all().len());
     for p in files.profiles.all() {
         let p = p?;
         rows.push({

@@ -640,7 +640,7 @@ impl Profiles {
     }
 
     /// Every profile, in the order the files first name them.
-    pub(crate) fn all(&self) -> impl Iterator<Item = Result<&Profile>> {
+    pub(crate) fn all(&self) -> impl ExactSizeIterator<Item = Result<&Profile>> {
         (0..self.entries.len()).map(|e| self.profile(e))
     }
 
@@ -1212,14 +1212,20 @@ mod tests {
 
     /// `text` written to a file of its own and merged from there.
     fn merged_from_file(text: &str, kind: FileKind) -> (Profiles, PathBuf) {
+        let (p, path) = merging_file(text, kind);
+        (p.unwrap(), path)
+    }
+
+    /// `text` written to a file of its own and merged from there, or why not.
+    fn merging_file(text: &str, kind: FileKind) -> (Result<Profiles>, PathBuf) {
         static FILES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let path = std::env::temp_dir().join(format!("mfa-env-blocks-{}-{n}", std::process::id()));
         std::fs::write(&path, text).unwrap();
         let mut p = Profiles::default();
         let opened = files::open_regular(&path).unwrap().unwrap();
-        p.merge_file(opened, &path, kind, files::MAX_READ).unwrap();
-        (p, path)
+        let merged = p.merge_file(opened, &path, kind, files::MAX_READ);
+        (merged.map(|()| p), path)
     }
 
     /// A config of many sections, some of each kind the reader treats apart, around `lines`
@@ -1278,13 +1284,8 @@ mod tests {
         let whole = Profiles::default()
             .merge(text.clone(), FileKind::Config)
             .unwrap_err();
-        let path = std::env::temp_dir().join(format!("mfa-env-bad-{}", std::process::id()));
-        std::fs::write(&path, &text).unwrap();
-        let opened = files::open_regular(&path).unwrap().unwrap();
-        let error = Profiles::default()
-            .merge_file(opened, &path, FileKind::Config, files::MAX_READ)
-            .unwrap_err()
-            .to_string();
+        let (merged, path) = merging_file(&text, FileKind::Config);
+        let error = merged.unwrap_err().to_string();
         assert!(
             error.contains(&format!("is malformed at {whole}: fix or remove that line")),
             "{error} / {whole}"
