@@ -650,7 +650,10 @@ fn missing_profile(name: &str, origin: &Origin, stale_session: bool, files: &Aws
             ))
         }
         origin => {
-            let names: Vec<String> = files.profiles.names().map(shown).collect();
+            let names: Vec<String> = match files.profiles.names() {
+                Ok(names) => names.map(shown).collect(),
+                Err(e) => return e,
+            };
             let known = if names.is_empty() {
                 "there are none".to_owned()
             } else {

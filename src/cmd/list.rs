@@ -71,9 +71,9 @@ pub(crate) fn rows<'a>(
 ) -> Result<Vec<Row<'a>>> {
     let ends = cache.map(Cache::latest_ends).unwrap_or_default();
     // Sized once: rows are big, and a grown vector would leave its old copies behind.
-    let mut rows = Vec::with_capacity(files.profiles.all().len());
-    for p in files.profiles.all() {
-        let p = p?;
+    let all = files.profiles.all()?;
+    let mut rows = Vec::with_capacity(all.len());
+    for p in all {
         rows.push({
             let chain::Classified {
                 kind,

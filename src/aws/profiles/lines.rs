@@ -35,11 +35,26 @@ pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Checks a file's lines as the AWS CLI's parser does, a block of whole lines at a time, and
-/// reports each section header.
+/// reports each section header. Most lines of a big file are `key = value`: those are checked
+/// all at once from maps of the block's bytes, and only the others go through the scanner.
 pub(super) struct Checker {
     scanner: Scanner,
     /// Lines checked so far, for the number of a bad one.
     lines: usize,
+    /// The block as bits, one per byte, 64 to a word.
+    maps: Maps,
+}
+
+#[derive(Default)]
+struct Maps {
+    /// Bytes that are '\n'.
+    newlines: Vec<u64>,
+    /// Bytes that are '=' or ':'.
+    marks: Vec<u64>,
+    /// Line starts: of a line that begins with a property's name (`plain`), or with anything
+    /// else but its end (`other`: headers, comments, indented lines).
+    plain: Vec<u64>,
+    other: Vec<u64>,
 }
 
 impl Default for Checker {
@@ -50,38 +65,413 @@ impl Default for Checker {
                 ..Scanner::default()
             },
             lines: 0,
+            maps: Maps::default(),
         }
     }
 }
 
 impl Checker {
     /// Checks `block` (whole lines; only a file's last may lack its '\n'), which starts at
-    /// offset `base` of the file: `header` is told each header's text, its whole line, and the
-    /// line's offset in the file.
+    /// offset `base` of the file: `header` is told each header's text and its line's offset in
+    /// the file.
     pub(super) fn block(
         &mut self,
         block: &str,
         base: usize,
-        header: &mut dyn FnMut(&str, &str, usize),
+        header: &mut dyn FnMut(&str, usize),
     ) -> Result<(), ParseError> {
         let bytes = block.as_bytes();
+        self.maps.make(bytes);
         let mut at = 0;
-        while at < bytes.len() {
-            let end = (next_newline(bytes, at) + 1).min(bytes.len());
-            // `at` and `end` are 0, the length, or just after a '\n' (ASCII).
-            let raw = cut(block, at, end);
+        // A line at a time until a section begins: a property before it is refused.
+        while at < bytes.len() && !self.scanner.in_section {
+            at = self.line(block, at, base, header)?;
+        }
+        // A property's line without its '=' is named a line at a time.
+        if at < bytes.len() && !self.all_at_once(block, at, base, header)? {
+            while at < bytes.len() {
+                at = self.line(block, at, base, header)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the line at `at`: where the next one begins.
+    fn line(
+        &mut self,
+        block: &str,
+        at: usize,
+        base: usize,
+        header: &mut dyn FnMut(&str, usize),
+    ) -> Result<usize, ParseError> {
+        let bytes = block.as_bytes();
+        let newline = next_bit(&self.maps.newlines, at).unwrap_or(bytes.len());
+        let end = (newline + 1).min(bytes.len());
+        self.lines += 1;
+        if bytes[at] == b'\n' || self.plain_property(bytes, at, newline) {
+            return Ok(end);
+        }
+        let line = self.lines;
+        self.other(block, at, end, base, header)
+            .map_err(|message| ParseError { line, message })?;
+        Ok(end)
+    }
+
+    /// Checks the lines from `at` (a line start, in a section) to the block's end: the plain
+    /// properties' lines all at once, then each other line in order (told the state the lines
+    /// before it leave). `false` when a property's line has no mark (and nothing was checked).
+    fn all_at_once(
+        &mut self,
+        block: &str,
+        at: usize,
+        base: usize,
+        header: &mut dyn FnMut(&str, usize),
+    ) -> Result<bool, ParseError> {
+        let bytes = block.as_bytes();
+        let lines = self.maps.classify(bytes, at);
+        if !self.maps.every_plain_line_has_a_mark(at) {
+            return Ok(false);
+        }
+        // Lines before `done` have left their state in the scanner.
+        let mut done = at;
+        let mut others = next_bit(&self.maps.other, at);
+        while let Some(start) = others {
+            let newline = next_bit(&self.maps.newlines, start).unwrap_or(bytes.len());
+            let end = (newline + 1).min(bytes.len());
+            // A header does not read the state; an indented line does: that of the last
+            // property's line before it, if one came since the last line read here.
+            if bytes[start] != b'[' {
+                self.after_plain(bytes, done, start);
+            }
+            // (The lines before a bad one are counted only then.)
+            if let Err(message) = self.other(block, start, end, base, header) {
+                let line = self.lines + count(&self.maps.newlines, at, start) + 1;
+                return Err(ParseError { line, message });
+            }
+            done = end;
+            others = next_bit(&self.maps.other, end);
+        }
+        self.after_plain(bytes, done, bytes.len());
+        self.lines += lines;
+        Ok(true)
+    }
+
+    /// Leaves the scanner in the state of the last plain property's line in `from..to`, if any.
+    fn after_plain(&mut self, bytes: &[u8], from: usize, to: usize) {
+        if let Some(start) = last_bit(&self.maps.plain, from, to) {
+            let newline = next_bit(&self.maps.newlines, start).unwrap_or(bytes.len());
+            self.plain_property(bytes, start, newline);
+        }
+    }
+
+    /// Checks the line at `at..end` that is not a plain property's: why the AWS CLI refuses it.
+    fn other(
+        &mut self,
+        block: &str,
+        at: usize,
+        end: usize,
+        base: usize,
+        header: &mut dyn FnMut(&str, usize),
+    ) -> Result<(), &'static str> {
+        let bytes = block.as_bytes();
+        let newline = match bytes[end - 1] == b'\n' {
+            true => end - 1,
+            false => end,
+        };
+        if let Some((from, to)) = plain_header(bytes, at, newline) {
+            self.scanner.in_section = true;
+            self.scanner.after_property = false;
+            // Next to ASCII brackets.
+            header(cut(block, from, to), base + at);
+            return Ok(());
+        }
+        // `at` and `end` are 0, the length, or just after a '\n' (ASCII).
+        let raw = cut(block, at, end);
+        if let Kind::Section(text) = self.scanner.line(raw)? {
+            header(text, base + at);
+        }
+        Ok(())
+    }
+
+    /// Whether the line `bytes[at..newline]` is a property's line that starts with its name, in
+    /// a section: then the scanner is told of it as its `line` would be, and need not read it.
+    #[inline(always)]
+    fn plain_property(&mut self, bytes: &[u8], at: usize, newline: usize) -> bool {
+        if !self.scanner.in_section || !starts_plain(bytes[at]) {
+            return false;
+        }
+        let Some(mark) = next_bit(&self.maps.marks, at).filter(|&mark| mark < newline) else {
+            return false;
+        };
+        // The value is empty when only blanks (and a '\r') follow the mark: nested lines come.
+        let mut end = newline;
+        if bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        while end > mark + 1 && matches!(bytes[end - 1], b' ' | b'\t') {
+            end -= 1;
+        }
+        self.scanner.after_property = true;
+        self.scanner.nested = end == mark + 1;
+        true
+    }
+
+    /// `block`, a line at a time through the scanner alone: what the maps must agree with.
+    #[cfg(test)]
+    pub(super) fn block_slowly(
+        &mut self,
+        block: &str,
+        base: usize,
+        header: &mut dyn FnMut(&str, usize),
+    ) -> Result<(), ParseError> {
+        let mut at = 0;
+        for raw in block.split_inclusive('\n') {
             self.lines += 1;
             let kind = self.scanner.line(raw).map_err(|message| ParseError {
                 line: self.lines,
                 message,
             })?;
             if let Kind::Section(text) = kind {
-                header(text, raw, base + at);
+                header(text, base + at);
             }
-            at = end;
+            at += raw.len();
         }
         Ok(())
     }
+}
+
+impl Maps {
+    /// The maps of the newlines and marks of `bytes`.
+    fn make(&mut self, bytes: &[u8]) {
+        let (chunks, rest) = bytes.as_chunks::<64>();
+        let mut last = [0; 64];
+        last[..rest.len()].copy_from_slice(rest);
+        let words = bytes.len().div_ceil(64);
+        self.newlines.resize(words, 0);
+        self.marks.resize(words, 0);
+        let all = chunks.iter().chain((!rest.is_empty()).then_some(&last));
+        for ((chunk, newlines), marks) in all.zip(&mut self.newlines).zip(&mut self.marks) {
+            (*newlines, *marks) = masks(chunk);
+        }
+    }
+
+    /// The maps of the line starts from `at` (a line start) on, by their first byte: how many
+    /// lines there are.
+    fn classify(&mut self, bytes: &[u8], at: usize) -> usize {
+        let words = self.newlines.len();
+        self.plain.clear();
+        self.plain.resize(words, 0);
+        self.other.clear();
+        self.other.resize(words, 0);
+        let (mut start, mut lines) = (at, 0);
+        let mut newlines = Ones::from(&self.newlines, at);
+        let (plain, other) = (&mut self.plain[..], &mut self.other[..]);
+        while start < bytes.len() {
+            lines += 1;
+            let bit = 1 << (start % 64);
+            match bytes[start] {
+                b'\n' => {}
+                first if starts_plain(first) => plain[start / 64] |= bit,
+                _ => other[start / 64] |= bit,
+            }
+            match newlines.next() {
+                Some(newline) => start = newline + 1,
+                None => break,
+            }
+        }
+        lines
+    }
+
+    /// Whether, from `at` on, the first '=', ':' or '\n' after each plain line's start is a mark.
+    /// All lines at once: subtracting the starts from the events (as one long number), each
+    /// start's borrow runs up to its line's first event and takes that bit away.
+    fn every_plain_line_has_a_mark(&self, at: usize) -> bool {
+        let mut borrow = false;
+        let from = at / 64;
+        let words = self.newlines[from..].iter().zip(&self.marks[from..]);
+        for ((&newlines, &marks), &plain) in words.zip(&self.plain[from..]) {
+            let events = newlines | marks;
+            let (less, b1) = events.overflowing_sub(plain);
+            let (less, b2) = less.overflowing_sub(u64::from(borrow));
+            borrow = b1 | b2;
+            let first = (less ^ events) & events;
+            if first & newlines != 0 {
+                return false;
+            }
+        }
+        // A borrow out of the end: the last line has no mark and no end.
+        !borrow
+    }
+}
+
+/// Whether a line that begins with `first` begins with a property's name: not a blank, a
+/// comment, a header, a mark, or the line's end.
+#[inline(always)]
+fn starts_plain(first: u8) -> bool {
+    // A table, not a `match`: one load, where the size-optimized build compares nine times.
+    const PLAIN: [bool; 256] = {
+        let mut table = [true; 256];
+        let mut not = b" \t\r\n#;[=:".as_slice();
+        while let [c, rest @ ..] = not {
+            table[*c as usize] = false;
+            not = rest;
+        }
+        table
+    };
+    PLAIN[usize::from(first)]
+}
+
+/// Where the name of the header on the line `bytes[at..newline]` is, when the line is `[`, the
+/// name and `]` alone (what the scanner reads of it, without reading it).
+#[inline(always)]
+fn plain_header(bytes: &[u8], at: usize, newline: usize) -> Option<(usize, usize)> {
+    if bytes[at] != b'[' {
+        return None;
+    }
+    let mut end = newline;
+    if bytes[end - 1] == b'\r' {
+        end -= 1;
+    }
+    // `[]` names nothing: the scanner refuses it.
+    match end >= at + 3 && bytes[end - 1] == b']' {
+        true => Some((at + 1, end - 1)),
+        false => None,
+    }
+}
+
+/// The offset of the first set bit at or after `from`.
+#[inline(always)]
+fn next_bit(bits: &[u64], from: usize) -> Option<usize> {
+    let mut word = from / 64;
+    let mut found = bits.get(word)? & (u64::MAX << (from % 64));
+    while found == 0 {
+        word += 1;
+        found = *bits.get(word)?;
+    }
+    Some(word * 64 + found.trailing_zeros() as usize)
+}
+
+/// The offset of the last set bit in `from..to`.
+fn last_bit(bits: &[u64], from: usize, to: usize) -> Option<usize> {
+    if to <= from {
+        return None;
+    }
+    let (first, mut word) = (from / 64, (to - 1) / 64);
+    let mut found = bits.get(word)? & (u64::MAX >> (63 - (to - 1) % 64));
+    loop {
+        if word == first {
+            found &= u64::MAX << (from % 64);
+        }
+        if found != 0 {
+            return Some(word * 64 + 63 - found.leading_zeros() as usize);
+        }
+        if word == first {
+            return None;
+        }
+        word -= 1;
+        found = bits[word];
+    }
+}
+
+/// How many bits are set in `from..to`.
+fn count(bits: &[u64], from: usize, to: usize) -> usize {
+    let mut n = 0;
+    let mut at = from;
+    while at < to {
+        let (word, shift) = (at / 64, at % 64);
+        let Some(&bits) = bits.get(word) else { break };
+        let upto = (to - word * 64).min(64);
+        let wanted = (u64::MAX << shift) & (u64::MAX >> (64 - upto));
+        n += (bits & wanted).count_ones() as usize;
+        at = (word + 1) * 64;
+    }
+    n
+}
+
+/// The offsets of the set bits from `from` on, in order.
+struct Ones<'a> {
+    bits: &'a [u64],
+    word: usize,
+    left: u64,
+}
+
+impl Ones<'_> {
+    fn from(bits: &[u64], from: usize) -> Ones<'_> {
+        let word = from / 64;
+        let left = bits.get(word).map_or(0, |w| w & (u64::MAX << (from % 64)));
+        Ones { bits, word, left }
+    }
+}
+
+impl Iterator for Ones<'_> {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        while self.left == 0 {
+            self.word += 1;
+            self.left = *self.bits.get(self.word)?;
+        }
+        let bit = self.left.trailing_zeros() as usize;
+        self.left &= self.left - 1;
+        Some(self.word * 64 + bit)
+    }
+}
+
+/// Which of 64 bytes are '\n' (bit `i` for byte `i`), and which are '=' or ':'. Sixteen bytes
+/// at a time on x86_64, whose every CPU has SSE2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn masks(chunk: &[u8; 64]) -> (u64, u64) {
+    // SAFETY: SSE2 is part of the x86_64 baseline, so every CPU this target runs on has it.
+    unsafe { masks_sse2(chunk) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn masks_sse2(chunk: &[u8; 64]) -> (u64, u64) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let (newline, equals, colon) = (
+        _mm_set1_epi8(b'\n' as i8),
+        _mm_set1_epi8(b'=' as i8),
+        _mm_set1_epi8(b':' as i8),
+    );
+    let (mut newlines, mut marks) = (0, 0);
+    // Written out four times, as the size-optimized build would not unroll a loop.
+    macro_rules! sixteen {
+        ($at:literal) => {
+            // SAFETY: the 16 bytes at `$at` (0, 16, 32 or 48) are within the 64 of `chunk`.
+            let v = unsafe { _mm_loadu_si128(chunk.as_ptr().add($at).cast::<__m128i>()) };
+            // The high bit of each byte's compare, one bit per byte.
+            let is_mark = _mm_or_si128(_mm_cmpeq_epi8(v, equals), _mm_cmpeq_epi8(v, colon));
+            newlines |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, newline)) as u16) << $at;
+            marks |= u64::from(_mm_movemask_epi8(is_mark) as u16) << $at;
+        };
+    }
+    sixteen!(0);
+    sixteen!(16);
+    sixteen!(32);
+    sixteen!(48);
+    (newlines, marks)
+}
+
+/// `masks`, a byte at a time: on other CPUs, and the reference the tests hold it to.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn masks_bytewise(chunk: &[u8; 64]) -> (u64, u64) {
+    let (mut newlines, mut marks) = (0, 0);
+    for (i, &b) in chunk.iter().enumerate() {
+        newlines |= u64::from(b == b'\n') << i;
+        marks |= u64::from(b == b'=' || b == b':') << i;
+    }
+    (newlines, marks)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn masks(chunk: &[u8; 64]) -> (u64, u64) {
+    masks_bytewise(chunk)
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -100,6 +490,9 @@ pub(super) fn header(text: &str, kind: FileKind) -> Header<'_> {
         FileKind::Credentials if text.is_empty() => Header::Other,
         FileKind::Credentials => Header::Profile(text.into()),
         FileKind::Config if text == "default" => Header::Profile(text.into()),
+        FileKind::Config if plain_profile(text).is_some() => {
+            Header::Profile(cut(text, 8, text.len()).into())
+        }
         FileKind::Config => {
             let prefixed = |prefix: &str| {
                 let rest = strip_prefix(text, prefix)?;
@@ -124,6 +517,35 @@ pub(super) fn header(text: &str, kind: FileKind) -> Header<'_> {
             }
         }
     }
+}
+
+/// The name in the header `profile NAME` when it is plain (no blanks, quotes or escapes): every
+/// header of a generated config, read in one pass.
+#[inline(always)]
+pub(super) fn plain_profile(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    if b.first_chunk() != Some(b"profile ") || b.len() == 8 {
+        return None;
+    }
+    // A table, not a `match`: one load a byte, where the size-optimized build compares five times.
+    const NOT_PLAIN: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut special = [b' ', b'\t', b'"', b'\'', b'\\'].as_slice();
+        while let [c, rest @ ..] = special {
+            table[*c as usize] = true;
+            special = rest;
+        }
+        table
+    };
+    let mut at = 8;
+    while at < b.len() {
+        if NOT_PLAIN[usize::from(b[at])] {
+            return None;
+        }
+        at += 1;
+    }
+    // After the ASCII prefix: a char boundary.
+    Some(cut(text, 8, text.len()))
 }
 
 /// The one word of `text` as a shell reads it (the AWS CLI uses `shlex`), else `None`. A plain
@@ -445,6 +867,87 @@ pub(super) fn strip_comment(value: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_name_what_the_aws_cli_reads() {
+        let profile = |name: &str| Header::Profile(name.to_owned().into());
+        let cases = [
+            ("profile a", profile("a")),
+            ("profile team-1.x@y", profile("team-1.x@y")),
+            ("profile é", profile("é")),
+            ("profile  a ", profile("a")),
+            ("profile\ta", profile("a")),
+            ("profile \"a b\"", profile("a b")),
+            ("profile 'a'b", profile("ab")),
+            ("profile a\\ b", profile("a b")),
+            ("profile a b", Header::Other),
+            ("profile \"a", Header::Other),
+            ("profile ", Header::Other),
+            ("profile", Header::Other),
+            ("profiles x", Header::Other),
+            ("default", profile("default")),
+            ("services s", Header::Services("s".into())),
+            ("work", Header::Misnamed("work".to_owned())),
+        ];
+        for (text, named) in cases {
+            assert_eq!(header(text, FileKind::Config), named, "{text:?}");
+        }
+        assert_eq!(
+            header("profile a", FileKind::Credentials),
+            profile("profile a")
+        );
+    }
+
+    #[test]
+    fn the_maps_mark_every_newline_and_mark() {
+        // Every byte value at every position, and the three marked ones side by side.
+        for k in 0..=255u8 {
+            let mut chunk = [0u8; 64];
+            for (i, b) in chunk.iter_mut().enumerate() {
+                *b = k.wrapping_add((i as u8).wrapping_mul(37));
+            }
+            assert_eq!(masks(&chunk), masks_bytewise(&chunk), "{k}");
+            chunk[usize::from(k) % 64] = [b'\n', b'=', b':'][usize::from(k) % 3];
+            assert_eq!(masks(&chunk), masks_bytewise(&chunk), "{k}");
+        }
+        assert_eq!(masks(&[b'\n'; 64]), (u64::MAX, 0));
+        assert_eq!(masks(&[b':'; 64]), (0, u64::MAX));
+    }
+
+    #[test]
+    fn bits_are_found_and_counted_across_words() {
+        let bits = [0b1001, 0, 1 << 63, 0];
+        let next: Vec<_> = [0, 1, 3, 4, 64, 191, 192, 255]
+            .into_iter()
+            .map(|from| next_bit(&bits, from))
+            .collect();
+        let (a, b, c) = (Some(0), Some(3), Some(191));
+        assert_eq!(next, [a, b, b, c, c, c, None, None]);
+        assert_eq!((next_bit(&bits, 256), next_bit(&[], 0)), (None, None));
+        let last: Vec<_> = [
+            (0, 0),
+            (0, 1),
+            (0, 4),
+            (1, 3),
+            (1, 4),
+            (4, 191),
+            (4, 192),
+            (192, 256),
+        ]
+        .into_iter()
+        .map(|(from, to)| last_bit(&bits, from, to))
+        .collect();
+        assert_eq!(last, [None, a, b, None, b, None, c, None]);
+        let counted: Vec<_> = [(0, 0), (0, 1), (0, 4), (1, 4), (3, 192), (0, 256), (4, 300)]
+            .into_iter()
+            .map(|(from, to)| count(&bits, from, to))
+            .collect();
+        assert_eq!(counted, [0, 1, 2, 1, 2, 3, 1]);
+        assert_eq!(Ones::from(&bits, 0).collect::<Vec<_>>(), [0, 3, 191]);
+        assert_eq!(Ones::from(&bits, 1).collect::<Vec<_>>(), [3, 191]);
+        assert_eq!(Ones::from(&bits, 192).next(), None);
+        assert_eq!(Ones::from(&[], 0).next(), None);
+    }
 
     #[test]
     fn newlines_are_found_eight_bytes_at_a_time() {

@@ -187,25 +187,37 @@ impl Eq for Profile {}
 
 /// Every profile of both files, merged as the AWS SDKs merge them; and the `[services NAME]`
 /// sections of the config file. Loading checks every line (the AWS CLI refuses a whole file for
-/// one bad line) but indexes only the section headers, and a profile's properties are read when
-/// it is first asked for. So a run on a config of 20,000 profiles reads the few it uses, and the
-/// index costs a few bytes per profile.
+/// one bad line) but keeps of each section only where its header is and the hash of the name it
+/// gives: a profile asked for by name is read from the sections with its name's hash, and the
+/// list of every profile is made only when a run needs it (`list`). So a run on a config of
+/// 20,000 profiles reads the few it uses, and keeps 12 bytes per section.
 #[derive(Debug, Default)]
 pub(crate) struct Profiles {
-    sources: Vec<(Source, FileKind)>,
-    /// Every profile section, in file order.
-    sections: Vec<Section>,
-    /// One per profile name, in the order the files first name them.
-    entries: Vec<Entry>,
-    /// Each entry's properties, read on first use.
-    parsed: Vec<OnceCell<Box<Profile>>>,
-    /// `entries` indexes + 1 by name (open addressing; 0 is empty): linear in the file's size.
-    table: Vec<u32>,
-    /// Every profile's name, one after the other (an entry's `name` is a range of it).
-    names: String,
+    sources: Vec<Merged>,
+    /// Every section header of every source, in order.
+    headings: Vec<Heading>,
     services: Vec<Profile>,
     /// Config file sections without the `profile ` prefix (`[work]`): a common mistake.
     misnamed: Vec<String>,
+    /// The profiles asked for by name, each read the first time.
+    asked: Asked,
+    /// Every profile, in the order the files first name them: made the first time it is needed.
+    index: OnceCell<Index>,
+}
+
+/// One merged file or text.
+#[derive(Debug)]
+struct Merged {
+    source: Source,
+    kind: FileKind,
+    /// Its length: where its last section ends.
+    len: u32,
+    /// Its headings: `Profiles::headings[first..end]`.
+    first: u32,
+    end: u32,
+    /// A config file with a `[profile default]`: its `[default]` sections are not read (the
+    /// AWS CLI's rule, wherever they appear).
+    prefixed_default: bool,
 }
 
 /// Where a merged file's text is.
@@ -218,6 +230,42 @@ enum Source {
     File(Kept),
 }
 
+/// A section header: where its line begins in its source, and what it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Heading {
+    at: u32,
+    /// The hash of the profile's or the services' name (0 for other sections).
+    hash: u32,
+    names: Names,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Names {
+    Profile,
+    /// `[default]` in the config file, which a `[profile default]` overrides.
+    BareDefault,
+    Services,
+    Nothing,
+}
+
+impl Heading {
+    /// The heading of the header `text` (the line's offset `at`), and what the header names.
+    fn of(text: &str, kind: FileKind, at: usize) -> (Heading, Header<'_>) {
+        let named = header(text, kind);
+        let (names, hash) = match &named {
+            Header::Profile(_) if kind == FileKind::Config && text == "default" => {
+                (Names::BareDefault, hash("default"))
+            }
+            Header::Profile(name) => (Names::Profile, hash(name)),
+            Header::Services(name) => (Names::Services, hash(name)),
+            Header::Misnamed(_) | Header::Other => (Names::Nothing, 0),
+        };
+        // Offsets fit: files are refused long before 4 GiB.
+        let at = at as u32;
+        (Heading { at, hash, names }, named)
+    }
+}
+
 /// A big file, kept open: a profile is read from it only while it is the file that was checked.
 #[derive(Debug)]
 struct Kept {
@@ -228,62 +276,120 @@ struct Kept {
 }
 
 impl Kept {
-    /// The lines of `section`, read again: only while the file is as it was checked (its length
-    /// and time), and the bytes still begin with a header naming the same profile (or services)
-    /// and hold no other header.
-    fn read(&self, section: &Section, kind: FileKind) -> Result<String> {
-        let changed = || {
-            files::read_error(
-                &self.path,
-                "it changed while mfa-env was reading it; run mfa-env again",
-            )
-        };
+    /// The lines of the section at `at..end` of the file, read again, when its header still
+    /// names `name`; `None` when it names another profile whose name has the same `hash`. Only
+    /// while the file is as it was checked (its length and time), and the bytes still begin
+    /// with a header and hold no other.
+    fn read(
+        &self,
+        (at, end): (u32, u32),
+        kind: FileKind,
+        name: &str,
+        hash: u32,
+    ) -> Result<Option<String>> {
+        let mut text = self.read_at(u64::from(at), (end - at) as usize)?;
+        let changed = || self.changed();
+        let header = header_line(&text).len();
+        let found = named(cut(&text, 0, header), kind).ok_or_else(changed)?;
+        if found != name {
+            return match self::hash(&found) == hash {
+                true => Ok(None),
+                false => Err(changed()),
+            };
+        }
+        let lines = text.split_off(header);
+        let whole = lines.ends_with('\n') || (lines.is_empty() && text.ends_with('\n'));
+        let mut scanner = Scanner::in_section();
+        let another = lines
+            .split_inclusive('\n')
+            .any(|line| matches!(scanner.line(line), Ok(Kind::Section(_))));
+        match (whole || u64::from(end) == self.len) && !another {
+            true => Ok(Some(lines)),
+            false => Err(changed()),
+        }
+    }
+
+    /// The whole file, read again: only while it holds the very `headings` that were checked.
+    fn read_all(&self, headings: &[Heading], kind: FileKind) -> Result<String> {
+        // Offsets fit: the file was read whole once.
+        let text = self.read_at(0, self.len as usize)?;
+        let mut again = Vec::with_capacity(headings.len());
+        Checker::default()
+            .block(&text, 0, &mut |header, at| {
+                again.push(Heading::of(header, kind, at).0)
+            })
+            .map_err(|_| self.changed())?;
+        match again == headings {
+            true => Ok(text),
+            false => Err(self.changed()),
+        }
+    }
+
+    /// `len` bytes of the file at offset `at`, as text: only while its length and time are
+    /// those it had when it was checked.
+    fn read_at(&self, at: u64, len: usize) -> Result<String> {
         let io = |e: std::io::Error| files::read_error(&self.path, &e.to_string());
         let meta = self.file.metadata().map_err(io)?;
         if meta.len() != self.len || meta.modified().ok() != self.modified {
-            return Err(changed());
+            return Err(self.changed());
         }
-        let mut bytes = vec![0; (section.end - section.header) as usize];
-        platform::read_exact_at(&self.file, &mut bytes, u64::from(section.header)).map_err(io)?;
-        let lines = bytes.split_off((section.start - section.header) as usize);
-        let (Ok(line), Ok(text)) = (String::from_utf8(bytes), String::from_utf8(lines)) else {
-            return Err(changed());
-        };
-        let mut scanner = Scanner::default();
-        let named = match scanner.line(&line) {
-            Ok(Kind::Section(h)) => match self::header(h, kind) {
-                Header::Profile(name) | Header::Services(name) => hash(&name) as u32,
-                _ => return Err(changed()),
-            },
-            _ => return Err(changed()),
-        };
-        let whole = text.is_empty() || text.ends_with('\n') || u64::from(section.end) == self.len;
-        let another = text
-            .split_inclusive('\n')
-            .any(|line| matches!(scanner.line(line), Ok(Kind::Section(_))));
-        if named != section.name_hash || !whole || another {
-            return Err(changed());
-        }
-        Ok(text)
+        let mut bytes = vec![0; len];
+        platform::read_exact_at(&self.file, &mut bytes, at).map_err(io)?;
+        String::from_utf8(bytes).map_err(|_| self.changed())
+    }
+
+    fn changed(&self) -> Error {
+        files::read_error(
+            &self.path,
+            "it changed while mfa-env was reading it; run mfa-env again",
+        )
     }
 }
 
-/// One section: in which source, where its header's line and the lines after it are, and the
-/// hash of the name it gives (read again from a big file, it must still give that name).
-#[derive(Debug, Clone, Copy)]
-struct Section {
-    source: u32,
-    header: u32,
-    start: u32,
-    end: u32,
-    name_hash: u32,
-    /// The next section of the same profile (`NONE` for the last).
-    next: u32,
+/// A section's first line: its header, with its line ending.
+fn header_line(section: &str) -> &str {
+    let end = (next_newline(section.as_bytes(), 0) + 1).min(section.len());
+    // Just after a '\n' (ASCII), or the text's end.
+    cut(section, 0, end)
+}
+
+/// The name of the profile or services that the header `line` gives, if it does.
+fn named(line: &str, kind: FileKind) -> Option<Cow<'_, str>> {
+    match Scanner::default().line(line) {
+        Ok(Kind::Section(text)) => match header(text, kind) {
+            Header::Profile(name) | Header::Services(name) => Some(name),
+            Header::Misnamed(_) | Header::Other => None,
+        },
+        _ => None,
+    }
+}
+
+/// The profiles read by name: a list of cells, each set once (a run asks for a few).
+#[derive(Debug, Default)]
+struct Asked {
+    profile: OnceCell<Profile>,
+    next: OnceCell<Box<Asked>>,
+}
+
+/// Every profile, in the order the files first name them, and the sections of each.
+#[derive(Debug, Default)]
+struct Index {
+    /// The whole text of each source left in its file, read again (`None` for a kept text).
+    texts: Vec<Option<String>>,
+    /// Every profile's name, one after the other (an entry's `name` is a range of it).
+    names: String,
+    entries: Vec<Entry>,
+    /// `entries` indexes + 1 by name (open addressing; 0 is empty), at most half full.
+    table: Vec<u32>,
+    /// For each heading, the next heading of the same profile (`NONE` for the last).
+    next: Vec<u32>,
+    /// Each entry's properties, read on first use.
+    parsed: Vec<OnceCell<Profile>>,
 }
 
 #[derive(Debug)]
 struct Entry {
-    /// Its name's range in `Profiles::names`, and the name's hash (compared before the name).
+    /// Its name's range in `Index::names`, and the name's hash (compared before the name).
     name: (u32, u32),
     hash: u32,
     first: u32,
@@ -294,23 +400,95 @@ struct Entry {
 
 const NONE: u32 = u32::MAX;
 
-/// One file being merged: the section whose lines come next, and the `[default]` sections held
-/// back until it is known whether a `[profile default]` wins over them.
-struct Merging {
-    kind: FileKind,
-    source: u32,
-    open: Open,
-    bare_default: Vec<(usize, usize)>,
-    prefixed_default: bool,
-    /// `[services NAME]` sections: which service profile, and where its lines are.
-    services: Vec<(usize, Section)>,
+impl Index {
+    /// The entry of the profile `name`, made (with no sections yet) when the name is new; its
+    /// file `kind` noted.
+    fn entry(&mut self, name: &str, hash: u32, kind: FileKind) -> usize {
+        if self.table.len() < (self.entries.len() + 1) * 2 {
+            self.rehash((self.table.len() * 2).max(16));
+        }
+        let e = match self.find_hashed(name, hash) {
+            Ok(e) => e,
+            Err(slot) => {
+                // Offsets fit: the names are parts of files refused long before 4 GiB.
+                let start = self.names.len() as u32;
+                self.names.push_str(name);
+                self.entries.push(Entry {
+                    name: (start, self.names.len() as u32),
+                    hash,
+                    first: NONE,
+                    last: NONE,
+                    in_config: false,
+                    in_credentials: false,
+                });
+                self.table[slot] = self.entries.len() as u32;
+                self.entries.len() - 1
+            }
+        };
+        let entry = &mut self.entries[e];
+        match kind {
+            FileKind::Config => entry.in_config = true,
+            FileKind::Credentials => entry.in_credentials = true,
+        }
+        e
+    }
+
+    /// Makes heading `h` the last of entry `e`'s sections.
+    fn link(&mut self, e: usize, h: usize) {
+        let entry = &mut self.entries[e];
+        match entry.last {
+            NONE => entry.first = h as u32,
+            last => self.next[last as usize] = h as u32,
+        }
+        entry.last = h as u32;
+    }
+
+    /// The entry named `name` (`Ok`), or the free slot of the table where it goes (`Err`).
+    fn find_hashed(&self, name: &str, hash: u32) -> std::result::Result<usize, usize> {
+        let mask = self.table.len().wrapping_sub(1);
+        if self.table.is_empty() {
+            return Err(0);
+        }
+        let mut slot = hash as usize & mask;
+        loop {
+            match self.table[slot] {
+                0 => return Err(slot),
+                e if self.entries[e as usize - 1].hash == hash
+                    && same(self.name(e as usize - 1).as_bytes(), name.as_bytes()) =>
+                {
+                    return Ok(e as usize - 1);
+                }
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
+
+    /// Makes the table `size` slots (a power of two).
+    fn rehash(&mut self, size: usize) {
+        self.table = vec![0; size];
+        for e in 0..self.entries.len() {
+            let mut slot = self.entries[e].hash as usize & (size - 1);
+            while self.table[slot] != 0 {
+                slot = (slot + 1) & (size - 1);
+            }
+            self.table[slot] = e as u32 + 1;
+        }
+    }
+
+    fn name(&self, e: usize) -> &str {
+        let (start, end) = self.entries[e].name;
+        // The ends of a whole name pushed onto `names`.
+        cut(&self.names, start as usize, end as usize)
+    }
 }
 
-/// The section the lines being checked belong to.
-enum Open {
-    None,
-    Profile(usize),
-    Service(usize),
+/// One file being merged: where its headings begin, whether it has a `[profile default]`, and
+/// its `[services NAME]` sections (which services profile, and which heading).
+struct Merging {
+    kind: FileKind,
+    first: u32,
+    prefixed_default: bool,
+    services: Vec<(usize, usize)>,
 }
 
 /// A file is read in blocks of this size, and kept whole when it fits one.
@@ -331,16 +509,16 @@ impl Profiles {
             });
         }
         let mut merging = self.begin(kind);
-        Checker::default().block(&text, 0, &mut |header, line, at| {
-            self.header(&mut merging, header, line, at)
+        Checker::default().block(&text, 0, &mut |header, at| {
+            self.heading(&mut merging, header, at)
         })?;
         let len = text.len() as u32;
-        self.sources.push((Source::Text(text), kind));
         // Reading a text's own sections cannot fail.
-        self.end(merging, len).map_err(|_| ParseError {
-            line: 1,
-            message: "unreadable",
-        })
+        self.end(merging, Source::Text(text), len)
+            .map_err(|_| ParseError {
+                line: 1,
+                message: "unreadable",
+            })
     }
 
     /// Adds the sections of the file at `path`, opened: a file that fits one block is read
@@ -389,8 +567,8 @@ impl Profiles {
             };
             let block = std::str::from_utf8(&buf[..upto]).map_err(|_| files::not_text(path))?;
             checker
-                .block(block, base, &mut |header, line, at| {
-                    self.header(&mut merging, header, line, at)
+                .block(block, base, &mut |header, at| {
+                    self.heading(&mut merging, header, at)
                 })
                 .map_err(malformed)?;
             buf.copy_within(upto..filled, 0);
@@ -400,187 +578,75 @@ impl Profiles {
                 break;
             }
         }
-        self.sources.push((
-            Source::File(Kept {
-                file,
-                path: path.to_owned(),
-                len: base as u64,
-                modified,
-            }),
-            kind,
-        ));
-        self.end(merging, base as u32)
+        let kept = Kept {
+            file,
+            path: path.to_owned(),
+            len: base as u64,
+            modified,
+        };
+        self.end(merging, Source::File(kept), base as u32)
     }
 
     fn begin(&mut self, kind: FileKind) -> Merging {
+        // A new source: what was made of the ones before is made again when needed.
+        self.asked = Asked::default();
+        self.index = OnceCell::new();
         Merging {
             kind,
-            source: self.sources.len() as u32,
-            open: Open::None,
-            bare_default: Vec::new(),
+            first: self.headings.len() as u32,
             prefixed_default: false,
             services: Vec::new(),
         }
     }
 
-    /// The header `header` on the line at `at`, its lines from `start`: the section before it
-    /// ends here, and this one begins.
-    fn header(&mut self, m: &mut Merging, header: &str, line: &str, at: usize) {
-        // Offsets fit: files are refused long before 4 GiB.
-        let start = (at + line.len()) as u32;
-        let at = at as u32;
-        self.close(m, at);
-        let section = |name: &str| Section {
-            source: m.source,
-            header: at,
-            name_hash: hash(name) as u32,
-            start,
-            end: NONE,
-            next: NONE,
-        };
-        m.open = match self::header(header, m.kind) {
+    /// The header `header`, whose line is at `at`: a section begins.
+    fn heading(&mut self, m: &mut Merging, header: &str, at: usize) {
+        // The common header first, in a few steps.
+        if let Some(name) = lines::plain_profile(header).filter(|_| m.kind == FileKind::Config) {
+            m.prefixed_default |= name == "default";
+            // Offsets fit: files are refused long before 4 GiB.
+            let (at, hash) = (at as u32, hash(name));
+            return self.headings.push(Heading {
+                at,
+                hash,
+                names: Names::Profile,
+            });
+        }
+        let (heading, named) = Heading::of(header, m.kind, at);
+        match named {
             Header::Profile(name) => {
-                // In the config file `[profile default]` wins over `[default]` wherever they
-                // appear: the `[default]` sections are linked at the end, and only if no
-                // `[profile default]` came.
-                let bare = m.kind == FileKind::Config && header == "default";
-                m.prefixed_default |= m.kind == FileKind::Config && !bare && name == "default";
-                let section = section(&name);
-                let entry = self.entry(&name, u64::from(section.name_hash), m.kind);
-                self.sections.push(section);
-                let at = self.sections.len() - 1;
-                if bare {
-                    m.bare_default.push((entry, at));
-                } else {
-                    self.link(entry, at);
-                }
-                Open::Profile(at)
+                m.prefixed_default |= heading.names == Names::Profile
+                    && m.kind == FileKind::Config
+                    && name == "default";
             }
             Header::Services(name) => {
-                let section = section(&name);
                 let service = self.service_index(name.into_owned());
-                m.services.push((service, section));
-                Open::Service(m.services.len() - 1)
+                m.services.push((service, self.headings.len()));
             }
-            Header::Misnamed(name) => {
-                self.misnamed.push(name);
-                Open::None
-            }
-            Header::Other => Open::None,
-        };
+            Header::Misnamed(name) => self.misnamed.push(name),
+            Header::Other => {}
+        }
+        self.headings.push(heading);
     }
 
-    /// Ends the open section where the next header's line begins (or the file ends).
-    fn close(&mut self, m: &mut Merging, end: u32) {
-        match m.open {
-            Open::Profile(at) => self.sections[at].end = end,
-            Open::Service(at) => m.services[at].1.end = end,
-            Open::None => {}
-        }
-        m.open = Open::None;
-    }
-
-    /// The file's sections are all found: the held-back `[default]` sections linked, and the
-    /// `[services]` sections read.
-    fn end(&mut self, mut m: Merging, len: u32) -> Result<()> {
-        self.close(&mut m, len);
-        if !m.prefixed_default {
-            for (entry, at) in m.bare_default {
-                self.link(entry, at);
+    /// The file's sections are all found: its `[services]` sections are read.
+    fn end(&mut self, m: Merging, source: Source, len: u32) -> Result<()> {
+        self.sources.push(Merged {
+            source,
+            kind: m.kind,
+            len,
+            first: m.first,
+            end: self.headings.len() as u32,
+            prefixed_default: m.prefixed_default,
+        });
+        for (service, h) in m.services {
+            let name = self.services[service].name.clone();
+            if let Some(lines) = self.section(h, &name, None)? {
+                let lines = lines.into_owned();
+                read_section(&mut self.services[service], &lines, m.kind);
             }
         }
-        for (service, section) in m.services {
-            let text = self.section_text(&section)?.into_owned();
-            read_section(&mut self.services[service], &text, m.kind);
-        }
-        self.parsed.resize_with(self.entries.len(), OnceCell::new);
         Ok(())
-    }
-
-    /// The entry of the profile `name`, made (with no sections yet) when the name is new; its
-    /// file `kind` noted.
-    fn entry(&mut self, name: &str, hash: u64, kind: FileKind) -> usize {
-        // Kept at most three quarters full.
-        if self.table.len() * 3 < (self.entries.len() + 1) * 4 {
-            self.rehash((self.table.len() * 2).max(16));
-        }
-        let e = match self.find_hashed(name, hash) {
-            Ok(e) => e,
-            Err(slot) => {
-                // Offsets fit: the names are parts of files refused long before 4 GiB.
-                let start = self.names.len() as u32;
-                self.names.push_str(name);
-                self.entries.push(Entry {
-                    name: (start, self.names.len() as u32),
-                    hash: hash as u32,
-                    first: NONE,
-                    last: NONE,
-                    in_config: false,
-                    in_credentials: false,
-                });
-                self.table[slot] = self.entries.len() as u32;
-                self.entries.len() - 1
-            }
-        };
-        let entry = &mut self.entries[e];
-        match kind {
-            FileKind::Config => entry.in_config = true,
-            FileKind::Credentials => entry.in_credentials = true,
-        }
-        e
-    }
-
-    /// Makes section `at` the last of entry `e`'s sections.
-    fn link(&mut self, e: usize, at: usize) {
-        let entry = &mut self.entries[e];
-        match entry.last {
-            NONE => entry.first = at as u32,
-            last => self.sections[last as usize].next = at as u32,
-        }
-        entry.last = at as u32;
-    }
-
-    /// The entry named `name` (`Ok`), or the free slot of the table where it goes (`Err`).
-    fn find(&self, name: &str) -> std::result::Result<usize, usize> {
-        self.find_hashed(name, u64::from(hash(name) as u32))
-    }
-
-    /// `find`, given the name's `hash` (its low 32 bits, as sections keep it).
-    fn find_hashed(&self, name: &str, hash: u64) -> std::result::Result<usize, usize> {
-        let mask = self.table.len().wrapping_sub(1);
-        if self.table.is_empty() {
-            return Err(0);
-        }
-        let mut slot = hash as usize & mask;
-        loop {
-            match self.table[slot] {
-                0 => return Err(slot),
-                e if self.entries[e as usize - 1].hash == hash as u32
-                    && same(self.name(e as usize - 1).as_bytes(), name.as_bytes()) =>
-                {
-                    return Ok(e as usize - 1);
-                }
-                _ => slot = (slot + 1) & mask,
-            }
-        }
-    }
-
-    /// Makes the table `size` slots (a power of two).
-    fn rehash(&mut self, size: usize) {
-        self.table = vec![0; size];
-        for e in 0..self.entries.len() {
-            let mut slot = self.entries[e].hash as usize & (size - 1);
-            while self.table[slot] != 0 {
-                slot = (slot + 1) & (size - 1);
-            }
-            self.table[slot] = e as u32 + 1;
-        }
-    }
-
-    fn name(&self, e: usize) -> &str {
-        let (start, end) = self.entries[e].name;
-        // The ends of a whole name pushed onto `names`.
-        cut(&self.names, start as usize, end as usize)
     }
 
     fn service_index(&mut self, name: String) -> usize {
@@ -597,60 +663,186 @@ impl Profiles {
         }
     }
 
-    /// A section's lines, from the text kept or from the file.
-    fn section_text(&self, section: &Section) -> Result<Cow<'_, str>> {
-        match &self.sources[section.source as usize].0 {
-            // Line starts, or the text's end: char boundaries.
-            Source::Text(text) => Ok(Cow::Borrowed(cut(
-                text,
-                section.start as usize,
-                section.end as usize,
-            ))),
-            Source::File(kept) => kept
-                .read(section, self.sources[section.source as usize].1)
-                .map(Cow::Owned),
-        }
+    /// Heading `h`'s source (its index), and where its line begins and its section ends.
+    fn span(&self, h: usize) -> (usize, (u32, u32)) {
+        let s = self
+            .sources
+            .iter()
+            .position(|source| h < source.end as usize)
+            .unwrap_or(0);
+        let source = &self.sources[s];
+        let end = match h + 1 < source.end as usize {
+            true => self.headings[h + 1].at,
+            false => source.len,
+        };
+        (s, (self.headings[h].at, end))
     }
 
-    /// The profile of entry `e`, read from its sections the first time.
-    fn profile(&self, e: usize) -> Result<&Profile> {
-        if let Some(profile) = self.parsed[e].get() {
-            return Ok(profile);
-        }
-        let entry = &self.entries[e];
-        let mut profile = Profile {
-            name: self.name(e).to_owned(),
-            in_config: entry.in_config,
-            in_credentials: entry.in_credentials,
-            ..Profile::default()
+    /// The lines of heading `h`'s section, when its header names `name` (`None` when it names
+    /// another, whose name has the same hash): from the kept text, the `index`'s texts, or the
+    /// file.
+    fn section<'a>(
+        &'a self,
+        h: usize,
+        name: &str,
+        index: Option<&'a Index>,
+    ) -> Result<Option<Cow<'a, str>>> {
+        let (s, (at, end)) = self.span(h);
+        let source = &self.sources[s];
+        let text = match (&source.source, index.and_then(|i| i.texts[s].as_deref())) {
+            (Source::Text(text), _) => text.as_str(),
+            (Source::File(_), Some(text)) => text,
+            (Source::File(kept), None) => {
+                return Ok(kept
+                    .read((at, end), source.kind, name, self.headings[h].hash)?
+                    .map(Cow::Owned));
+            }
         };
-        let mut at = entry.first;
-        while at != NONE {
-            let section = self.sections[at as usize];
-            let kind = self.sources[section.source as usize].1;
-            read_section(&mut profile, &self.section_text(&section)?, kind);
-            at = section.next;
+        // Line starts, or the text's end: char boundaries.
+        let section = cut(text, at as usize, end as usize);
+        let line = header_line(section);
+        Ok((named(line, source.kind).as_deref() == Some(name))
+            .then(|| Cow::Borrowed(cut(section, line.len(), section.len()))))
+    }
+
+    /// Whether heading `h` of `source` is a section of the profile whose name has `hash`.
+    fn of_profile(source: &Merged, heading: &Heading, hash: u32) -> bool {
+        heading.hash == hash
+            && match heading.names {
+                Names::Profile => true,
+                Names::BareDefault => !source.prefixed_default,
+                Names::Services | Names::Nothing => false,
+            }
+    }
+
+    /// The profile `name`, read from its sections, if the files have it.
+    fn read(&self, name: &str) -> Result<Option<Profile>> {
+        let hash = hash(name);
+        let mut profile = None;
+        for source in &self.sources {
+            for h in source.first as usize..source.end as usize {
+                if !Self::of_profile(source, &self.headings[h], hash) {
+                    continue;
+                }
+                let Some(lines) = self.section(h, name, None)? else {
+                    continue;
+                };
+                let profile = profile.get_or_insert_with(|| Profile {
+                    name: name.to_owned(),
+                    ..Profile::default()
+                });
+                match source.kind {
+                    FileKind::Config => profile.in_config = true,
+                    FileKind::Credentials => profile.in_credentials = true,
+                }
+                read_section(profile, &lines, source.kind);
+            }
         }
-        Ok(self.parsed[e].get_or_init(|| Box::new(profile)))
+        Ok(profile)
     }
 
     /// The profile `name`, if the files have it; an error only when a big file changed since
     /// it was checked, or cannot be read again.
     pub(crate) fn get(&self, name: &str) -> Result<Option<&Profile>> {
-        match self.find(name) {
-            Ok(e) => self.profile(e).map(Some),
-            Err(_) => Ok(None),
+        if let Some(index) = self.index.get() {
+            return Ok(match index.find_hashed(name, hash(name)) {
+                Ok(e) => Some(self.listed(index, e)),
+                Err(_) => None,
+            });
+        }
+        let mut asked = &self.asked;
+        loop {
+            match asked.profile.get() {
+                Some(profile) if profile.name == name => return Ok(Some(profile)),
+                Some(_) => asked = asked.next.get_or_init(Box::default),
+                None => {
+                    return Ok(self
+                        .read(name)?
+                        .map(|profile| asked.profile.get_or_init(|| profile)));
+                }
+            }
         }
     }
 
-    /// Every profile, in the order the files first name them.
-    pub(crate) fn all(&self) -> impl ExactSizeIterator<Item = Result<&Profile>> {
-        (0..self.entries.len()).map(|e| self.profile(e))
+    /// Every profile, in the order the files first name them: read again from a big file that
+    /// is still the one checked.
+    pub(crate) fn all(&self) -> Result<impl ExactSizeIterator<Item = &Profile>> {
+        let index = self.index()?;
+        Ok((0..index.entries.len()).map(move |e| self.listed(index, e)))
     }
 
     /// Every profile's name, in the same order, without reading its properties.
-    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
-        (0..self.entries.len()).map(|e| self.name(e))
+    pub(crate) fn names(&self) -> Result<impl Iterator<Item = &str>> {
+        let index = self.index()?;
+        Ok((0..index.entries.len()).map(move |e| index.name(e)))
+    }
+
+    /// The index of every profile, made the first time.
+    fn index(&self) -> Result<&Index> {
+        if let Some(index) = self.index.get() {
+            return Ok(index);
+        }
+        let mut texts = Vec::with_capacity(self.sources.len());
+        for source in &self.sources {
+            texts.push(match &source.source {
+                Source::Text(_) => None,
+                Source::File(kept) => Some(kept.read_all(
+                    &self.headings[source.first as usize..source.end as usize],
+                    source.kind,
+                )?),
+            });
+        }
+        let mut index = Index {
+            next: vec![NONE; self.headings.len()],
+            ..Index::default()
+        };
+        for (source, text) in self.sources.iter().zip(&texts) {
+            let text = match (&source.source, text) {
+                (Source::Text(text), _) | (Source::File(_), Some(text)) => text,
+                (Source::File(_), None) => continue,
+            };
+            for h in source.first as usize..source.end as usize {
+                let heading = self.headings[h];
+                if !matches!(heading.names, Names::Profile | Names::BareDefault) {
+                    continue;
+                }
+                // A line start of the text checked.
+                let line = header_line(cut(text, heading.at as usize, text.len()));
+                let Some(name) = named(line, source.kind) else {
+                    continue;
+                };
+                let e = index.entry(&name, heading.hash, source.kind);
+                if Self::of_profile(source, &heading, heading.hash) {
+                    index.link(e, h);
+                }
+            }
+        }
+        index.texts = texts;
+        index.parsed.resize_with(index.entries.len(), OnceCell::new);
+        Ok(self.index.get_or_init(|| index))
+    }
+
+    /// The profile of the index's entry `e`, read from its sections the first time.
+    fn listed<'a>(&'a self, index: &'a Index, e: usize) -> &'a Profile {
+        index.parsed[e].get_or_init(|| {
+            let entry = &index.entries[e];
+            let mut profile = Profile {
+                name: index.name(e).to_owned(),
+                in_config: entry.in_config,
+                in_credentials: entry.in_credentials,
+                ..Profile::default()
+            };
+            let mut h = entry.first;
+            while h != NONE {
+                // The texts are in memory: read as they were checked.
+                if let Ok(Some(lines)) = self.section(h as usize, &profile.name, Some(index)) {
+                    let kind = self.sources[self.span(h as usize).0].kind;
+                    read_section(&mut profile, &lines, kind);
+                }
+                h = index.next[h as usize];
+            }
+            profile
+        })
     }
 
     /// Whether the config file has a `[services NAME]` section.
@@ -688,7 +880,7 @@ impl Profiles {
 /// The hash of a name, eight bytes at a time (FxHash's step, then a final mix so
 /// that the low bits the table uses depend on every byte). No adversary to fear: the files are
 /// the user's own.
-fn hash(name: &str) -> u64 {
+fn hash(name: &str) -> u32 {
     let bytes = name.as_bytes();
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let step =
@@ -700,12 +892,16 @@ fn hash(name: &str) -> u64 {
         rest = after;
     }
     if !rest.is_empty() {
+        // A byte at a time: a copy of a few bytes is a call to the C library's `memcpy`.
         let mut word = [0; 8];
-        word[..rest.len()].copy_from_slice(rest);
+        for (to, from) in word.iter_mut().zip(rest) {
+            *to = *from;
+        }
         h = step(h, word);
     }
     let h = (h ^ (h >> 29)).wrapping_mul(K);
-    h ^ (h >> 32)
+    // The low half, mixed with the high one.
+    (h ^ (h >> 32)) as u32
 }
 
 /// Adds the properties of one section's lines (checked already) to `profile`.
@@ -787,18 +983,100 @@ mod tests {
     }
 
     #[test]
+    fn the_checker_reads_each_line_as_the_scanner_does() {
+        // Lines that look alike to the maps and differ to the scanner, joined at random: the
+        // checker must find the same headers, or the same bad line, as the scanner alone.
+        let lines = [
+            "key = value",
+            "k=v",
+            "k:v",
+            "a = b =",
+            "s3 =",
+            "s3 = ",
+            "s3 =\r",
+            "s3 = \t",
+            "x =\r \r",
+            "  indented = x",
+            "\tcontinued",
+            "  no mark",
+            "[profile a]",
+            "[a",
+            "[]",
+            "[ x ]",
+            "  [profile b]",
+            "#c",
+            ";c",
+            "",
+            " ",
+            "\r",
+            "=v",
+            ":v",
+            "no mark",
+            "é = ü",
+            "]=x",
+            "key = value # c",
+            "[profile b] ; x",
+            "role_arn = arn:aws:iam::123456789012:role/a-long-name",
+        ];
+        let mut generator = Gen::seeded(0x5eed_11e5);
+        for round in 0..3000 {
+            let eol = if generator.chance(20) { "\r\n" } else { "\n" };
+            let mut text = String::new();
+            if generator.chance(70) {
+                text.push_str("[default]\n");
+            }
+            for _ in 0..generator.next() % 40 {
+                text.push_str(generator.pick(&lines));
+                if generator.chance(5) {
+                    text.push_str(&"v".repeat(generator.next() as usize % 150));
+                }
+                text.push_str(eol);
+            }
+            if generator.chance(20) {
+                text.push_str(generator.pick(&lines)); // no line ending at the end
+            }
+            let run = |slowly: bool| {
+                let mut headers = Vec::new();
+                let mut checker = Checker::default();
+                let mut note = |header: &str, at: usize| headers.push((header.to_owned(), at));
+                let result = match slowly {
+                    true => checker.block_slowly(&text, 7, &mut note),
+                    false => checker.block(&text, 7, &mut note),
+                };
+                (result, headers)
+            };
+            assert_eq!(run(false), run(true), "round {round}: {text:?}");
+            // In two blocks, split at a line's end: the state goes on from one to the next.
+            let ends: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).collect();
+            if let Some(&split) = ends.get(generator.next() as usize % ends.len().max(1)) {
+                let mut headers = Vec::new();
+                let mut checker = Checker::default();
+                let mut note = |header: &str, at: usize| headers.push((header.to_owned(), at));
+                let result = checker
+                    .block(&text[..split], 7, &mut note)
+                    .and_then(|()| checker.block(&text[split..], 7 + split, &mut note));
+                assert_eq!(
+                    (result, headers),
+                    run(true),
+                    "round {round}, split {split}: {text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_big_file_read_in_blocks_reads_as_the_whole_text() {
         let text = big_config(3000);
         assert!(text.len() > 4 * BLOCK);
         let whole = merged(&text, "");
         let (blocks, path) = merged_from_file(&text, FileKind::Config);
-        assert!(matches!(blocks.sources[0].0, Source::File(_)));
+        assert!(matches!(blocks.sources[0].source, Source::File(_)));
         assert_eq!(
-            blocks.names().collect::<Vec<_>>(),
-            whole.names().collect::<Vec<_>>()
+            blocks.names().unwrap().collect::<Vec<_>>(),
+            whole.names().unwrap().collect::<Vec<_>>()
         );
-        for (a, b) in whole.all().zip(blocks.all()) {
-            assert_eq!(a.unwrap(), b.unwrap());
+        for (a, b) in whole.all().unwrap().zip(blocks.all().unwrap()) {
+            assert_eq!(a, b);
         }
         assert_eq!(blocks.misnamed, whole.misnamed);
         assert_eq!(blocks.services, whole.services);
@@ -811,6 +1089,77 @@ mod tests {
         assert_eq!(
             blocks.get("default").unwrap().unwrap().get("region"),
             Some("eu-west-1")
+        );
+        // Asked for by name before any list is made (read from the file, a section at a time),
+        // each profile reads as listed; and so does a name that no section gives.
+        let (asked, path_asked) = merged_from_file(&text, FileKind::Config);
+        for listed in whole.all().unwrap() {
+            assert_eq!(asked.get(&listed.name).unwrap(), Some(listed));
+            assert_eq!(whole.get(&listed.name).unwrap(), Some(listed));
+        }
+        assert_eq!(asked.get("misnamed13").unwrap(), None);
+        assert!(asked.is_misnamed("misnamed13"));
+        assert!(asked.index.get().is_none(), "no list was made");
+        std::fs::remove_file(path).unwrap();
+        std::fs::remove_file(path_asked).unwrap();
+    }
+
+    /// Two names whose hashes are the same.
+    fn colliding_names() -> (String, String) {
+        let mut seen = std::collections::HashMap::new();
+        for i in 0.. {
+            let name = format!("team{i}");
+            if let Some(other) = seen.insert(hash(&name), name.clone()) {
+                return (other, name);
+            }
+        }
+        unreachable!()
+    }
+
+    #[test]
+    fn names_with_the_same_hash_are_told_apart() {
+        let (a, b) = colliding_names();
+        assert_eq!(hash(&a), hash(&b));
+        let mut text =
+            format!("[profile {a}]\nregion = ra\n[profile {b}]\nregion = rb\n[{b}]\nx = y\n");
+        let check = |p: &Profiles| {
+            assert_eq!(p.get(&a).unwrap().unwrap().get("region"), Some("ra"));
+            assert_eq!(p.get(&b).unwrap().unwrap().get("region"), Some("rb"));
+            assert!(p.is_misnamed(&b) && !p.is_misnamed(&a));
+        };
+        check(&merged(&text, ""));
+        // Big: the sections read again from the file.
+        text.push_str(&big_config(2000));
+        let (p, path) = merged_from_file(&text, FileKind::Config);
+        check(&p);
+        let listed = p.names().unwrap().take(2).collect::<Vec<_>>();
+        assert_eq!(listed, [a.as_str(), b.as_str()]);
+        check(&p);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_big_file_that_changes_is_not_listed() {
+        let text = big_config(2000);
+        let (p, path) = merged_from_file(&text, FileKind::Config);
+        let time = std::fs::metadata(&path).unwrap().modified().unwrap();
+        // The same length and time, a header moved by a byte: not the file that was checked.
+        let changed = text.replacen("\n[profile p3]", "[profile p3]\n", 1);
+        assert_eq!(changed.len(), text.len());
+        std::fs::write(&path, &changed).unwrap();
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(time).unwrap();
+        let error = p.names().err().unwrap().to_string();
+        assert!(
+            error.ends_with("it changed while mfa-env was reading it; run mfa-env again"),
+            "{error}"
+        );
+        // Put back, it is listed.
+        std::fs::write(&path, &text).unwrap();
+        file.set_modified(time).unwrap();
+        assert_eq!(
+            p.all().unwrap().len(),
+            merged(&text, "").all().unwrap().len()
         );
         std::fs::remove_file(path).unwrap();
     }
@@ -887,7 +1236,7 @@ mod tests {
     #[test]
     fn a_small_file_is_kept_whole() {
         let (p, path) = merged_from_file("[default]\nregion = x\n", FileKind::Config);
-        assert!(matches!(p.sources[0].0, Source::Text(_)));
+        assert!(matches!(p.sources[0].source, Source::Text(_)));
         std::fs::remove_file(path).unwrap();
     }
 
@@ -927,7 +1276,7 @@ mod tests {
             Some("ap-south-1")
         );
         assert!(p.get("ä,b").unwrap().is_some());
-        let names: Vec<&str> = p.names().collect();
+        let names: Vec<&str> = p.names().unwrap().collect();
         assert_eq!(names, ["default", "work", "a b", "ä,b", "profile bad"]);
     }
 
@@ -1277,7 +1626,7 @@ mod tests {
             after
                 .merge(&out, FileKind::Credentials)
                 .unwrap_or_else(|e| panic!("case {case}: {e}\n{text:?}\n{out:?}"));
-            for profile in before.all().map(Result::unwrap) {
+            for profile in before.all().unwrap() {
                 if profile.name != "mfa" {
                     assert_eq!(
                         after.get(&profile.name).unwrap(),
@@ -1391,9 +1740,14 @@ mod tests {
         let mut ours = Profiles::default();
         ours.merge(config, FileKind::Config).ok()?;
         ours.merge(credentials, FileKind::Credentials).ok()?;
+        // Each profile asked for by name reads as it is listed.
+        let asked = merged(config, credentials);
+        for listed in ours.all().unwrap() {
+            assert_eq!(asked.get(&listed.name).unwrap(), Some(listed));
+        }
         let mut profiles: Reading = ours
             .all()
-            .map(Result::unwrap)
+            .unwrap()
             .map(|p| {
                 let mut names: Vec<&str> = p.properties().map(|(k, _, _)| k).collect();
                 names.sort();
