@@ -246,6 +246,7 @@ impl Maps {
         let (chunks, rest) = bytes.as_chunks::<64>();
         let mut last = [0; 64];
         last[..rest.len()].copy_from_slice(rest);
+        // Sized (every word is written below), not zeroed.
         let words = bytes.len().div_ceil(64);
         self.newlines.resize(words, 0);
         self.marks.resize(words, 0);
@@ -259,10 +260,11 @@ impl Maps {
     /// lines there are.
     fn classify(&mut self, bytes: &[u8], at: usize) -> usize {
         let words = self.newlines.len();
-        self.plain.clear();
+        // Zeroed in one `memset` each (`resize` after `clear` writes a word at a time).
         self.plain.resize(words, 0);
-        self.other.clear();
+        self.plain.fill(0);
         self.other.resize(words, 0);
+        self.other.fill(0);
         let (mut start, mut lines) = (at, 0);
         let mut newlines = Ones::from(&self.newlines, at);
         let (plain, other) = (&mut self.plain[..], &mut self.other[..]);
@@ -799,6 +801,16 @@ impl Scanner {
     }
 }
 
+/// `bytes` as text, if they are UTF-8: most files are ASCII, which is checked many bytes at a
+/// time (a big file is read at every prompt).
+pub(super) fn text(bytes: &[u8]) -> Option<&str> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is UTF-8.
+        return Some(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes).ok()
+}
+
 /// `&text[from..to]` where both ends are known char boundaries (next to ASCII bytes, as the
 /// line scanner finds them, or where a pushed string ended), so not checked again.
 #[inline(always)]
@@ -867,6 +879,14 @@ pub(super) fn strip_comment(value: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_utf8_or_nothing() {
+        assert_eq!(text(b"[a]\nk = v\n"), Some("[a]\nk = v\n"));
+        assert_eq!(text("é = ü".as_bytes()), Some("é = ü"));
+        assert_eq!(text(&[b'a', 0xff, b'b']), None);
+        assert_eq!(text(&[0xc3]), None);
+    }
 
     #[test]
     fn headers_name_what_the_aws_cli_reads() {

@@ -565,7 +565,7 @@ impl Profiles {
                 }
                 None => continue,
             };
-            let block = std::str::from_utf8(&buf[..upto]).map_err(|_| files::not_text(path))?;
+            let block = lines::text(&buf[..upto]).ok_or_else(|| files::not_text(path))?;
             checker
                 .block(block, base, &mut |header, at| {
                     self.heading(&mut merging, header, at)
