@@ -24,7 +24,8 @@
 //! | exit codes | `src/error.rs` |
 //! | text shown to people: escaping, bounding | `src/error.rs` |
 //! | file writing: regular files only, 0600, atomic, locked | `src/files.rs` |
-//! | reading the AWS files: every line checked, a big file a block at a time, a profile read again only from the file as it was checked | `src/aws/profiles/mod.rs` |
+//! | the AWS files' line rules: what a line is, what a header names, a block's lines checked at once | `src/aws/profiles/lines.rs` |
+//! | reading the AWS files: a big file a block at a time, a profile read by its name's hash, again only from the file as it was checked | `src/aws/profiles/mod.rs` |
 //! | memory: an arena first, then the system allocator | `src/alloc.rs` |
 //! | code-source order: flag, seed, command, `mfa_process`, a person | `src/code/mod.rs` |
 //! | region and partition defaults | `src/aws/endpoint.rs` |

@@ -1,7 +1,7 @@
 //! The AWS shared config and credentials files: read the way the AWS CLI reads them, and edited
 //! without changing a byte that is not ours. A text is read whole; a big file a block at a time,
 //! and a profile's sections again from the file when it is asked for (files are opened by
-//! `files`).
+//! `files`; the line rules are in `lines`).
 
 mod edit;
 mod lines;
