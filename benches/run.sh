@@ -7,6 +7,7 @@
 #
 #   benches/run.sh                      everything, including a clean release build (~3 min)
 #   BENCH_CLEAN_BUILD=0 benches/run.sh  skip the clean build
+#   BENCH_GLIBC_STATIC=0 benches/run.sh skip the glibc static-pie build timed beside musl's
 #
 # Needs hyperfine, moto_server, aws (awscli), python3 and GNU time. Exits non-zero only when it
 # cannot measure; a missed target is reported in the table, not as a failure.
@@ -36,6 +37,15 @@ if rustup target list --installed 2>/dev/null | grep -q x86_64-unknown-linux-mus
     CC_x86_64_unknown_linux_musl=musl-gcc cargo build --release --quiet --target x86_64-unknown-linux-musl
     static_bin=$PWD/target/x86_64-unknown-linux-musl/release/mfa-env
     bin=$static_bin
+fi
+
+# glibc's static-pie, measured beside musl's to show the linking choice (not shipped: see README).
+glibc_static_bin=
+if [ -n "$static_bin" ] && [ "${BENCH_GLIBC_STATIC:-1}" != 0 ]; then
+    echo "building glibc's static-pie (for comparison)..." >&2
+    RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --quiet \
+        --target x86_64-unknown-linux-gnu --target-dir target/glibc-static
+    glibc_static_bin=$PWD/target/glibc-static/x86_64-unknown-linux-gnu/release/mfa-env
 fi
 
 build_secs=
@@ -109,6 +119,10 @@ python3 "$pairs" 300 :: /bin/true \
 session=$("$bin" -s bash)
 (eval "$session" && python3 "$pairs" 300 :: /bin/true :: "$bin" status --short) >"$work/short.json"
 (eval "$session" && python3 "$pairs" 300 :: /bin/true :: "$gnu_bin" --unset -s bash :: "$gnu_bin" status --short) >"$work/gnu.json"
+if [ -n "$glibc_static_bin" ]; then
+    (eval "$session" && python3 "$pairs" 300 :: /bin/true :: "$bin" --unset -s bash \
+        :: "$glibc_static_bin" --unset -s bash :: "$bin" -s bash :: "$glibc_static_bin" -s bash) >"$work/linking.json"
+fi
 
 # `status` as users run it, with no endpoint configured (the STS endpoint by the rules). The
 # session cached above is for moto's endpoint, so this one finds none and exits 1.
@@ -246,6 +260,17 @@ for i in 1 2; do
     ms=$(pm "$work/gnu.json" "$i" median)
     row "\`$path\`, cargo install (glibc, median)" "$ms ms ($(pm "$work/gnu.json" "$i" min-max))" "/bin/true $gnu_true_ms ms" "$(ratio "$ms" "$gnu_true_ms")" "-"
 done
+if [ -n "$glibc_static_bin" ]; then
+    linking_true_ms=$(pm "$work/linking.json" 0 median)
+    glibc_static_mb=$(python3 -c "print(round($(stat -c %s "$glibc_static_bin") / 1048576, 2))")
+    row "Linking: glibc static-pie, stripped (not shipped)" "$glibc_static_mb MB" "musl static-pie $size_mb MB" "$(ratio "$glibc_static_mb" "$size_mb")" "≤ 4 MB"
+    i=1
+    for path in "--unset, musl static-pie" "--unset, glibc static-pie" "cache hit, musl static-pie" "cache hit, glibc static-pie"; do
+        ms=$(pm "$work/linking.json" "$i" median)
+        row "Linking: \`${path%%,*}\`,${path#*,} (median, min-max)" "$ms ms ($(pm "$work/linking.json" "$i" min-max))" "/bin/true $linking_true_ms ms" "$(ratio "$ms" "$linking_true_ms")" "-"
+        i=$((i + 1))
+    done
+fi
 list_true_ms=$(pm "$work/list.json" 0 median)
 list_ms=$(pm "$work/list.json" 1 median)
 row "\`list\`, 200 profiles (median)" "$list_ms ms ($(pm "$work/list.json" 1 min-max))" "/bin/true $list_true_ms ms" "$(ratio "$list_ms" "$list_true_ms")" "≤ 1.3× /bin/true"
