@@ -1017,9 +1017,25 @@ mod tests {
             "key = value # c",
             "[profile b] ; x",
             "role_arn = arn:aws:iam::123456789012:role/a-long-name",
+            "\x0bk = v",
+            "k\x0c= v",
+            "\x0c",
+            "[profile a]\x0b",
+            "k\0 = v",
+            "k = [x]",
+            "[profile a]]",
+            "[[profile a]",
+            "[profile\ta]",
+            "[profile a b]",
+            "[default] x",
+            "[sso-session s]",
+            "[services x]",
+            "key=",
+            "\u{a0}k = v",
+            "k\u{2028} = v",
         ];
         let mut generator = Gen::seeded(0x5eed_11e5);
-        for round in 0..3000 {
+        for round in 0..10000 {
             let eol = if generator.chance(20) { "\r\n" } else { "\n" };
             let mut text = String::new();
             if generator.chance(70) {
