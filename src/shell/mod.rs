@@ -76,7 +76,7 @@ pub(crate) const NAMES: &[Name] = &[
     Name {
         name: "sh",
         shell: Shell::Posix,
-        aliases: &["dash", "ash"],
+        aliases: &["dash", "ash", "yash", "posh"],
         programs: &["sh", "dash", "ash", "yash", "posh", "busybox"],
         snippet: Some(include_str!("../../shell/mfa-env.sh")),
         completion: None,
@@ -655,6 +655,7 @@ mod tests {
         }
         assert_eq!(lookup("pwsh").map(|n| n.shell), Some(Shell::PowerShell));
         assert_eq!(lookup("mksh").map(|n| n.shell), Some(Shell::Posix));
+        assert_eq!(lookup("yash").map(|n| n.name), Some("sh"));
         assert_eq!(lookup("nushell").map(|n| n.name), Some("nu"));
         assert_eq!(lookup("csh").map(|n| n.shell), Some(Shell::Csh));
         assert_eq!(

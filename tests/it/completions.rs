@@ -356,11 +356,11 @@ fn powershell_completion_golden() {
         .replace("@VALUED@", valued)
         .replace(
             "@SHELLS@",
-            "bash zsh sh dash ash ksh mksh fish powershell pwsh cmd tcsh csh elvish xonsh nu nushell json github dotenv none",
+            "bash zsh sh dash ash yash posh ksh mksh fish powershell pwsh cmd tcsh csh elvish xonsh nu nushell json github dotenv none",
         )
         .replace(
             "@INIT_SHELLS@",
-            "bash zsh sh dash ash ksh mksh fish powershell pwsh cmd tcsh csh elvish xonsh nu nushell",
+            "bash zsh sh dash ash yash posh ksh mksh fish powershell pwsh cmd tcsh csh elvish xonsh nu nushell",
         )
         .replace("@COMPLETION_SHELLS@", "bash zsh fish powershell pwsh")
         .replace("@PROMPTS@", "terminal gui none")

@@ -104,7 +104,9 @@ fn init_prints_the_files_with_this_binary_filled_in() {
     }
     assert_eq!(init(&["pwsh"]), init(&["powershell"]));
     assert_eq!(init(&["nushell"]), init(&["nu"]));
-    assert_eq!(init(&["dash"]), init(&["sh"]));
+    for alias in ["dash", "ash", "yash", "posh"] {
+        assert_eq!(init(&[alias]), init(&["sh"]), "{alias}");
+    }
 }
 
 #[test]
