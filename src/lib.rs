@@ -38,6 +38,9 @@
 //! | the shapes of values (codes, serials, ARNs, names) | `src/checks.rs` |
 //! | test-only settings of debug builds (`MFA_ENV_TEST_*`) | `src/test_hooks.rs` |
 
+// Every failure is a value, printed once: outside tests, a panic has no place to come from.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod alloc;
 mod aws;
 mod checks;

@@ -1,4 +1,6 @@
 #![cfg_attr(all(target_os = "linux", not(test)), no_main)]
+// The rule lib.rs states: no unwrap or expect outside tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 /// An arena first, then the system allocator (src/alloc.rs says why).
 #[global_allocator]
